@@ -1,0 +1,46 @@
+#pragma once
+// A byte stream to the chip, with modem lines where the medium has them.
+// Implementations: serial ports (libserialport: device paths, COM names,
+// ptys) and socket://host:port. rfc2217:// comes later (issue 4).
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+
+namespace espbak {
+
+class Transport {
+ public:
+  virtual ~Transport() = default;
+
+  // Reads what is available, waiting up to `timeout` for the first byte.
+  // Returns the number of bytes read; 0 on timeout. Throws Error(port) when
+  // the link is gone (EOF on a socket, device unplugged).
+  virtual std::size_t read(std::span<std::uint8_t> buf, std::chrono::milliseconds timeout) = 0;
+  // Writes everything (blocking). Throws Error(port) on failure.
+  virtual void write(std::span<const std::uint8_t> data) = 0;
+  // Discards bytes received but not yet read.
+  virtual void flush_input() = 0;
+
+  // Local baud rate. No-op on media without one (TCP).
+  virtual void set_baud(std::uint32_t baud) = 0;
+  virtual std::uint32_t baud() const = 0;
+  // Modem lines (true = asserted = line low on the chip side). Return false
+  // when the medium cannot carry them (TCP, ptys), so reset strategies can
+  // tell the user.
+  virtual bool set_dtr(bool on) = 0;
+  virtual bool set_rts(bool on) = 0;
+  virtual bool has_modem_lines() const = 0;
+
+  // What the user named: "/dev/ttyUSB0", "socket://127.0.0.1:5555".
+  virtual std::string name() const = 0;
+};
+
+// Opens `port`: "socket://HOST:PORT" or a serial device / COM name / pty
+// path. Throws Error(port) with a one-line reason (missing, permission
+// denied -> hint about the dialout group, busy).
+std::unique_ptr<Transport> open_transport(const std::string& port, std::uint32_t baud);
+
+}  // namespace espbak
