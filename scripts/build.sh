@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Configures and builds espbak, espsim and the tests into ./build.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build build -j"$(nproc)"
+echo "build: ok (build/espbak, build/espsim)"
