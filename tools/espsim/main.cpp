@@ -1,0 +1,145 @@
+// espsim: a simulated ESP8266 / ESP32 in ROM download mode on a TCP socket or
+// a pty. Usage and model: docs/espsim.md.
+#include <CLI/CLI.hpp>
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+#include <memory>
+#include <optional>
+
+#include "espbak/chips/chip.hpp"
+#include "espbak/sim/device.hpp"
+#include "espbak/sim/server.hpp"
+#include "espbak/util/error.hpp"
+#include "espbak/util/numbers.hpp"
+
+namespace {
+
+std::atomic<bool> g_stop{false};
+void on_signal(int) { g_stop = true; }
+
+[[noreturn]] void usage_error(const std::string& what) {
+  std::cerr << "espsim: " << what << "\n";
+  std::exit(2);
+}
+
+espbak::sim::Endpoint parse_listen(const std::string& spec) {
+  // tcp:HOST:PORT (HOST may be [v6]).
+  if (!spec.starts_with("tcp:")) usage_error("--listen takes tcp:HOST:PORT, got '" + spec + "'");
+  std::string rest = spec.substr(4);
+  auto colon = rest.rfind(':');
+  if (colon == std::string::npos || colon == 0) usage_error("--listen takes tcp:HOST:PORT, got '" + spec + "'");
+  std::string host = rest.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  auto port = espbak::parse_u32(rest.substr(colon + 1));
+  if (!port || *port > 65535) usage_error("bad port in --listen '" + spec + "'");
+  espbak::sim::Endpoint e;
+  e.kind = espbak::sim::Endpoint::Kind::tcp;
+  e.host = host;
+  e.port = std::uint16_t(*port);
+  return e;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace espbak;
+  CLI::App app{"espsim: simulated ESP8266/ESP32 serial bootloader and flasher stub"};
+  std::string chip_name, flash_size_text, flash_file, mac_text, jedec_text, listen, pty, link_mode = "instant";
+  std::optional<std::uint32_t> latency_ms;
+  app.add_option("--chip", chip_name, "esp8266 | esp32")->required();
+  app.add_option("--flash-size", flash_size_text, "1MB | 2MB | 4MB | 8MB | 16MB")->required();
+  app.add_option("--flash-file", flash_file, "file holding the flash contents (created 0xFF-filled)");
+  app.add_option("--mac", mac_text, "MAC address XX:XX:XX:XX:XX:XX");
+  app.add_option("--jedec-id", jedec_text, "RDID: manufacturer byte then 16-bit device id, hex (e.g. ef4016)");
+  auto* listen_opt = app.add_option("--listen", listen, "tcp:HOST:PORT (port 0: any free port)");
+  auto* pty_opt = app.add_option("--pty", pty, "create a pty and a symlink LINKPATH to it");
+  listen_opt->excludes(pty_opt);
+  app.add_option("--link", link_mode, "instant | realistic");
+  app.add_option("--latency-ms", latency_ms, "per-direction latency in ms (default 0 instant, 2 realistic)");
+  app.add_flag_callback("--version", [] {
+    std::cout << "espsim " << ESPBAK_VERSION << "\n";
+    std::exit(0);
+  });
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp&) {
+    std::cout << app.help();
+    return 0;
+  } catch (const CLI::ParseError& e) {
+    std::string what = e.what();
+    if (auto nl = what.find('\n'); nl != std::string::npos) what = what.substr(0, nl);
+    usage_error(what);
+  }
+
+  const ChipInfo* chip = find_chip(chip_name);
+  if (!chip) usage_error("unknown --chip '" + chip_name + "' (esp8266 or esp32)");
+  auto flash_size = parse_flash_size_name(flash_size_text);
+  if (!flash_size || *flash_size < (1u << 20) || *flash_size > (16u << 20) || (*flash_size & (*flash_size - 1)))
+    usage_error("--flash-size must be 1MB, 2MB, 4MB, 8MB or 16MB, got '" + flash_size_text + "'");
+  if (listen.empty() == pty.empty()) usage_error("give exactly one of --listen tcp:HOST:PORT or --pty LINKPATH");
+  if (link_mode != "instant" && link_mode != "realistic")
+    usage_error("--link must be instant or realistic, got '" + link_mode + "'");
+
+  sim::DeviceConfig cfg;
+  cfg.chip = chip;
+  cfg.mac = sim::default_mac(chip->id);
+  if (!mac_text.empty()) {
+    auto mac = parse_mac(mac_text);
+    if (!mac) usage_error("bad --mac '" + mac_text + "' (want XX:XX:XX:XX:XX:XX)");
+    if (!sim::mac_encodable(chip->id, *mac)) usage_error("--mac " + mac_text + " cannot be encoded in this chip's eFuse");
+    cfg.mac = *mac;
+  }
+  auto capacity = capacity_code_for_size(*flash_size);
+  std::uint32_t manufacturer = 0xEF, device_id = 0x4000 | *capacity;  // Winbond W25Qxx
+  if (!jedec_text.empty()) {
+    bool hex = jedec_text.size() == 6 && jedec_text.find_first_not_of("0123456789abcdefABCDEF") == std::string::npos;
+    if (!hex) usage_error("--jedec-id wants 6 hex digits MMDDDD, got '" + jedec_text + "'");
+    std::uint32_t v = std::uint32_t(std::stoul(jedec_text, nullptr, 16));
+    manufacturer = v >> 16;
+    device_id = v & 0xFFFF;
+  }
+  // RDID shifts out manufacturer, memory type, capacity: W0 = mfr | type<<8 | cap<<16.
+  cfg.jedec_id = manufacturer | (device_id >> 8) << 8 | (device_id & 0xFF) << 16;
+  bool realistic = link_mode == "realistic";
+  cfg.uart_timing = realistic;
+  cfg.timings = realistic ? sim::FlashTimings::realistic() : sim::FlashTimings::instant();
+
+  sim::LinkConfig link;
+  link.realistic = realistic;
+  link.latency = sim::SimTime(latency_ms.value_or(realistic ? 2 : 0)) * sim::kMs;
+
+  sim::Endpoint where;
+  if (!listen.empty()) where = parse_listen(listen);
+  else {
+    where.kind = sim::Endpoint::Kind::pty;
+    where.link_path = pty;
+  }
+
+  std::signal(SIGPIPE, SIG_IGN);
+  struct sigaction sa {};
+  sa.sa_handler = on_signal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGTERM, &sa, nullptr);
+  sigaction(SIGINT, &sa, nullptr);
+
+  try {
+    std::unique_ptr<sim::FlashModel> flash = flash_file.empty()
+                                                 ? std::make_unique<sim::FlashModel>(*flash_size)
+                                                 : std::make_unique<sim::FlashModel>(*flash_size, flash_file);
+    sim::Device device(cfg, *flash);
+    sim::serve(device, link, where, g_stop, [](const std::string& line) {
+      std::fputs((line + "\n").c_str(), stdout);
+      std::fflush(stdout);
+    });
+  } catch (const Error& e) {
+    std::cerr << "espsim: " << e.what() << "\n";
+    return e.kind() == ErrorKind::usage ? 2 : e.exit_code();
+  } catch (const std::exception& e) {
+    std::cerr << "espsim: " << e.what() << "\n";
+    return 10;
+  }
+  return 0;
+}

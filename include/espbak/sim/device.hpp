@@ -1,0 +1,181 @@
+#pragma once
+// The simulated chip: the ROM serial loader and, after a stub upload, the
+// esp-flasher-stub command loop. Pure logic over virtual time: host bytes go in
+// with the time they reach the chip's UART, device bytes come out with the time
+// the UART starts shifting them out. No sockets, no clocks (see link.hpp for
+// those), so tests drive it directly. See docs/espsim.md for the model and the
+// sources of every behaviour.
+#include <array>
+#include <cstdint>
+#include <deque>
+#include <limits>
+#include <map>
+#include <memory>
+#include <optional>
+#include <span>
+#include <vector>
+
+#include "espbak/chips/chip.hpp"
+#include "espbak/protocol/packet.hpp"
+#include "espbak/protocol/slip.hpp"
+#include "espbak/sim/flash_model.hpp"
+#include "espbak/util/md5.hpp"
+
+namespace espbak::sim {
+
+using SimTime = std::int64_t;  // nanoseconds of virtual time
+constexpr SimTime kNever = std::numeric_limits<SimTime>::max();
+constexpr SimTime kMs = 1'000'000;
+
+// Durations of flash operations on the chip. All zero = instant.
+struct FlashTimings {
+  SimTime sector_erase = 0;        // 4 KB
+  SimTime block_erase = 0;         // 64 KB, aligned
+  SimTime chip_erase_per_mb = 0;   // scaled by the flash size
+  SimTime page_program = 0;        // one 256-byte page
+  SimTime read_per_kb = 0;         // SPI read into RAM
+  SimTime rom_md5_per_mb = 0;      // SPI_FLASH_MD5 in the ROM
+  SimTime stub_md5_per_mb = 0;     // SPI_FLASH_MD5 in the stub
+  static FlashTimings instant() { return {}; }
+  static FlashTimings realistic();  // figures and sources: docs/espsim.md
+};
+
+struct DeviceConfig {
+  const ChipInfo* chip = nullptr;
+  std::array<std::uint8_t, 6> mac{};
+  std::uint32_t jedec_id = 0;   // as RDID leaves it in W0: mfr | type<<8 | capacity<<16
+  FlashTimings timings;
+  bool uart_timing = false;     // charge 10 bit times per byte the device sends
+  std::uint32_t initial_baud = 115200;
+};
+
+// The default MAC espsim reports for a chip (an Espressif OUI).
+std::array<std::uint8_t, 6> default_mac(ChipId chip);
+// Whether `mac` can be expressed in the chip's eFuse (ESP8266: any OUI, via MAC3).
+bool mac_encodable(ChipId chip, const std::array<std::uint8_t, 6>& mac);
+// CRC-8 of the ESP32 factory MAC (espefuse EfuseMacField.calc_crc: poly 0x8C
+// reflected, init 0), stored in bits 16-23 of eFuse BLK0 word 2.
+std::uint8_t esp32_mac_crc8(const std::array<std::uint8_t, 6>& mac);
+
+// Bytes the device puts on the wire: byte i has left the chip's UART at
+// start + (i + 1) * byte_time.
+struct TxChunk {
+  SimTime start = 0;
+  SimTime byte_time = 0;
+  Bytes bytes;
+};
+
+class Device {
+ public:
+  enum class Mode { rom, stub, app };  // app: left the loader, silent
+
+  Device(DeviceConfig config, FlashModel& flash);
+  ~Device();
+
+  // Power-on / reset into the ROM's download mode at time `now`.
+  void reset(SimTime now);
+
+  // Bytes that reach the chip's UART RX at time t (the caller passes them in
+  // time order). The main loop is first run up to t, so it sees the bytes
+  // exactly as a real receiver interleaves with a busy CPU.
+  void rx(SimTime t, std::span<const std::uint8_t> bytes);
+  // Runs the main loop for everything it can do by time t.
+  void advance(SimTime t);
+  // When the main loop next has work it can do without new input (kNever if
+  // it is waiting for the host).
+  SimTime next_event() const;
+  // Device output scheduled so far (and forgets it).
+  std::vector<TxChunk> take_tx();
+
+  Mode mode() const { return mode_; }
+  std::uint32_t baud() const { return baud_; }
+  SimTime byte_time() const;  // 10 bit times at the current baud (0 if not timed)
+  std::uint32_t read_register(std::uint32_t addr) const;
+  // Host bytes the stub's single receive buffer dropped (frame already held).
+  std::uint64_t stub_rx_dropped() const { return stub_rx_dropped_; }
+
+ private:
+  struct Upload {
+    bool active = false;
+    std::uint32_t size = 0, blocks = 0, block_size = 0, offset = 0;
+    std::uint32_t next_seq = 0, written = 0;
+    bool compressed = false;
+  };
+  struct StubFlash {
+    bool in_progress = false;
+    bool compressed = false;
+    std::uint32_t remaining = 0;  // bytes still to write (wraps like the stub's uint32)
+    std::uint32_t offset = 0;
+    std::uint32_t compressed_remaining = 0;
+    std::uint32_t erase_next = 0, erase_end = 0;
+  };
+  struct StubMem {
+    bool in_progress = false;
+    std::uint32_t remaining = 0;
+  };
+  struct ReadLoop {
+    std::uint32_t offset = 0, length = 0, remaining = 0, packet = 0;
+    std::uint32_t sent = 0, acked = 0, acked_bytes = 0;
+    Md5 md5;
+  };
+
+  // receive side
+  void rx_byte(SimTime t, std::uint8_t b);
+  bool frame_ready() const;
+  // main loop
+  bool step();  // one main-loop action at now_; false when waiting for input
+  void handle_rom(const Bytes& frame);
+  void handle_stub(const Bytes& frame);
+  bool read_loop_step();
+  // output
+  void send_frame(std::span<const std::uint8_t> payload);
+  void send_raw_frame(std::span<const std::uint8_t> payload);
+  void rom_reply(std::uint8_t op, std::uint32_t value, std::span<const std::uint8_t> data, std::uint8_t error);
+  void stub_reply(std::uint8_t op, std::uint32_t value, std::span<const std::uint8_t> data, std::uint16_t code);
+  void set_baud_after_tx(std::uint32_t baud);
+  // chip model
+  void init_registers();
+  void write_register(std::uint32_t addr, std::uint32_t value, std::uint32_t mask);
+  std::uint8_t write_regs(std::span<const std::uint8_t> data, bool stub);
+  SimTime erase_range(std::uint32_t offset, std::uint32_t len);  // returns time taken
+  SimTime program_time(std::uint32_t len) const;
+  SimTime md5_time(std::uint32_t len, bool stub) const;
+  std::uint8_t rom_flash_data(const Command& c, bool compressed);
+  std::uint16_t stub_write(std::span<const std::uint8_t> data);
+  std::uint16_t stub_inflate(std::span<const std::uint8_t> data, bool first);
+  void stub_flash_wait();
+
+  DeviceConfig cfg_;
+  const ChipInfo& chip_;
+  FlashModel& flash_;
+  Mode mode_ = Mode::rom;
+  std::uint32_t baud_ = 115200;
+  SimTime now_ = 0;         // main loop time
+  SimTime busy_until_ = 0;  // main loop blocked until then
+  SimTime tx_free_ = 0;     // when the UART has shifted out everything queued
+  SimTime flash_busy_until_ = 0;
+  std::vector<TxChunk> tx_;
+  std::optional<std::pair<SimTime, std::uint32_t>> pending_baud_;  // (when, baud)
+
+  // ROM receiver: the ROM polls its UART; frames queue up.
+  slip::Decoder rom_decoder_;
+  std::deque<std::pair<SimTime, Bytes>> rom_frames_;
+  // Stub receiver: one buffer (esp-flasher-stub src/slip.c): while a frame is
+  // held (complete or in error), every received byte is ignored.
+  enum class RxState { no_frame, in_frame, escaping } rx_state_ = RxState::no_frame;
+  Bytes rx_buf_;
+  bool rx_complete_ = false, rx_error_ = false;
+  SimTime rx_done_at_ = 0;
+  std::uint64_t stub_rx_dropped_ = 0;
+
+  std::map<std::uint32_t, std::uint32_t> regs_;
+  Upload rom_mem_, rom_flash_;
+  struct Inflater;
+  std::unique_ptr<Inflater> inflater_;
+  StubFlash stub_flash_;
+  StubMem stub_mem_;
+  std::uint16_t stub_deferred_ = 0;
+  std::optional<ReadLoop> read_;
+};
+
+}  // namespace espbak::sim
