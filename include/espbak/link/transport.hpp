@@ -32,6 +32,9 @@ class Transport {
   // tell the user.
   virtual bool set_dtr(bool on) = 0;
   virtual bool set_rts(bool on) = 0;
+  // Both lines in one step (esptool's UnixTightReset uses TIOCMSET so the
+  // chip never sees the intermediate state). Default: DTR then RTS.
+  virtual bool set_dtr_rts(bool dtr, bool rts) { return set_dtr(dtr) & set_rts(rts); }
   virtual bool has_modem_lines() const = 0;
 
   // What the user named: "/dev/ttyUSB0", "socket://127.0.0.1:5555".

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "espbak/chips/chip.hpp"
+#include "espbak/link/reset.hpp"
 #include "espbak/link/transport.hpp"
 #include "espbak/protocol/packet.hpp"
 #include "espbak/protocol/slip.hpp"
@@ -32,12 +33,43 @@ struct ConnectOptions {
 // Called with (bytes done, bytes total) during long transfers.
 using Progress = std::function<void(std::uint64_t done, std::uint64_t total)>;
 
+// What the loader reports instead of printing (the CLI decides how to show it).
+enum class LoaderEvent {
+  sync_failed,  // one SYNC try failed (esptool prints '.')
+  note,         // informational: no modem lines, stub already running, ...
+  warning,      // something odd that does not stop the operation
+};
+using LoaderLog = std::function<void(LoaderEvent, const std::string& text)>;
+
+// esptool's timeouts (loader.py; fact sheet 2.3). "MB" is 1e6 bytes there.
+namespace timeouts {
+using std::chrono::milliseconds;
+inline constexpr milliseconds kDefault{3000};
+inline constexpr milliseconds kSync{100};
+inline constexpr milliseconds kMemEndRom{200};
+inline constexpr milliseconds kChipErase{120000};
+inline constexpr milliseconds kMax{240000};
+inline constexpr double kMd5PerMb = 8, kEraseRegionPerMb = 30, kEraseWritePerMb = 40;
+// max(kDefault, seconds_per_mb * bytes / 1e6)
+milliseconds per_mb(double seconds_per_mb, std::uint64_t bytes);
+}  // namespace timeouts
+
 class Loader {
  public:
   explicit Loader(Transport& link);
 
-  // Packet trace: every packet written/read as a hex dump on stderr.
+  // Packet trace: every packet written/read as a hex dump on stderr (or to
+  // `sink`, one line per call, when given).
   void set_trace(bool on) { trace_ = on; }
+  void set_trace(bool on, std::function<void(const std::string& line)> sink) {
+    trace_ = on;
+    trace_sink_ = std::move(sink);
+  }
+  // Progress and notes (sync dots, "no modem lines", ...). Default: silent.
+  void set_log(LoaderLog log) { log_ = std::move(log); }
+  // How the loader waits (reset pulses, drains, baud switch). Tests replace
+  // it to run without real delays.
+  void set_sleeper(Sleeper sleep) { sleep_ = std::move(sleep); }
 
   // Reset into the bootloader (per opts.before), SYNC with esptool's retry
   // behaviour, detect the chip (GET_SECURITY_INFO then magic register), and
@@ -48,6 +80,10 @@ class Loader {
   const ChipInfo& chip() const;
   bool stub_running() const { return stub_; }
   bool secure_download_mode() const { return sdm_; }
+  // The last SYNC was answered with value 0: a flasher stub, not the ROM.
+  bool sync_stub_detected() const { return sync_stub_detected_; }
+  // FLASH_DATA block size in use: 0x400 ROM, 0x4000 stub.
+  std::uint32_t flash_write_size() const;
 
   // Raw commands. command() sends one packet and returns the matching
   // response (esptool's matching rules); check() also verifies the status
@@ -68,6 +104,16 @@ class Loader {
   std::vector<std::string> chip_features();
   std::array<std::uint8_t, 6> mac();
   std::uint32_t crystal_mhz();
+  // Raw GET_SECURITY_INFO (ESP32-S2 and later; ESP8266/ESP32 ROMs refuse it
+  // with Error(unsupported)).
+  struct SecurityInfo {
+    std::uint32_t flags = 0;
+    std::uint8_t flash_crypt_cnt = 0;
+    std::array<std::uint8_t, 7> key_purposes{};
+    std::optional<std::uint32_t> chip_id;  // absent in the ESP32-S2 12-byte form
+    std::optional<std::uint32_t> api_version;
+  };
+  SecurityInfo security_info();
 
   // Flash access setup, as esptool does it after connecting.
   void spi_attach();                        // ROM: SPI_ATTACH or ESP8266's FLASH_BEGIN(0,0)
@@ -98,14 +144,39 @@ class Loader {
   void finish(AfterReset after);
 
  private:
-  // implementation details are free
+  struct AttemptResult;
+  AttemptResult connect_attempt(BeforeReset mode, ResetKind kind, std::chrono::milliseconds delay);
+  void sync();
+  void detect_chip(const ChipInfo* expected);
+  std::optional<Bytes> read_frame(std::chrono::milliseconds timeout);
+  Response wait_response(std::optional<std::uint8_t> op, std::chrono::milliseconds timeout);
+  void send_frame(std::span<const std::uint8_t> payload, std::string_view label);
+  void flush_input();
+  void drain_after_unsupported();
+  std::uint32_t run_spiflash_command(std::uint8_t command, unsigned read_bits);
+  void flash_begin(std::uint32_t size, std::uint32_t offset);
+  void send_block(Op op, std::span<const std::uint8_t> block, std::uint32_t seq, std::chrono::milliseconds timeout);
+  void trace_line(std::string_view what, std::span<const std::uint8_t> bytes);
+  void log(LoaderEvent e, const std::string& text) const {
+    if (log_) log_(e, text);
+  }
+  std::string chip_name_for_messages() const;
+
   Transport& link_;
   slip::Decoder decoder_;
   std::vector<Bytes> pending_frames_;
   const ChipInfo* chip_ = nullptr;
+  const ChipInfo* expected_chip_ = nullptr;
   bool stub_ = false;
   bool sdm_ = false;
   bool trace_ = false;
+  bool sync_stub_detected_ = false;
+  std::optional<std::uint32_t> flash_id_cache_;
+  std::uint64_t rx_bytes_ = 0;  // every byte read, for "no serial data" diagnostics
+  std::function<void(const std::string&)> trace_sink_;
+  LoaderLog log_;
+  Sleeper sleep_;
+  std::chrono::steady_clock::time_point last_trace_{};
 };
 
 }  // namespace espbak

@@ -1,0 +1,463 @@
+// The ESP serial loader, host side: packets, SYNC and connect, chip detection,
+// registers. Behaviour follows esptool v5.3.1 (esptool/loader.py, cmds.py);
+// facts in ../shared/docs/protocol-facts.md.
+#include "espbak/loader/loader.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <iostream>
+#include <regex>
+#include <thread>
+
+#include "espbak/util/error.hpp"
+
+namespace espbak {
+
+using namespace std::chrono_literals;
+using std::chrono::milliseconds;
+
+namespace timeouts {
+milliseconds per_mb(double seconds_per_mb, std::uint64_t bytes) {
+  auto ms = milliseconds(std::int64_t(seconds_per_mb * double(bytes) / 1e6 * 1000.0));
+  return std::max(ms, kDefault);
+}
+}  // namespace timeouts
+
+namespace {
+
+// SYNC payload: 07 07 12 20 then 32 x 55 (loader.py sync()).
+Bytes sync_payload() {
+  Bytes b{0x07, 0x07, 0x12, 0x20};
+  b.insert(b.end(), 32, 0x55);
+  return b;
+}
+
+std::string op_label(std::uint8_t op) { return fmt::format("{} (0x{:02x})", op_name(op), op); }
+
+bool stub_unsupported_status(const Status& s) {
+  // Stub forms of "no such command": legacy C3 invalid command, FF not implemented.
+  return s.present && (s.s0 == stub_error::invalid_command || s.s0 == stub_error::cmd_not_implemented);
+}
+
+}  // namespace
+
+Loader::Loader(Transport& link) : link_(link), sleep_([](milliseconds d) { std::this_thread::sleep_for(d); }) {}
+
+const ChipInfo& Loader::chip() const {
+  if (!chip_) throw Error(ErrorKind::internal, "no chip detected yet (connect() first)");
+  return *chip_;
+}
+
+std::uint32_t Loader::flash_write_size() const { return stub_ ? kStubFlashWriteSize : kRomFlashWriteSize; }
+
+std::string Loader::chip_name_for_messages() const {
+  if (chip_) return std::string(chip_->name);
+  if (expected_chip_) return std::string(expected_chip_->name);
+  return "Espressif device";  // esptool's base-class CHIP_NAME while auto-detecting
+}
+
+// ---- trace -------------------------------------------------------------------
+
+void Loader::trace_line(std::string_view what, std::span<const std::uint8_t> bytes) {
+  if (!trace_) return;
+  auto now = std::chrono::steady_clock::now();
+  double delta = last_trace_ == std::chrono::steady_clock::time_point{}
+                     ? 0.0
+                     : std::chrono::duration<double>(now - last_trace_).count();
+  last_trace_ = now;
+  std::string line = fmt::format("TRACE +{:.3f} {} len {}:", delta, what, bytes.size());
+  line.reserve(line.size() + bytes.size() * 3);
+  for (auto b : bytes) line += fmt::format(" {:02x}", b);
+  if (trace_sink_) trace_sink_(line);
+  else std::cerr << line << '\n';
+}
+
+// ---- frames --------------------------------------------------------------------
+
+void Loader::send_frame(std::span<const std::uint8_t> payload, std::string_view label) {
+  trace_line(fmt::format("write {}", label), payload);
+  link_.write(slip::encode(payload));
+}
+
+void Loader::flush_input() {
+  link_.flush_input();
+  decoder_.reset();
+  pending_frames_.clear();
+}
+
+std::optional<Bytes> Loader::read_frame(milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  std::array<std::uint8_t, 4096> buf;
+  while (pending_frames_.empty()) {
+    auto left = std::chrono::duration_cast<milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left < 0ms) left = 0ms;
+    // Transport::read waits up to `left` for the first byte; 0 means the time is up.
+    std::size_t n = link_.read(buf, left);
+    if (n == 0) return std::nullopt;
+    rx_bytes_ += n;
+    std::size_t noise_before = decoder_.noise_total();
+    decoder_.feed(std::span(buf.data(), n), pending_frames_);
+    if (trace_ && decoder_.noise_total() != noise_before) {
+      auto noise = decoder_.take_noise();
+      trace_line("read noise (outside SLIP frames)", noise);
+    }
+  }
+  Bytes f = std::move(pending_frames_.front());
+  pending_frames_.erase(pending_frames_.begin());
+  if (trace_) {
+    if (f.size() >= 8 && f[0] == 0x01) trace_line(fmt::format("read  {}", op_label(f[1])), f);
+    else trace_line("read  raw", f);
+  }
+  return f;
+}
+
+void Loader::drain_after_unsupported() {
+  // The ROM repeats its "invalid message" reply (esptool reads up to 8 x 14
+  // bytes after 0.2 s, then flushes): drop all of it so the next command
+  // does not see stale replies.
+  sleep_(200ms);
+  std::array<std::uint8_t, 256> junk;
+  while (link_.read(junk, 1ms) > 0) {
+  }
+  flush_input();
+}
+
+Response Loader::wait_response(std::optional<std::uint8_t> op, milliseconds timeout) {
+  timeout = std::min(timeout, timeouts::kMax);
+  std::string what = op ? std::string(op_name(*op)) : "SYNC";
+  // Up to 100 frames: some ESP8266s send more SYNC replies than asked for.
+  for (int i = 0; i < 100; ++i) {
+    auto frame = read_frame(timeout);
+    if (!frame) throw Error(ErrorKind::timeout, "timed out waiting for the chip to answer " + what);
+    auto r = decode_response(*frame);
+    if (!r) continue;  // shorter than a header, or not a response
+    if (!op || r->op == *op) return std::move(*r);
+    if (r->data.size() >= 2 && r->data[0] != 0 && r->data[1] == rom_error::invalid_message) {
+      drain_after_unsupported();
+      throw Error(ErrorKind::unsupported,
+                  fmt::format("{} is not supported by the {} {}", what, chip_name_for_messages(),
+                              stub_ ? "flasher stub" : "ROM loader"));
+    }
+  }
+  throw Error(ErrorKind::device, "the chip's replies do not match the " + what + " request");
+}
+
+Response Loader::command(Op op, std::span<const std::uint8_t> data, std::uint32_t chk, milliseconds timeout) {
+  auto code = static_cast<std::uint8_t>(op);
+  send_frame(encode_command(op, data, chk), op_label(code));
+  return wait_response(code, timeout);
+}
+
+Bytes Loader::check(Op op, std::span<const std::uint8_t> data, std::size_t result_len, std::uint32_t chk,
+                    milliseconds timeout) {
+  Response r = command(op, data, chk, timeout);
+  Status s = response_status(r, result_len);
+  auto name = op_name(static_cast<std::uint8_t>(op));
+  if (!s.present)
+    throw Error(ErrorKind::device, fmt::format("{} failed: reply too short ({} bytes of data, expected {})", name,
+                                               r.data.size(), result_len + 2));
+  if (!s.ok()) {
+    std::string text = fmt::format("{} failed: {} (0x{:02x} 0x{:02x})", name, status_text(s.s0, s.s1), s.s0, s.s1);
+    if (s.unsupported()) {
+      // Same opcode, "invalid message": the ROM may repeat this reply too.
+      drain_after_unsupported();
+      throw Error(ErrorKind::unsupported, text);
+    }
+    if (stub_unsupported_status(s)) throw Error(ErrorKind::unsupported, text);
+    throw Error(ErrorKind::device, text);
+  }
+  return Bytes(r.data.begin(), r.data.begin() + std::ptrdiff_t(result_len));
+}
+
+// ---- registers -----------------------------------------------------------------
+
+std::uint32_t Loader::read_reg(std::uint32_t addr) {
+  Bytes req = words({addr});
+  Response r = command(Op::read_reg, req);
+  Status s = response_status(r);
+  if (!s.ok()) {
+    std::string text =
+        fmt::format("READ_REG 0x{:08x} failed: {} (0x{:02x} 0x{:02x})", addr, status_text(s.s0, s.s1), s.s0, s.s1);
+    if (s.unsupported()) drain_after_unsupported();
+    if (s.unsupported() || stub_unsupported_status(s)) throw Error(ErrorKind::unsupported, text);
+    throw Error(ErrorKind::device, text);
+  }
+  return r.value;
+}
+
+void Loader::write_reg(std::uint32_t addr, std::uint32_t value, std::uint32_t mask, std::uint32_t delay_us) {
+  check(Op::write_reg, words({addr, value, mask, delay_us}));
+}
+
+RegReader Loader::reg_reader() {
+  return [this](std::uint32_t addr) { return read_reg(addr); };
+}
+
+// ---- connect ---------------------------------------------------------------------
+
+void Loader::sync() {
+  Bytes payload = sync_payload();
+  Response first = command(Op::sync, payload, 0, timeouts::kSync);
+  // ROMs answer SYNC with a non-zero value; a flasher stub answers 0 (loader.py
+  // sync()), and then no stub upload is needed.
+  bool stub = first.value == 0;
+  for (int i = 0; i < 7; ++i) stub &= wait_response(std::nullopt, timeouts::kDefault).value == 0;
+  sync_stub_detected_ = stub;
+}
+
+struct Loader::AttemptResult {
+  bool ok = false;
+  std::string error;
+};
+
+Loader::AttemptResult Loader::connect_attempt(BeforeReset mode, ResetKind kind, milliseconds delay) {
+  std::optional<std::string> boot_mode;
+  bool download_mode = false;
+  if (mode != BeforeReset::no_reset) {
+    flush_input();
+    if (!reset_into_bootloader(link_, kind, delay, sleep_))
+      log(LoaderEvent::warning, link_.name() + ": the port refused a DTR/RTS change; the chip was not reset");
+    // The ROM boot log tells a chip in the wrong boot mode from a dead link.
+    std::string boot_log;
+    std::array<std::uint8_t, 1024> buf;
+    while (boot_log.size() < 65536) {
+      std::size_t n = link_.read(buf, 0ms);
+      if (n == 0) break;
+      rx_bytes_ += n;
+      boot_log.append(reinterpret_cast<const char*>(buf.data()), n);
+    }
+    if (trace_ && !boot_log.empty())
+      trace_line("read boot log", std::span(reinterpret_cast<const std::uint8_t*>(boot_log.data()), boot_log.size()));
+    static const std::regex boot_re("boot:(0x[0-9a-fA-F]+)([\\s\\S]*waiting for download)?");
+    std::smatch m;
+    if (std::regex_search(boot_log, m, boot_re)) {
+      boot_mode = m[1].str();
+      download_mode = m[2].matched;
+    }
+  }
+
+  std::string last_error;
+  for (int i = 0; i < 5; ++i) {
+    std::uint64_t rx_before = rx_bytes_;
+    try {
+      flush_input();
+      sync();
+      return {true, {}};
+    } catch (const Error& e) {
+      if (e.kind() == ErrorKind::port) throw;
+      if (rx_bytes_ == rx_before) last_error = "No serial data received.";
+      else if (e.kind() == ErrorKind::timeout) last_error = "The chip sent data, but no complete SYNC reply.";
+      else last_error = e.what();
+      log(LoaderEvent::sync_failed, last_error);
+      sleep_(50ms);
+    }
+  }
+  if (boot_mode) {
+    last_error = download_mode ? "Download mode successfully detected, but getting no sync reply: "
+                                 "the serial TX path seems to be down."
+                               : "Wrong boot mode detected (" + *boot_mode +
+                                     ")! The chip needs to be in download mode.";
+  }
+  return {false, last_error};
+}
+
+void Loader::connect(const ConnectOptions& opts) {
+  expected_chip_ = opts.expected_chip;
+  chip_ = nullptr;
+  stub_ = false;
+  sdm_ = false;
+  sync_stub_detected_ = false;
+  flash_id_cache_.reset();
+  BeforeReset mode = opts.before;
+
+  if ((mode == BeforeReset::default_reset || mode == BeforeReset::usb_reset) && !link_.has_modem_lines()) {
+    // esptool forces no-reset on socket://; ptys cannot carry the lines either.
+    log(LoaderEvent::note, link_.name() +
+                               " has no DTR/RTS lines, so the chip cannot be reset automatically: "
+                               "put it in download mode by hand (hold BOOT/GPIO0 low and reset)");
+    mode = BeforeReset::no_reset;
+  }
+
+  if (mode != BeforeReset::no_reset_no_sync) {
+    // esptool's strategy cycle (loader.py _construct_reset_strategy_sequence):
+    // delays 0.05 s and 0.05 + 0.5 s.
+    struct Strategy {
+      ResetKind kind;
+      milliseconds delay;
+    };
+    std::vector<Strategy> cycle;
+    if (mode == BeforeReset::usb_reset) {
+      cycle = {{ResetKind::usb_jtag_serial, 50ms}};
+    } else {
+#if defined(_WIN32)
+      cycle = {{ResetKind::classic, 50ms}, {ResetKind::classic, 550ms}};
+#else
+      cycle = {{ResetKind::unix_tight, 50ms},
+               {ResetKind::unix_tight, 550ms},
+               {ResetKind::classic, 50ms},
+               {ResetKind::classic, 550ms}};
+#endif
+    }
+    AttemptResult result;
+    for (long attempt = 0; opts.attempts <= 0 || attempt < opts.attempts; ++attempt) {
+      const Strategy& s = cycle[std::size_t(attempt) % cycle.size()];
+      result = connect_attempt(mode, s.kind, s.delay);
+      if (result.ok) break;
+    }
+    if (!result.ok) {
+      throw Error(ErrorKind::connect,
+                  fmt::format("Failed to connect to {}: {} Hold BOOT (GPIO0) low while resetting the chip, check "
+                              "that the USB cable carries data, and check --port ({}).",
+                              chip_name_for_messages(), result.error, link_.name()));
+    }
+  }
+  detect_chip(opts.expected_chip);
+}
+
+Loader::SecurityInfo Loader::security_info() {
+  // 20 bytes (S3 and later) first, 12 bytes (S2) when that fails with a status.
+  Bytes res;
+  bool short_form = false;
+  try {
+    res = check(Op::get_security_info, {}, 20);
+  } catch (const Error& e) {
+    if (e.kind() != ErrorKind::device) throw;
+    res = check(Op::get_security_info, {}, 12);
+    short_form = true;
+  }
+  SecurityInfo si;
+  si.flags = get_u32(res, 0);
+  si.flash_crypt_cnt = res[4];
+  std::copy(res.begin() + 5, res.begin() + 12, si.key_purposes.begin());
+  if (!short_form) {
+    si.chip_id = get_u32(res, 12);
+    si.api_version = get_u32(res, 16);
+  }
+  return si;
+}
+
+void Loader::detect_chip(const ChipInfo* expected) {
+  // esptool detect_chip / connect (fact sheet 4.1): GET_SECURITY_INFO first;
+  // ESP8266 and ESP32 ROMs refuse it, then the magic register decides.
+  const ChipInfo* found = nullptr;
+  std::string detected_name;  // a chip esptool knows but espbak does not
+  std::optional<std::uint32_t> chip_id;
+  std::optional<std::uint32_t> magic;
+  try {
+    SecurityInfo si = security_info();
+    sdm_ = si.flags & (1u << 2);  // SECURE_DOWNLOAD_ENABLE
+    if (si.chip_id && *si.chip_id != 0) chip_id = si.chip_id;
+  } catch (const Error& e) {
+    if (e.kind() == ErrorKind::port) throw;
+  }
+  if (chip_id) {
+    for (const auto& c : all_chips())
+      if (c.security_chip_id && *c.security_chip_id == *chip_id) found = &c;
+  } else {
+    for (int tries = 0; tries < 2 && !magic; ++tries) {
+      try {
+        magic = read_reg(kChipDetectMagicReg);
+      } catch (const Error& e) {
+        if (e.kind() == ErrorKind::port) throw;
+        if (e.kind() == ErrorKind::unsupported) {
+          // Only the ESP32-S2 in Secure Download Mode refuses READ_REG.
+          sdm_ = true;
+          detected_name = "ESP32-S2";
+          break;
+        }
+        if (tries == 1) throw;
+        flush_input();
+      }
+    }
+    if (magic) found = chip_by_magic(*magic);
+  }
+
+  std::string what_was_read = chip_id ? fmt::format("chip ID {}", *chip_id)
+                              : magic ? fmt::format("chip magic value 0x{:08x}", *magic)
+                                      : std::string("no chip magic value (Secure Download Mode)");
+  if (expected) {
+    std::string detected = found ? std::string(found->name) : detected_name;
+    if (!detected.empty() && detected != expected->name)
+      throw Error(ErrorKind::usage,
+                  fmt::format("This chip is {}, not {}. Wrong --chip argument?", detected, expected->name));
+    if (!found) {
+      log(LoaderEvent::warning, fmt::format("This chip doesn't appear to be an {} ({}). Will attempt to continue anyway.",
+                                            expected->name, what_was_read));
+    }
+    chip_ = expected;
+  } else {
+    if (!found) {
+      std::string names;
+      for (const auto& c : all_chips()) names += (names.empty() ? "" : ", ") + std::string(c.name);
+      throw Error(ErrorKind::unsupported,
+                  fmt::format("unsupported chip ({}{}): espbak supports {}", detected_name.empty() ? "" : detected_name + ", ",
+                              what_was_read, names));
+    }
+    chip_ = found;
+  }
+  if (sync_stub_detected_) log(LoaderEvent::note, "The chip answered SYNC like the flasher stub: a stub is already running.");
+}
+
+// ---- chip information ----------------------------------------------------------------
+
+std::string Loader::chip_description() { return chip().describe(reg_reader()); }
+
+std::vector<std::string> Loader::chip_features() { return chip().features(reg_reader()); }
+
+std::array<std::uint8_t, 6> Loader::mac() {
+  auto m = chip().mac(reg_reader());
+  if (!m) throw Error(ErrorKind::device, "cannot read the MAC address: unknown OUI in the chip's eFuses");
+  return *m;
+}
+
+std::uint32_t Loader::crystal_mhz() {
+  // loader.py get_crystal_freq(): our baud times the UART divider gives the
+  // APB clock (ESP8266: twice the crystal).
+  std::uint32_t div = read_reg(chip().uart_clkdiv_reg) & 0xFFFFF;
+  double est = double(link_.baud()) * double(div) / 1e6 / double(chip().xtal_clk_divider);
+  std::uint32_t norm = est > 45 ? 48 : est > 33 ? 40 : 26;
+  if (std::abs(est - double(norm)) > 1)
+    log(LoaderEvent::warning, fmt::format("Detected crystal freq {:.2f} MHz is quite different to normalized freq {} "
+                                          "MHz. Unsupported crystal in use?",
+                                          est, norm));
+  return norm;
+}
+
+// ---- leaving -----------------------------------------------------------------
+
+void Loader::finish(AfterReset after) {
+  switch (after) {
+    case AfterReset::hard_reset:
+      if (!hard_reset(link_, sleep_))
+        log(LoaderEvent::note, link_.name() + " has no RTS line: the chip was not reset; reset it by hand to run "
+                                              "its application");
+      return;
+    case AfterReset::soft_reset:
+      if (!stub_) {
+        // "run user code" is the ROM's nearest thing to a soft reset.
+        flash_begin(0, 0);
+        check(Op::flash_end, words({1}));
+      } else if (chip().id == ChipId::esp8266) {
+        // The ESP8266 stub jumps to the application without answering.
+        send_frame(encode_command(Op::run_user_code, {}), op_label(std::uint8_t(Op::run_user_code)));
+      } else {
+        log(LoaderEvent::warning, "soft reset with the flasher stub works only on ESP8266; hard resetting instead");
+        finish(AfterReset::hard_reset);
+      }
+      return;
+    case AfterReset::no_reset:
+      // Stay in (or return to) the ROM loader: the stub goes back to the ROM
+      // on FLASH_END(reboot) (esptool soft_reset(stay_in_bootloader=True)).
+      if (stub_) {
+        flash_begin(0, 0);
+        check(Op::flash_end, words({0}));
+        stub_ = false;
+      }
+      return;
+    case AfterReset::no_reset_stub:
+      return;
+  }
+}
+
+}  // namespace espbak

@@ -1,0 +1,392 @@
+// Loader: SPI flash setup, stub upload, baud change, flash read/write/erase.
+// Behaviour follows esptool v5.3.1 (loader.py, targets/esp32.py, cmds.py);
+// facts in ../shared/docs/protocol-facts.md sections 2-4.
+#include <fmt/format.h>
+#include <zlib.h>
+
+#include <cctype>
+
+#include "espbak/loader/loader.hpp"
+#include "espbak/loader/stub_images.hpp"
+#include "espbak/util/error.hpp"
+
+namespace espbak {
+
+using namespace std::chrono_literals;
+using std::chrono::milliseconds;
+
+namespace {
+
+// SPI_USR register bits and shifts (loader.py run_spiflash_command).
+constexpr std::uint32_t kUsrCommand = 1u << 31;
+constexpr std::uint32_t kUsrMiso = 1u << 28;
+constexpr unsigned kUsr2CommandLenShift = 28;
+constexpr unsigned kEsp8266MisoBitlenShift = 8;  // ESP8266 packs bit lengths into USR1
+constexpr unsigned kEsp8266MosiBitlenShift = 17;
+
+// ESP32 ROM baud correction (targets/esp32.py get_rom_cal_crystal_freq): the
+// ROM derives its UART clock from the drifting 8 MHz oscillator.
+constexpr std::uint32_t kEsp32RtcCaliCfg1 = 0x3FF5F06C;
+constexpr unsigned kEsp32RtcCaliValueShift = 7;
+constexpr std::uint32_t kEsp32RtcCaliValueMask = 0x1FFFFFF;
+
+constexpr std::uint32_t kReadFlashMaxInFlight = 64;  // esptool's value; stubs keep 1 in flight anyway
+constexpr std::uint32_t kReadFlashSlowBlock = 64;
+constexpr int kWriteBlockAttempts = 3;
+
+Bytes data_block(std::span<const std::uint8_t> block, std::uint32_t seq) {
+  Bytes b = words({std::uint32_t(block.size()), seq, 0, 0});
+  b.insert(b.end(), block.begin(), block.end());
+  return b;
+}
+
+Bytes zlib_compress(std::span<const std::uint8_t> data) {
+  uLongf len = compressBound(uLong(data.size()));
+  Bytes out(len);
+  if (compress2(out.data(), &len, data.data(), uLong(data.size()), 9) != Z_OK)
+    throw Error(ErrorKind::internal, "zlib compression failed");
+  out.resize(len);
+  return out;
+}
+
+// Counts how many bytes each compressed block inflates to, so a block's
+// timeout can scale with the flash it makes the stub write (esptool does the
+// same with a streaming decompressor).
+class InflateCounter {
+ public:
+  InflateCounter() {
+    if (inflateInit(&z_) != Z_OK) throw Error(ErrorKind::internal, "zlib init failed");
+  }
+  ~InflateCounter() { inflateEnd(&z_); }
+  std::size_t feed(std::span<const std::uint8_t> in) {
+    std::size_t produced = 0;
+    std::array<std::uint8_t, 16384> out;
+    z_.next_in = const_cast<Bytef*>(in.data());
+    z_.avail_in = uInt(in.size());
+    do {
+      z_.next_out = out.data();
+      z_.avail_out = uInt(out.size());
+      int r = inflate(&z_, Z_NO_FLUSH);
+      produced += out.size() - z_.avail_out;
+      if (r == Z_STREAM_END) break;
+      if (r != Z_OK && r != Z_BUF_ERROR) throw Error(ErrorKind::internal, "zlib inflate failed");
+    } while (z_.avail_out == 0);
+    return produced;
+  }
+
+ private:
+  z_stream z_{};
+};
+
+int hex_digit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  c = char(std::tolower(static_cast<unsigned char>(c)));
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  return -1;
+}
+
+}  // namespace
+
+// ---- SPI flash setup ----------------------------------------------------------------
+
+void Loader::spi_attach() {
+  if (!stub_ && !chip().rom.spi_attach) {
+    // The ESP8266 ROM has no SPI_ATTACH; FLASH_BEGIN attaches the flash.
+    flash_begin(0, 0);
+    return;
+  }
+  // Config word 0 = default SPI pins. The ROM takes 4 more bytes (is_legacy
+  // and 3 reserved); the stub only the word.
+  Bytes arg = words({0});
+  if (!stub_) arg.insert(arg.end(), {0, 0, 0, 0});
+  check(Op::spi_attach, arg);
+}
+
+void Loader::spi_set_params(std::uint32_t flash_size) {
+  if (!stub_ && !chip().rom.spi_set_params) return;  // ESP8266 ROM: esptool skips it
+  // id, total size, block 64 KiB, sector 4 KiB, page 256, status mask (loader.py flash_set_parameters)
+  check(Op::spi_set_params, words({0, flash_size, 0x10000, 0x1000, 0x100, 0xFFFF}));
+}
+
+std::uint32_t Loader::run_spiflash_command(std::uint8_t command, unsigned read_bits) {
+  // loader.py run_spiflash_command, for a command with no address, dummy or
+  // MOSI data (RDID, RDSR). Register layout from the chip row (fact sheet 4.2).
+  if (read_bits > 32) throw Error(ErrorKind::internal, "SPI flash commands read at most 32 bits");
+  const SpiRegs& spi = chip().spi;
+  const std::uint32_t usr = spi.base + spi.usr, usr1 = spi.base + spi.usr1, usr2 = spi.base + spi.usr2;
+  const std::uint32_t w0 = spi.base + spi.w0;
+
+  std::uint32_t old_usr = read_reg(usr);
+  std::uint32_t old_usr2 = read_reg(usr2);
+  std::uint32_t flags = kUsrCommand;
+  if (read_bits > 0) flags |= kUsrMiso;
+  if (spi.mosi_dlen != 0) {
+    // ESP32 and later: separate bit-length registers, written only when used.
+    if (read_bits > 0) write_reg(spi.base + spi.miso_dlen, read_bits - 1);
+  } else {
+    // ESP8266: both bit lengths in USR1, always written.
+    std::uint32_t miso = read_bits == 0 ? 0 : read_bits - 1;
+    write_reg(usr1, (miso << kEsp8266MisoBitlenShift) | (0u << kEsp8266MosiBitlenShift));
+  }
+  write_reg(usr, flags);
+  write_reg(usr2, (7u << kUsr2CommandLenShift) | command);
+  write_reg(w0, 0);  // clear the data register before reading it
+  write_reg(spi.cmd(), kSpiCmdUsr);
+  bool done = false;
+  for (int i = 0; i < 10 && !done; ++i) done = (read_reg(spi.cmd()) & kSpiCmdUsr) == 0;
+  if (!done) throw Error(ErrorKind::device, "SPI flash command did not complete in time");
+  std::uint32_t result = read_reg(w0);
+  write_reg(usr, old_usr);
+  write_reg(usr2, old_usr2);
+  return result;
+}
+
+std::uint32_t Loader::flash_id() {
+  if (!flash_id_cache_) flash_id_cache_ = run_spiflash_command(kSpiFlashRdid, 24);
+  return *flash_id_cache_;
+}
+
+std::optional<std::uint32_t> Loader::detect_flash_size() { return flash_size_from_id(flash_id()); }
+
+// ---- stub ---------------------------------------------------------------------------
+
+void Loader::run_stub() {
+  if (stub_) return;
+  if (sync_stub_detected_) {
+    log(LoaderEvent::note, "Stub flasher is already running. No upload is necessary.");
+    stub_ = true;
+    return;
+  }
+  auto image = find_stub_image(chip().stub_name);
+  if (!image) throw Error(ErrorKind::internal, fmt::format("no flasher stub for {} in this build", chip().name));
+
+  for (const auto& seg : image->segments) {
+    const std::uint32_t size = std::uint32_t(seg.bytes.size());
+    const std::uint32_t blocks = (size + kRamBlockSize - 1) / kRamBlockSize;
+    check(Op::mem_begin, words({size, blocks, kRamBlockSize, seg.addr}));
+    for (std::uint32_t seq = 0; seq < blocks; ++seq) {
+      auto chunk = std::span(seg.bytes).subspan(seq * kRamBlockSize, std::min(kRamBlockSize, size - seq * kRamBlockSize));
+      check(Op::mem_data, data_block(chunk, seq), 0, checksum(chunk));
+    }
+  }
+  // MEM_END(0 = jump, entry). The ROM may retune its UART before the reply
+  // leaves: short timeout, errors ignored (loader.py mem_finish).
+  try {
+    check(Op::mem_end, words({0, image->entry}), 0, 0, timeouts::kMemEndRom);
+  } catch (const Error& e) {
+    if (e.kind() == ErrorKind::port) throw;
+  }
+  // The stub greets with a raw "OHAI" frame. A MEM_END reply that arrived
+  // after its short timeout may come first: skip it.
+  for (;;) {
+    auto frame = read_frame(timeouts::kDefault);
+    if (!frame) throw Error(ErrorKind::device, "Failed to start stub flasher: there was no response.");
+    auto r = decode_response(*frame);
+    if (r && r->op == std::uint8_t(Op::mem_end)) continue;
+    static const Bytes ohai{'O', 'H', 'A', 'I'};
+    if (*frame != ohai)
+      throw Error(ErrorKind::device, "Failed to start stub flasher: unexpected response " + to_hex(*frame));
+    break;
+  }
+  stub_ = true;
+  flush_input();
+}
+
+void Loader::change_baud(std::uint32_t baud) {
+  std::uint32_t second = 0;
+  std::uint32_t sent = baud;
+  if (stub_) {
+    second = link_.baud();  // the stub takes the new and the current rate
+  } else if (!chip().rom.change_baud) {
+    throw Error(ErrorKind::unsupported,
+                fmt::format("the {} ROM cannot change baud rate; use the stub (drop --no-stub)", chip().name));
+  } else if (chip().id == ChipId::esp32) {
+    // esptool targets/esp32.py change_baud: scale by the ROM's own crystal
+    // estimate so its UART lands on the requested rate.
+    std::uint32_t cali = (read_reg(kEsp32RtcCaliCfg1) >> kEsp32RtcCaliValueShift) & kEsp32RtcCaliValueMask;
+    std::uint32_t ck8m = read_reg(chip().efuse_base + 4 * 4) & 0xFF;  // EFUSE_RD_CK8M_FREQ, word 4
+    double rom_freq = double(cali) * 15625.0 * double(ck8m) / 40.0;
+    double valid_freq = rom_freq > 33e6 ? 40e6 : 26e6;
+    if (rom_freq > 0) sent = std::uint32_t(double(baud) * rom_freq / valid_freq);
+  }
+  check(Op::change_baudrate, words({sent, second}));
+  link_.set_baud(baud);
+  sleep_(50ms);  // bytes sent during the switch are garbage
+  flush_input();
+}
+
+// ---- erase, MD5 ---------------------------------------------------------------------
+
+void Loader::erase_flash() {
+  if (!stub_) throw Error(ErrorKind::unsupported, "erasing the whole flash needs the flasher stub (drop --no-stub)");
+  check(Op::erase_flash, {}, 0, 0, timeouts::kChipErase);
+}
+
+void Loader::erase_region(std::uint32_t offset, std::uint32_t size) {
+  if (!stub_) throw Error(ErrorKind::unsupported, "erasing a region needs the flasher stub (drop --no-stub)");
+  if (offset % kFlashSectorSize || size % kFlashSectorSize)
+    throw Error(ErrorKind::usage, "erase offset and size must be multiples of 4096 (0x1000)");
+  check(Op::erase_region, words({offset, size}), 0, 0, timeouts::per_mb(timeouts::kEraseRegionPerMb, size));
+}
+
+Md5::Digest Loader::flash_md5(std::uint32_t offset, std::uint32_t size) {
+  if (!stub_ && !chip().rom.flash_md5)
+    throw Error(ErrorKind::unsupported,
+                fmt::format("the {} ROM cannot compute a flash MD5; run without --no-stub", chip().name));
+  auto timeout = timeouts::per_mb(timeouts::kMd5PerMb, size);
+  Md5::Digest d{};
+  if (stub_) {
+    Bytes raw = check(Op::spi_flash_md5, words({offset, size, 0, 0}), 16, 0, timeout);
+    std::copy(raw.begin(), raw.end(), d.begin());
+    return d;
+  }
+  Bytes hex = check(Op::spi_flash_md5, words({offset, size, 0, 0}), 32, 0, timeout);  // ROM: ASCII hex
+  for (std::size_t i = 0; i < 16; ++i) {
+    int hi = hex_digit(char(hex[2 * i])), lo = hex_digit(char(hex[2 * i + 1]));
+    if (hi < 0 || lo < 0) throw Error(ErrorKind::device, "SPI_FLASH_MD5 returned a malformed digest");
+    d[i] = std::uint8_t(hi << 4 | lo);
+  }
+  return d;
+}
+
+// ---- read ---------------------------------------------------------------------------
+
+void Loader::read_flash(std::uint32_t offset, std::uint32_t size, Bytes& out, const Progress& progress) {
+  out.clear();
+  if (size == 0) return;
+  if (!stub_) {
+    if (!chip().rom.read_flash_slow)
+      throw Error(ErrorKind::unsupported,
+                  fmt::format("the {} ROM cannot read flash; run without --no-stub", chip().name));
+    // READ_FLASH_SLOW: 64 bytes a command; the reply always carries 64 bytes.
+    out.reserve(size);
+    while (out.size() < size) {
+      std::uint32_t len = std::min<std::uint32_t>(kReadFlashSlowBlock, size - std::uint32_t(out.size()));
+      Bytes r = check(Op::read_flash_slow, words({offset + std::uint32_t(out.size()), len}), kReadFlashSlowBlock);
+      out.insert(out.end(), r.begin(), r.begin() + len);
+      if (progress) progress(out.size(), size);
+    }
+    return;
+  }
+
+  // Stub READ_FLASH (fact sheet 2.4): normal reply, then raw data frames,
+  // each acknowledged with the total received so far, then a raw MD5 frame.
+  check(Op::read_flash, words({offset, size, kReadPacketSize, kReadFlashMaxInFlight}));
+  out.reserve(size);
+  Md5 md5;
+  while (out.size() < size) {
+    auto frame = read_frame(timeouts::kDefault);
+    if (!frame)
+      throw Error(ErrorKind::timeout, fmt::format("timed out waiting for flash data at 0x{:08x} ({} of {} bytes read)",
+                                                  offset + out.size(), out.size(), size));
+    out.insert(out.end(), frame->begin(), frame->end());
+    md5.update(*frame);
+    if (out.size() < size && frame->size() < kReadPacketSize)
+      throw Error(ErrorKind::device, fmt::format("corrupt data: expected 0x{:x} bytes but received 0x{:x} bytes",
+                                                 kReadPacketSize, frame->size()));
+    Bytes ack = words({std::uint32_t(std::min<std::size_t>(out.size(), 0xFFFFFFFF))});
+    send_frame(ack, "ack");
+    if (progress) progress(std::min<std::size_t>(out.size(), size), size);
+  }
+  if (out.size() > size)
+    throw Error(ErrorKind::device, fmt::format("read more than expected ({} of {} bytes)", out.size(), size));
+  auto digest = read_frame(timeouts::kDefault);
+  if (!digest) throw Error(ErrorKind::timeout, "timed out waiting for the MD5 of the flash data read");
+  if (digest->size() != 16)
+    throw Error(ErrorKind::device, "expected the 16-byte MD5 after the flash data, got " + to_hex(*digest));
+  auto ours = md5.finish();
+  if (!std::equal(ours.begin(), ours.end(), digest->begin()))
+    throw Error(ErrorKind::verify, fmt::format("MD5 of the data read ({}) differs from the chip's ({}) at 0x{:08x}",
+                                               to_hex(ours), to_hex(*digest), offset));
+}
+
+// ---- write --------------------------------------------------------------------------
+
+void Loader::flash_begin(std::uint32_t size, std::uint32_t offset) {
+  const std::uint32_t block = flash_write_size();
+  const std::uint32_t num_blocks = (size + block - 1) / block;
+  // ESP8266 ROM erase-size bug workaround (esptool targets/esp8266.py).
+  const std::uint32_t erase_size =
+      (!stub_ && chip().rom_erase_size_bug) ? esp8266_rom_erase_size(offset, size) : size;
+  Bytes params = words({erase_size, num_blocks, block, offset});
+  // The 5th word (encrypted) is understood by stubs and by ROMs after ESP32.
+  if (stub_ || (chip().id != ChipId::esp32 && chip().id != ChipId::esp8266)) put_u32(params, 0);
+  // The ROM erases the whole region before answering.
+  auto timeout = stub_ ? timeouts::kDefault : timeouts::per_mb(timeouts::kEraseRegionPerMb, size);
+  check(Op::flash_begin, params, 0, 0, timeout);
+}
+
+void Loader::send_block(Op op, std::span<const std::uint8_t> block, std::uint32_t seq, milliseconds timeout) {
+  Bytes payload = data_block(block, seq);
+  std::uint8_t sum = checksum(block);
+  for (int attempt = 1;; ++attempt) {
+    try {
+      check(op, payload, 0, sum, timeout);
+      return;
+    } catch (const Error& e) {
+      if (e.kind() == ErrorKind::port || e.kind() == ErrorKind::unsupported || attempt >= kWriteBlockAttempts) throw;
+      if (trace_) trace_line(fmt::format("block {} failed ({}), retrying", seq, e.what()), {});
+    }
+  }
+}
+
+void Loader::write_flash(std::uint32_t offset, std::span<const std::uint8_t> data, bool compress,
+                         const Progress& progress) {
+  if (data.empty()) return;
+  const std::uint32_t size = std::uint32_t(data.size());
+  const std::uint32_t block = flash_write_size();
+
+  if (!compress) {
+    flash_begin(size, offset);
+    const std::uint32_t num_blocks = (size + block - 1) / block;
+    Bytes padded;
+    for (std::uint32_t seq = 0; seq < num_blocks; ++seq) {
+      std::uint32_t at = seq * block;
+      std::uint32_t len = std::min(block, size - at);
+      padded.assign(data.begin() + at, data.begin() + at + len);
+      padded.resize(block, 0xFF);  // last block padded with erased-flash bytes
+      send_block(Op::flash_data, padded, seq,
+                 timeouts::per_mb(timeouts::kEraseWritePerMb, block));
+      if (progress) progress(at + len, size);
+    }
+    // The stub ACKs a block before writing it: FLASH_END(1 = stay) answers
+    // only after the last write. esptool sends nothing to the ROM here (it
+    // would leave the loader).
+    if (stub_) check(Op::flash_end, words({1}), 0, 0, timeouts::per_mb(timeouts::kEraseWritePerMb, block));
+    return;
+  }
+
+  if (!stub_ && !chip().rom.deflate)
+    throw Error(ErrorKind::unsupported,
+                fmt::format("the {} ROM cannot take compressed data; run without --no-stub or use --no-compress",
+                            chip().name));
+  Bytes comp = zlib_compress(data);
+  const std::uint32_t num_blocks = std::uint32_t((comp.size() + block - 1) / block);
+  // Stub: exact byte count (it erases as it writes). ROM: rounded up to whole
+  // 0x400 blocks, erased up front (loader.py flash_defl_begin).
+  const std::uint32_t size_word = stub_ ? size : (size + kRomFlashWriteSize - 1) / kRomFlashWriteSize * kRomFlashWriteSize;
+  Bytes params = words({size_word, num_blocks, block, offset});
+  if (stub_ || (chip().id != ChipId::esp32 && chip().id != ChipId::esp8266)) put_u32(params, 0);
+  check(Op::flash_defl_begin, params, 0, 0,
+        stub_ ? timeouts::kDefault : timeouts::per_mb(timeouts::kEraseRegionPerMb, size_word));
+
+  InflateCounter inflated;
+  std::uint64_t done = 0;
+  milliseconds last_timeout = timeouts::kDefault;
+  for (std::uint32_t seq = 0; seq < num_blocks; ++seq) {
+    auto chunk = std::span(comp).subspan(std::size_t(seq) * block,
+                                         std::min<std::size_t>(block, comp.size() - std::size_t(seq) * block));
+    std::size_t expands_to = inflated.feed(chunk);
+    // A block's reply may wait for the previous block's flash write.
+    last_timeout = timeouts::per_mb(timeouts::kEraseWritePerMb, expands_to);
+    send_block(Op::flash_defl_data, chunk, seq, last_timeout);
+    done += expands_to;
+    if (progress) progress(std::min<std::uint64_t>(done, size), size);
+  }
+  // Stub: DEFL_END(1 = stay in the loader) replies once the last block is
+  // written, and carries any deferred write error. ROM: nothing (it would
+  // leave the loader).
+  if (stub_) check(Op::flash_defl_end, words({1}), 0, 0, last_timeout);
+}
+
+}  // namespace espbak
