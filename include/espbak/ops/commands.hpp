@@ -1,0 +1,56 @@
+#pragma once
+// What a user asks for, one function per espbak command. Each validates its
+// arguments (and every file) before opening the port, then runs on a Session.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "espbak/ops/image.hpp"
+#include "espbak/ops/session.hpp"
+
+namespace espbak {
+
+void cmd_chip_id(Session& s);
+void cmd_read_mac(Session& s);
+void cmd_flash_id(Session& s);
+
+struct ReadFlashArgs {
+  std::uint32_t address = 0;
+  std::optional<std::uint32_t> size;  // nullopt: ALL (flash size minus address)
+  std::string file;
+  std::uint32_t chunk = 256 * 1024;   // bytes per Loader::read_flash call
+};
+// Refuses before connecting when the output directory is missing or not writable.
+void check_read_flash_args(const ReadFlashArgs& args);
+void cmd_read_flash(Session& s, const ReadFlashArgs& args);
+
+struct WriteFlashArgs {
+  std::vector<std::pair<std::uint32_t, std::string>> pairs;
+  FlashParams params;
+  std::optional<bool> compress;  // nullopt: esptool v5 default (compress when the stub runs)
+  bool erase_all = false;
+};
+// Files read and checked before connecting (readable, no overlap, fit when
+// --flash_size names a size). Returned for cmd_write_flash.
+std::vector<FlashRegion> prepare_write_flash(const WriteFlashArgs& args, Reporter& report);
+void cmd_write_flash(Session& s, const WriteFlashArgs& args, std::vector<FlashRegion> regions);
+
+struct VerifyFlashArgs {
+  std::vector<std::pair<std::uint32_t, std::string>> pairs;
+  FlashParams params;
+  bool diff = false;
+};
+std::vector<FlashRegion> prepare_verify_flash(const VerifyFlashArgs& args);
+void cmd_verify_flash(Session& s, const VerifyFlashArgs& args, std::vector<FlashRegion> regions);
+
+void cmd_erase_flash(Session& s);
+// Alignment checks before connecting (esptool cmds.py erase_region).
+void check_erase_region_args(std::uint32_t address, std::uint32_t size);
+void cmd_erase_region(Session& s, std::uint32_t address, std::uint32_t size);
+
+// "N bytes at 0xADDR in T seconds (R kbit/s)" pieces, as esptool formats them.
+std::string rate_text(std::uint64_t bytes, double seconds);
+
+}  // namespace espbak

@@ -1,0 +1,473 @@
+// The espbak commands on top of a Session. Messages follow esptool (v4
+// wording for the connect flow, v5 for the rest; esptool/cmds.py v5.3.1).
+#include "espbak/ops/commands.hpp"
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+
+#include <fmt/format.h>
+#include <zlib.h>
+
+#include "espbak/ops/part_file.hpp"
+#include "espbak/util/error.hpp"
+#include "espbak/util/md5.hpp"
+#include "espbak/util/numbers.hpp"
+
+namespace espbak {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+// esptool timeout_per_mb(): seconds per 10^6 bytes, at least DEFAULT_TIMEOUT.
+std::chrono::milliseconds timeout_per_mb(double seconds_per_mb, std::uint64_t bytes) {
+  double s = std::max(3.0, seconds_per_mb * double(bytes) / 1e6);
+  return std::chrono::milliseconds(std::int64_t(s * 1000));
+}
+
+std::string hex(const Md5::Digest& d) { return to_hex(d); }
+
+// Flash size for SPI_SET_PARAMS and for the region checks, resolving
+// --flash_size keep|detect|<size> the way esptool _set_flash_parameters does.
+// Returns the size name to put in image headers ("keep" stays "keep").
+struct FlashSizeChoice {
+  std::string header_size = "keep";      // what patch_image_header gets
+  std::optional<std::uint32_t> flash_end;  // writes must end before this
+};
+
+std::optional<std::uint32_t> size_of_name(std::string name) {
+  // "2MB-c1" / "4MB-c1" are ESP8266 layouts of 2 / 4 MB chips.
+  if (auto dash = name.find('-'); dash != std::string::npos) name.resize(dash);
+  return parse_flash_size_name(name);
+}
+
+FlashSizeChoice set_flash_parameters(Session& s, const std::string& requested) {
+  FlashSizeChoice choice;
+  Reporter& r = s.report();
+  auto detected = s.detected_flash_size();
+  std::optional<std::uint32_t> set_size;
+  if (requested == "detect") {
+    std::string name;
+    if (detected) {
+      name = flash_size_name(*detected);
+      r.info("Auto-detected flash size: " + name);
+    } else {
+      r.warning("Could not auto-detect flash size, defaulting to 4MB.");
+      name = "4MB";
+    }
+    choice.header_size = name;
+    set_size = size_of_name(name);
+  } else if (requested == "keep") {
+    if (!s.stub()) r.info("Note: In case of failure, please set a specific flash size.");
+  } else {
+    choice.header_size = requested;
+    set_size = size_of_name(requested);
+  }
+  if (auto params = set_size ? set_size : detected) s.configure_flash_size(*params);
+  if (set_size && detected && *set_size > *detected)
+    r.warning(fmt::format("Set flash_size {} is larger than the available flash size of {}.", requested,
+                          flash_size_name(*detected)));
+  choice.flash_end = detected;
+  if (set_size) choice.flash_end = detected ? std::min(*set_size, *detected) : *set_size;
+  return choice;
+}
+
+Progress progress_for(Reporter& r, const char* what, std::uint64_t base, std::uint64_t total) {
+  return [&r, what, base, total](std::uint64_t done, std::uint64_t) { r.progress(what, base + done, total); };
+}
+
+}  // namespace
+
+std::string rate_text(std::uint64_t bytes, double seconds) {
+  if (seconds <= 0.0) return "";
+  return fmt::format(" ({:.1f} kbit/s)", double(bytes) / seconds * 8 / 1000);
+}
+
+// ---- chip_id, read_mac, flash_id -------------------------------------------
+
+void cmd_read_mac(Session& s) {
+  std::string mac = format_mac(s.loader().mac());
+  s.report().result("MAC: " + mac);
+  s.report().json().set("mac", mac);
+}
+
+void cmd_chip_id(Session& s) {
+  auto id = s.chip().chip_id(s.loader().reg_reader());
+  if (!id) {
+    // esptool cmds.py chip_id(): NotSupportedError -> warning, then the MAC.
+    s.report().warning(fmt::format("{} has no Chip ID. Reading MAC instead.", s.chip().name));
+    cmd_read_mac(s);
+    return;
+  }
+  s.report().result(fmt::format("Chip ID: {:#010x}", *id));
+  s.report().json().set("chip_id", fmt::format("{:#010x}", *id));
+}
+
+void cmd_flash_id(Session& s) {
+  s.attach_flash();
+  std::uint32_t id = s.flash_id();
+  // esptool print_flash_id(): manufacturer = byte 0; device = byte 1, byte 2.
+  std::string manufacturer = fmt::format("{:02x}", id & 0xFF);
+  std::string device = fmt::format("{:02x}{:02x}", (id >> 8) & 0xFF, (id >> 16) & 0xFF);
+  auto size = flash_size_from_id(id);
+  std::string size_text = size ? flash_size_name(*size) : "Unknown";
+  s.report().result("Manufacturer: " + manufacturer);
+  s.report().result("Device: " + device);
+  s.report().result("Detected flash size: " + size_text);
+  auto& j = s.report().json();
+  j.set("manufacturer", manufacturer);
+  j.set("device", device);
+  j.set("flash_size", size_text);
+  if (size) j.set("flash_size_bytes", *size);
+}
+
+// ---- read_flash -----------------------------------------------------------
+
+void check_read_flash_args(const ReadFlashArgs& args) {
+  namespace fs = std::filesystem;
+  if (args.file.empty()) throw Error(ErrorKind::usage, "read_flash needs an output file name");
+  fs::path out(args.file);
+  fs::path dir = out.parent_path().empty() ? fs::path(".") : out.parent_path();
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec))
+    throw Error(ErrorKind::input, fmt::format("cannot write '{}': directory '{}' does not exist", args.file,
+                                              dir.string()));
+  if (fs::is_directory(out, ec))
+    throw Error(ErrorKind::input, fmt::format("cannot write '{}': it is a directory", args.file));
+  if (!PartFile::directory_writable(dir.string()))
+    throw Error(ErrorKind::input, fmt::format("cannot write '{}': directory '{}' is not writable", args.file,
+                                              dir.string()));
+  if (args.size && *args.size == 0) throw Error(ErrorKind::usage, "read_flash: size must not be 0");
+  if (args.size && std::uint64_t(args.address) + *args.size > 0x100000000ull)
+    throw Error(ErrorKind::input, "read_flash: address + size is past 4 GB");
+}
+
+void cmd_read_flash(Session& s, const ReadFlashArgs& args) {
+  Reporter& r = s.report();
+  const ChipInfo& chip = s.chip();
+  if (!s.stub() && !chip.rom.read_flash_slow)
+    throw Error(ErrorKind::unsupported,
+                fmt::format("the {} ROM loader cannot read flash; run without --no-stub so the flasher stub can",
+                            chip.name));
+  s.attach_flash();
+  auto detected = s.detected_flash_size();
+  if (detected) s.configure_flash_size(*detected);
+
+  std::uint32_t size;
+  if (!args.size) {
+    std::uint32_t flash = s.require_flash_size();
+    r.info("Detected flash size: " + flash_size_name(flash));
+    if (args.address >= flash)
+      throw Error(ErrorKind::input, fmt::format("address {:#x} is past the end of the {} flash", args.address,
+                                                flash_size_name(flash)));
+    size = flash - args.address;
+  } else {
+    size = *args.size;
+    if (detected) {
+      // esptool v5 cli_util.parse_size_arg, plus the end of the region.
+      if (size > *detected)
+        throw Error(ErrorKind::input, fmt::format("Specified size {:#x} is greater than detected flash size {:#x}.",
+                                                  size, *detected));
+      if (std::uint64_t(args.address) + size > *detected)
+        throw Error(ErrorKind::input,
+                    fmt::format("region {:#x}..{:#x} ends past the end of the {} flash", args.address,
+                                std::uint64_t(args.address) + size, flash_size_name(*detected)));
+    }
+  }
+
+  PartFile part(args.file);
+  Md5 md5;
+  Bytes chunk;
+  const auto start = Clock::now();
+  for (std::uint32_t done = 0; done < size;) {
+    std::uint32_t n = std::min(args.chunk, size - done);
+    s.loader().read_flash(args.address + done, n, chunk, progress_for(r, "Reading", done, size));
+    if (chunk.size() != n)
+      throw Error(ErrorKind::internal, fmt::format("loader returned {} bytes for a {}-byte read", chunk.size(), n));
+    part.write(chunk);
+    md5.update(chunk);
+    done += n;
+  }
+  r.progress_end();
+  const double t = seconds_since(start);
+  const auto local = md5.finish();
+  if (!s.stub()) {
+    // READ_FLASH_SLOW carries no digest: compare with the chip's MD5 of the range.
+    auto remote = s.loader().flash_md5(args.address, size);
+    if (remote != local)
+      throw Error(ErrorKind::verify, fmt::format("data read from {:#010x} (MD5 {}) does not match the flash (MD5 {})",
+                                                 args.address, hex(local), hex(remote)));
+  }
+  part.commit();
+  r.info(fmt::format("Read {} bytes at {:#010x} in {:.1f} seconds{}...", size, args.address, t, rate_text(size, t)));
+  r.info(fmt::format("Flash read to '{}' completed.", args.file));
+  auto& j = r.json();
+  j.set("address", args.address);
+  j.set("size", size);
+  j.set("file", args.file);
+  j.set("md5", hex(local));
+  j.set("seconds", std::int64_t(std::llround(t * 1000)) );
+}
+
+// ---- write_flash ----------------------------------------------------------
+
+std::vector<FlashRegion> prepare_write_flash(const WriteFlashArgs& args, Reporter&) {
+  if (args.pairs.empty()) throw Error(ErrorKind::usage, "write_flash needs ADDRESS FILE pairs");
+  auto regions = load_regions(args.pairs);
+  check_no_overlap(regions);
+  if (args.params.size != "keep" && args.params.size != "detect") {
+    auto end = size_of_name(args.params.size);
+    if (!end) throw Error(ErrorKind::usage, fmt::format("invalid --flash_size '{}'", args.params.size));
+    check_regions_fit(regions, *end);
+  }
+  return regions;
+}
+
+void cmd_write_flash(Session& s, const WriteFlashArgs& args, std::vector<FlashRegion> regions) {
+  Reporter& r = s.report();
+  const ChipInfo& chip = s.chip();
+  check_flash_params(chip, args.params);
+  if (args.erase_all && !s.stub())
+    throw Error(ErrorKind::unsupported,
+                fmt::format("--erase-all needs the flasher stub (the {} ROM has no ERASE_FLASH); "
+                            "run without --no-stub",
+                            chip.name));
+  s.attach_flash();
+  FlashSizeChoice size = set_flash_parameters(s, args.params.size);
+  // Every region must fit before anything is erased (esptool write_flash).
+  if (size.flash_end) check_regions_fit(regions, *size.flash_end);
+
+  bool compress = args.compress.value_or(s.stub());  // esptool v5: compress when the stub runs
+  if (compress && !s.stub() && !chip.rom.deflate) {
+    r.warning(fmt::format("The {} ROM cannot decompress; writing uncompressed.", chip.name));
+    compress = false;
+  }
+  FlashParams params = args.params;
+  params.size = size.header_size;
+
+  if (args.erase_all) {
+    r.info("Erasing flash (this may take a while)...");
+    const auto t0 = Clock::now();
+    s.loader().erase_flash();
+    r.info(fmt::format("Chip erase completed successfully in {:.1f} seconds.", seconds_since(t0)));
+  } else {
+    for (const auto& region : regions) {
+      if (region.data.empty()) continue;
+      std::uint32_t over = region.address % kFlashSectorSize;
+      if (over)
+        r.info(fmt::format("Note: Flash address {:#010x} is not aligned to a {:#x} byte flash sector. "
+                           "{:#x} bytes before this address will be erased.",
+                           region.address, kFlashSectorSize, over));
+      std::uint64_t end = std::uint64_t(region.address) + region.data.size();
+      std::uint64_t last = (end + kFlashSectorSize - 1) / kFlashSectorSize * kFlashSectorSize - 1;
+      r.info(fmt::format("Flash will be erased from {:#010x} to {:#010x}...", region.address - over, last));
+    }
+  }
+
+  for (auto& region : regions) {
+    if (region.data.empty()) {
+      r.warning(fmt::format("File {} is empty", region.file));
+      continue;
+    }
+    Bytes image = pad_to(std::move(region.data), 4);
+    std::uint32_t address = region.address;
+    if (!s.stub()) {
+      // The ROM writes whole sectors from the start address: pad the front
+      // with erased bytes (esptool write_flash does the same).
+      std::uint32_t over = address % kFlashSectorSize;
+      address -= over;
+      image.insert(image.begin(), over, 0xFF);
+    }
+    PatchOutcome patched = patch_image_header(chip, address, params, std::move(image));
+    for (const auto& w : patched.warnings) r.warning(w);
+    for (const auto& n : patched.notes) r.info(n);
+    image = std::move(patched.image);
+
+    const auto local_md5 = Md5::of(image);
+    bool compress_this = compress;
+    std::uint64_t compressed_size = 0;
+    if (compress_this) {
+      uLongf out_len = compressBound(uLong(image.size()));
+      Bytes out(out_len);
+      if (compress2(out.data(), &out_len, image.data(), uLong(image.size()), 9) != Z_OK)
+        throw Error(ErrorKind::internal, "zlib compression failed");
+      compressed_size = out_len;
+      // esptool v5: no point sending a stream that is not smaller.
+      if (compressed_size >= image.size()) compress_this = false;
+    }
+    const auto t0 = Clock::now();
+    s.loader().write_flash(address, image, compress_this, progress_for(r, "Writing", 0, image.size()));
+    r.progress_end();
+    const double t = seconds_since(t0);
+    if (compress_this) {
+      std::string speed = t > 0 ? fmt::format(" (effective {:.1f} kbit/s)", double(image.size()) / t * 8 / 1000) : "";
+      r.info(fmt::format("Wrote {} bytes ({} compressed) at {:#010x} in {:.1f} seconds{}...", image.size(),
+                         compressed_size, address, t, speed));
+    } else {
+      r.info(fmt::format("Wrote {} bytes at {:#010x} in {:.1f} seconds{}...", image.size(), address, t,
+                         rate_text(image.size(), t)));
+    }
+
+    JsonObject rj;
+    rj.set("address", address);
+    rj.set("file", region.file);
+    rj.set("size", std::uint64_t(image.size()));
+    rj.set("compressed", compress_this);
+    rj.set("md5", hex(local_md5));
+    if (!s.stub() && !chip.rom.flash_md5) {
+      // esptool skips the check where the ROM has no SPI_FLASH_MD5.
+      r.warning(fmt::format("The {} ROM cannot compute MD5; data written at {:#010x} not verified.", chip.name,
+                            address));
+      rj.set("verified", false);
+    } else {
+      auto flash_md5 = s.loader().flash_md5(address, std::uint32_t(image.size()));
+      if (flash_md5 != local_md5) {
+        r.info("File  MD5: " + hex(local_md5));
+        r.info("Flash MD5: " + hex(flash_md5));
+        Bytes erased(image.size(), 0xFF);
+        if (flash_md5 == Md5::of(erased))
+          throw Error(ErrorKind::verify, fmt::format("Write failed, the written flash region at {:#010x} ({}) is empty.",
+                                                     address, region.file));
+        throw Error(ErrorKind::verify, fmt::format("MD5 of file does not match data in flash! (region {:#010x}, {})",
+                                                   address, region.file));
+      }
+      r.info("Hash of data verified.");
+      rj.set("verified", true);
+    }
+    r.json().push("regions", rj);
+  }
+}
+
+// ---- verify_flash ---------------------------------------------------------
+
+std::vector<FlashRegion> prepare_verify_flash(const VerifyFlashArgs& args) {
+  if (args.pairs.empty()) throw Error(ErrorKind::usage, "verify_flash needs ADDRESS FILE pairs");
+  auto regions = load_regions(args.pairs);
+  check_no_overlap(regions);
+  return regions;
+}
+
+void cmd_verify_flash(Session& s, const VerifyFlashArgs& args, std::vector<FlashRegion> regions) {
+  Reporter& r = s.report();
+  const ChipInfo& chip = s.chip();
+  check_flash_params(chip, args.params);
+  if (!s.stub() && !chip.rom.flash_md5)
+    throw Error(ErrorKind::unsupported,
+                fmt::format("the {} ROM loader cannot compute flash MD5; run without --no-stub", chip.name));
+  s.attach_flash();
+  FlashSizeChoice size = set_flash_parameters(s, args.params.size);
+  FlashParams params = args.params;
+  params.size = size.header_size;
+
+  bool mismatch = false;
+  for (auto& region : regions) {
+    if (region.data.empty()) {
+      r.warning(fmt::format("File {} is empty", region.file));
+      continue;
+    }
+    PatchOutcome patched = patch_image_header(chip, region.address, params, pad_to(std::move(region.data), 4));
+    for (const auto& w : patched.warnings) r.warning(w);
+    for (const auto& n : patched.notes) r.info(n);
+    const Bytes& image = patched.image;
+    const auto n = std::uint32_t(image.size());
+    r.info(fmt::format("Verifying {:#x} ({}) bytes @ {:#010x} in flash against {}...", n, n, region.address,
+                       region.file));
+    JsonObject rj;
+    rj.set("address", region.address);
+    rj.set("file", region.file);
+    rj.set("size", n);
+    auto digest = s.loader().flash_md5(region.address, n);
+    if (digest == Md5::of(image)) {
+      r.result("-- verify OK (digest matched)");
+      rj.set("ok", true);
+      r.json().push("regions", rj);
+      continue;
+    }
+    mismatch = true;
+    rj.set("ok", false);
+    if (!args.diff) {
+      r.result("-- verify FAILED (digest mismatch)");
+      r.json().push("regions", rj);
+      continue;
+    }
+    Bytes flash;
+    s.loader().read_flash(region.address, n, flash, progress_for(r, "Reading", 0, n));
+    r.progress_end();
+    std::vector<std::uint32_t> differences;
+    for (std::uint32_t i = 0; i < n && i < flash.size(); ++i)
+      if (flash[i] != image[i]) differences.push_back(i);
+    if (differences.empty()) {
+      r.result("-- verify FAILED (digest mismatch, but the data read back matches)");
+    } else {
+      r.result(fmt::format("-- verify FAILED: {} differences, first at {:#010x}", differences.size(),
+                           region.address + differences.front()));
+      for (auto d : differences)
+        r.result(fmt::format("   {:08x} {:02x} {:02x}", region.address + d, flash[d], image[d]));
+    }
+    rj.set("differences", std::uint64_t(differences.size()));
+    r.json().push("regions", rj);
+  }
+  if (mismatch) throw Error(ErrorKind::verify, "Verify failed.");
+}
+
+// ---- erase ----------------------------------------------------------------
+
+void cmd_erase_flash(Session& s) {
+  if (!s.stub())
+    throw Error(ErrorKind::unsupported,
+                fmt::format("erase_flash needs the flasher stub (the {} ROM has no ERASE_FLASH); run without "
+                            "--no-stub, or use erase_region",
+                            s.chip().name));
+  Reporter& r = s.report();
+  r.info("Erasing flash (this may take a while)...");
+  const auto t0 = Clock::now();
+  s.loader().erase_flash();
+  r.info(fmt::format("Chip erase completed successfully in {:.1f} seconds.", seconds_since(t0)));
+}
+
+void check_erase_region_args(std::uint32_t address, std::uint32_t size) {
+  // esptool cmds.py erase_region wording.
+  if (address % kFlashSectorSize)
+    throw Error(ErrorKind::input, fmt::format("Offset to erase from must be a multiple of {} (got {:#x})",
+                                              kFlashSectorSize, address));
+  if (size % kFlashSectorSize)
+    throw Error(ErrorKind::input,
+                fmt::format("Size of data to erase must be a multiple of {} (got {:#x})", kFlashSectorSize, size));
+  if (std::uint64_t(address) + size > 0x100000000ull)
+    throw Error(ErrorKind::input, "erase_region: address + size is past 4 GB");
+}
+
+void cmd_erase_region(Session& s, std::uint32_t address, std::uint32_t size) {
+  check_erase_region_args(address, size);
+  Reporter& r = s.report();
+  const ChipInfo& chip = s.chip();
+  s.attach_flash();
+  if (auto flash = s.detected_flash_size(); flash && std::uint64_t(address) + size > *flash)
+    throw Error(ErrorKind::input, fmt::format("region {:#x}..{:#x} is past the end of the {} flash", address,
+                                              std::uint64_t(address) + size, flash_size_name(*flash)));
+  r.info("Erasing region (may be slow depending on size)...");
+  const auto t0 = Clock::now();
+  if (s.stub()) {
+    s.loader().erase_region(address, size);
+  } else if (chip.id != ChipId::esp8266) {
+    // esptool: in the ROM, FLASH_BEGIN erases the region it announces.
+    // Payload: erase size, block count, block size, offset (ESP32 takes no
+    // 5th "encrypted" word).
+    std::uint32_t blocks = (size + kRomFlashWriteSize - 1) / kRomFlashWriteSize;
+    s.loader().check(Op::flash_begin, words({size, blocks, kRomFlashWriteSize, address}), 0, 0,
+                     timeout_per_mb(30, size));  // ERASE_REGION_TIMEOUT_PER_MB
+  } else {
+    throw Error(ErrorKind::unsupported,
+                "erase_region needs the flasher stub on the ESP8266; run without --no-stub");
+  }
+  r.info(fmt::format("Erase completed successfully in {:.1f} seconds.", seconds_since(t0)));
+  r.json().set("address", address);
+  r.json().set("size", size);
+}
+
+}  // namespace espbak

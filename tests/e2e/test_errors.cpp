@@ -1,0 +1,60 @@
+// Bad input: one clear line on stderr and a non-zero exit, nothing else.
+#include <catch2/catch.hpp>
+
+#include "harness.hpp"
+
+using namespace e2e;
+
+namespace {
+void expect_one_line_error(const RunResult& r, int code, std::initializer_list<const char*> words) {
+  INFO("exit " << r.code << "\nstdout:\n" << r.out << "\nstderr:\n" << r.err);
+  CHECK_FALSE(r.timed_out);
+  CHECK(r.code == code);
+  CHECK(line_count(r.err) == 1);
+  CHECK(r.err.rfind("espbak: error: ", 0) == 0);
+  for (const char* w : words) CHECK(r.err.find(w) != std::string::npos);
+}
+}  // namespace
+
+TEST_CASE("unknown command and bad --chip value are usage errors", "[errors]") {
+  expect_one_line_error(run_espbak({"-p", "socket://127.0.0.1:1", "frobnicate"}), 2, {"frobnicate"});
+  expect_one_line_error(run_espbak({"-p", "socket://127.0.0.1:1", "--chip", "esp99", "flash_id"}), 2, {"esp99"});
+  expect_one_line_error(run_espbak({"read_flash", "0", "ALL"}), 2, {});
+  expect_one_line_error(run_espbak({"-p", "socket://127.0.0.1:1", "--before", "sometimes", "flash_id"}), 2,
+                        {"sometimes"});
+}
+
+TEST_CASE("unreachable port and missing device are port errors", "[errors]") {
+  expect_one_line_error(run_espbak({"-p", "socket://127.0.0.1:1", "flash_id"}), 4, {"127.0.0.1:1"});
+  expect_one_line_error(run_espbak({"-p", "/dev/espbak-does-not-exist", "flash_id"}), 4,
+                        {"/dev/espbak-does-not-exist"});
+}
+
+TEST_CASE("missing --port names the problem", "[errors]") {
+  auto r = run_espbak({"flash_id"}, std::chrono::seconds(10), {"ESPBAK_PORT=", "ESPTOOL_PORT="});
+  expect_one_line_error(r, 2, {"--port"});
+}
+
+TEST_CASE("a --chip of esp32 against an ESP8266 names both chips", "[errors]") {
+  TempDir dir;
+  SimOptions so;
+  so.chip = "esp8266";
+  Sim sim(dir, so);
+  auto r = run_espbak({"-p", sim.port(), "--chip", "esp32", "flash_id"});
+  INFO("stdout:\n" << r.out << "\nstderr:\n" << r.err << "\nespsim:\n" << sim.log());
+  CHECK(r.code == 2);  // a usage error: the wrong --chip, not a broken link
+  CHECK(line_count(r.err) == 1);
+  CHECK(r.err.find("ESP32") != std::string::npos);
+  CHECK(r.err.find("ESP8266") != std::string::npos);
+}
+
+TEST_CASE("help and version need no port", "[errors]") {
+  auto h = run_espbak({"--help"}, std::chrono::seconds(5));
+  CHECK(h.code == 0);
+  CHECK(h.out.find("write_flash") != std::string::npos);
+  CHECK(h.seconds < 2.0);
+  auto v = run_espbak({"version"}, std::chrono::seconds(5), {"ESPBAK_PORT=", "ESPTOOL_PORT="});
+  CHECK(v.code == 0);
+  CHECK(v.out.rfind("espbak ", 0) == 0);
+  CHECK(v.out.find("stub") != std::string::npos);
+}
