@@ -1,0 +1,440 @@
+// Interop test: Espressif's own flasher (the esptool-js npm package, pinned in
+// package.json) drives espsim over TCP, for every chip espsim simulates.
+//
+// Environment:
+//   ESPSIM_BIN            path of the espsim executable (required)
+//   ESPBAK_NODE_MODULES   node_modules holding esptool-js (default: ../../node_modules)
+//   ESPBAK_INTEROP_TRACE  1: esptool-js packet trace on stdout
+//   ESPBAK_INTEROP_KEEP   1: keep the temporary flash files
+// Run: ESPSIM_BIN=build/espsim node --test tests/interop/
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import crypto from "node:crypto";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { createRequire } from "node:module";
+import { fileURLToPath, pathToFileURL } from "node:url";
+
+import { TcpSerialPort } from "./serial-adapter.mjs";
+import { EspsimProcess } from "./espsim-process.mjs";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const sourceRoot = path.resolve(here, "../..");
+const nodeModules = process.env.ESPBAK_NODE_MODULES || path.join(sourceRoot, "node_modules");
+const espsimBinary = process.env.ESPSIM_BIN || "";
+const tracing = process.env.ESPBAK_INTEROP_TRACE === "1";
+const keepFiles = process.env.ESPBAK_INTEROP_KEEP === "1";
+
+const ROM_BAUD = 115200;
+const STUB_BAUD = 460800; // second session: exercises CHANGE_BAUDRATE on the stub
+const SECTOR = 0x1000;
+
+// One row per chip espsim simulates. The JEDEC ids are real parts whose
+// capacity byte matches the flash size (esptool DETECTED_FLASH_SIZES:
+// 0x15 = 2MB, 0x16 = 4MB): Winbond W25Q16 (EF 40 15), GigaDevice GD25Q32 (C8 40 16).
+const CHIPS = [
+  {
+    chip: "esp8266",
+    chipName: "ESP8266",
+    description: /^ESP8266EX$/,
+    flashSize: "2MB",
+    jedecId: "EF4015",
+    mac: "5c:cf:7f:a1:b2:c3",
+  },
+  {
+    chip: "esp32",
+    chipName: "ESP32",
+    description: /^ESP32-\S+.*\(revision \S+\)$/,
+    flashSize: "4MB",
+    jedecId: "C84016",
+    mac: "24:0a:c4:12:34:56",
+  },
+];
+
+// ---------------------------------------------------------------- esptool-js
+
+function loadPinnedVersion() {
+  const manifest = JSON.parse(fs.readFileSync(path.join(sourceRoot, "package.json"), "utf8"));
+  return manifest.dependencies?.["esptool-js"];
+}
+
+async function loadEsptoolJs() {
+  const requireFromModules = createRequire(path.join(nodeModules, "noop.js"));
+  let entry;
+  let manifestPath;
+  try {
+    entry = requireFromModules.resolve("esptool-js");
+    manifestPath = requireFromModules.resolve("esptool-js/package.json");
+  } catch (err) {
+    throw new Error(`esptool-js not found under ${nodeModules} (run npm ci in ${sourceRoot}): ${err.message}`);
+  }
+  const installed = JSON.parse(fs.readFileSync(manifestPath, "utf8")).version;
+  const pinned = loadPinnedVersion();
+  if (pinned && installed !== pinned) {
+    throw new Error(`esptool-js ${installed} is installed but package.json pins ${pinned} (run npm ci)`);
+  }
+  const module = await import(pathToFileURL(entry).href);
+  return { ...module, version: installed };
+}
+
+// ---------------------------------------------------------------- helpers
+
+function md5Hex(bytes) {
+  return crypto.createHash("md5").update(bytes).digest("hex");
+}
+
+function withTimeout(promise, ms, what) {
+  let timer;
+  const timeout = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+function hex(n, width = 0) {
+  return "0x" + (n >>> 0).toString(16).padStart(width, "0");
+}
+
+/** A readable verdict for two byte arrays that should be equal. */
+function describeMismatch(actual, expected, base = 0) {
+  if (actual.length !== expected.length) {
+    return `length ${actual.length}, expected ${expected.length}`;
+  }
+  let first = -1;
+  let count = 0;
+  for (let i = 0; i < expected.length; i++) {
+    if (actual[i] !== expected[i]) {
+      if (first < 0) first = i;
+      count++;
+    }
+  }
+  if (first < 0) return null;
+  const show = (a) => Buffer.from(a.subarray(first, first + 16)).toString("hex");
+  return (
+    `${count} byte(s) differ, first at ${hex(base + first)}: ` +
+    `got ${show(actual)}, expected ${show(expected)}`
+  );
+}
+
+function assertBytesEqual(actual, expected, what, base = 0) {
+  const verdict = describeMismatch(actual, expected, base);
+  assert.equal(verdict, null, `${what}: ${verdict}`);
+}
+
+/** Pseudo-random but reproducible bytes (the seed is printed on failure). */
+function seededBytes(length, seed) {
+  const out = new Uint8Array(length);
+  let counter = 0;
+  let offset = 0;
+  while (offset < length) {
+    const block = crypto.createHash("sha256").update(`${seed}:${counter++}`).digest();
+    out.set(block.subarray(0, Math.min(block.length, length - offset)), offset);
+    offset += block.length;
+  }
+  return out;
+}
+
+/**
+ * What the flash must hold after a stub write of `data` at `address`: the
+ * stub erases every sector the range touches, then programs the bytes
+ * (esp-flasher-stub src/command_handler.c: s_init_flash_operation rounds the
+ * erase range to sector boundaries; s_flash_data_post_process writes at most
+ * the BEGIN size, so esptool-js's 0xFF padding of the last block is dropped).
+ */
+function applyStubWrite(model, address, data) {
+  const eraseStart = Math.floor(address / SECTOR) * SECTOR;
+  const eraseEnd = Math.ceil((address + data.length) / SECTOR) * SECTOR;
+  model.fill(0xff, eraseStart, eraseEnd);
+  model.set(data, address);
+}
+
+function makeTerminal() {
+  const lines = [];
+  let partial = "";
+  return {
+    lines,
+    clean() {},
+    write(text) {
+      partial += text;
+    },
+    writeLine(text) {
+      lines.push(partial + text);
+      partial = "";
+    },
+    text() {
+      return [...lines, partial].join("\n");
+    },
+  };
+}
+
+// ---------------------------------------------------------------- the test
+
+const esptool = await loadEsptoolJs();
+
+for (const row of CHIPS) {
+  describe(`esptool-js ${esptool.version} vs espsim --chip ${row.chip}`, { timeout: 240000 }, () => {
+    const flashBytes = Number.parseInt(row.flashSize, 10) * 1024 * 1024;
+    const expectedJedec = Number.parseInt(row.jedecId, 16);
+    let tempDir;
+    let flashFile;
+    let sim;
+    let session = null;
+    let model; // what the flash must hold, byte for byte
+    const timings = [];
+
+    const context = () =>
+      `\n--- esptool-js terminal (last 40 lines) ---\n${session?.terminal.lines.slice(-40).join("\n") ?? "(no session)"}` +
+      `\n--- transport trace (last 20) ---\n${session?.traceTail.slice(-20).join("\n") ?? ""}` +
+      `\n--- espsim stderr (tail) ---\n${sim?.stderr.slice(-3000) ?? ""}` +
+      `\n--- espsim ${sim?.running ? "running" : `exited ${JSON.stringify(sim?.exit)}`}: ${sim?.commandLine ?? ""}`;
+
+    /** Runs one step, adding the session's context to any failure. */
+    async function step(name, ms, body) {
+      const started = performance.now();
+      try {
+        return await withTimeout(Promise.resolve().then(body), ms, name);
+      } catch (err) {
+        err.message = `${name}: ${err.message}${context()}`;
+        throw err;
+      } finally {
+        timings.push(`${name}: ${((performance.now() - started) / 1000).toFixed(2)} s`);
+      }
+    }
+
+    async function openSession(baudrate) {
+      const device = new TcpSerialPort({ host: sim.host, port: sim.port });
+      const transport = new esptool.Transport(device, tracing);
+      const traceTail = [];
+      if (!tracing) {
+        // Transport logs a few lines unconditionally (readLoop, flash size);
+        // keep them for failure reports instead of printing them.
+        transport.trace = (message) => {
+          traceTail.push(message);
+          if (traceTail.length > 200) traceTail.shift();
+        };
+      }
+      const terminal = makeTerminal();
+      const loader = new esptool.ESPLoader({
+        transport,
+        baudrate,
+        romBaudrate: ROM_BAUD,
+        terminal,
+        debugLogging: tracing,
+      });
+      session = { device, transport, loader, terminal, traceTail, description: null };
+      // TCP has no DTR/RTS: esptool-js's "no_reset" mode only syncs.
+      session.description = await loader.main("no_reset");
+      return session;
+    }
+
+    async function closeSession() {
+      const current = session;
+      if (!current) return;
+      try {
+        await withTimeout(current.transport.disconnect(), 5000, "disconnect");
+      } catch {
+        current.device.destroy();
+      }
+    }
+
+    function readFlashFile() {
+      return new Uint8Array(fs.readFileSync(flashFile));
+    }
+
+    function assertFlashFileMatchesModel(what) {
+      const actual = readFlashFile();
+      assertBytesEqual(actual, model, `flash file after ${what}`);
+    }
+
+    async function writeFlash(address, data, compress) {
+      await session.loader.writeFlash({
+        fileArray: [{ data, address }],
+        flashMode: "keep",
+        flashFreq: "keep",
+        flashSize: "keep",
+        eraseAll: false,
+        compress,
+        // esptool-js compares this with the stub's SPI_FLASH_MD5 after writing
+        calculateMD5Hash: (image) => md5Hex(image),
+      });
+      applyStubWrite(model, address, data);
+    }
+
+    before(async () => {
+      assert.ok(espsimBinary, "ESPSIM_BIN is not set: it must name the espsim executable");
+      assert.ok(fs.existsSync(espsimBinary), `ESPSIM_BIN=${espsimBinary} does not exist`);
+      tempDir = fs.mkdtempSync(path.join(os.tmpdir(), `espbak-interop-${row.chip}-`));
+      flashFile = path.join(tempDir, "flash.bin");
+      model = new Uint8Array(flashBytes).fill(0xff);
+      sim = new EspsimProcess(espsimBinary, [
+        "--chip", row.chip,
+        "--flash-size", row.flashSize,
+        "--flash-file", flashFile,
+        "--mac", row.mac,
+        "--jedec-id", row.jedecId,
+        "--listen", "tcp:127.0.0.1:0",
+        "--link", "instant",
+      ]);
+      await sim.start();
+    });
+
+    after(async (t) => {
+      await closeSession();
+      const exit = sim ? await sim.stop() : null;
+      if (tempDir && !keepFiles) fs.rmSync(tempDir, { recursive: true, force: true });
+      const summary = `${row.chip} timings: ${timings.join("; ")}; espsim exit ${JSON.stringify(exit)}`;
+      t?.diagnostic?.(summary);
+      if (process.env.ESPBAK_INTEROP_VERBOSE === "1") console.log(summary);
+    });
+
+    it("creates the flash file 0xFF-filled at the requested size", () => {
+      const contents = readFlashFile();
+      assert.equal(contents.length, flashBytes, "flash file size");
+      assertBytesEqual(contents, model, "fresh flash file");
+    });
+
+    it("connects, detects the chip and runs the stub (ESPLoader.main)", async () => {
+      await step("main(no_reset)", 60000, () => openSession(ROM_BAUD));
+      const { loader, terminal } = session;
+      assert.equal(loader.chip.CHIP_NAME, row.chipName, "detected chip");
+      assert.match(session.description, row.description, "chip description");
+      assert.equal(loader.IS_STUB, true, "the stub runs after main()");
+      assert.equal(loader.syncStubDetected, false, "a fresh connection syncs with the ROM, not the stub");
+      const text = terminal.text();
+      assert.match(text, /Uploading stub\.\.\.[\s\S]*Stub running\.\.\./, "stub upload reported");
+      assert.doesNotMatch(text, /Autodetection failed/, "chip detection needed a second connection");
+      assert.doesNotMatch(text, /WARNING/, "esptool-js printed a warning");
+      assert.match(text, /Crystal is (26|40)MHz/, "crystal frequency");
+    });
+
+    it("reports the MAC given to espsim", async () => {
+      assert.ok(session, "no session (connect failed)");
+      const mac = await step("readMac", 10000, () => session.loader.chip.readMac(session.loader));
+      assert.equal(mac, row.mac);
+    });
+
+    function assertFlashId(flashId) {
+      const manufacturer = flashId & 0xff;
+      const device = (((flashId >> 8) & 0xff) << 8) | ((flashId >> 16) & 0xff);
+      assert.equal(hex(manufacturer, 2), hex(expectedJedec >> 16, 2), "manufacturer");
+      assert.equal(hex(device, 4), hex(expectedJedec & 0xffff, 4), "device");
+    }
+
+    // esptool-js 0.7.0 cannot read the ESP8266's flash id on its own: its
+    // ESP8266 target sets SPI_MOSI_DLEN_OFFS = SPI_MISO_DLEN_OFFS = 0 ("not in
+    // esp8266") and runSpiflashCommand tests `!= null`, so it writes the MISO
+    // length (23) into SPI_CMD (base + 0) and never sets USR1's MISO bit
+    // length. esptool (targets/esp8266.py: both offsets None) writes
+    // USR1 = 23 << 8 instead. What the real chip then returns depends on the
+    // USR1 value left behind, which no source we have states.
+    it(
+      "reads the flash id with esptool-js's own register sequence",
+      { todo: row.chip === "esp8266" ? "esptool-js 0.7.0 never sets USR1 on ESP8266 (see comment)" : false },
+      async () => {
+        assert.ok(session, "no session (connect failed)");
+        const flashId = await step("readFlashId", 10000, () => session.loader.readFlashId());
+        assertFlashId(flashId);
+      },
+    );
+
+    it("reads the flash id given with --jedec-id (through the stub)", async () => {
+      assert.ok(session, "no session (connect failed)");
+      const { loader, terminal } = session;
+      if (row.chip === "esp8266") {
+        // What esptool's run_spiflash_command writes on the ESP8266 for a
+        // 24-bit read (USR1: MISO bit length - 1 at bit 8), which esptool-js
+        // leaves out (see above); the rest of the sequence is esptool-js's.
+        await step("writeReg USR1", 10000, () =>
+          loader.writeReg(loader.chip.SPI_REG_BASE + loader.chip.SPI_USR1_OFFS, (24 - 1) << 8),
+        );
+      }
+      const flashId = await step("readFlashId", 10000, () => loader.readFlashId());
+      assertFlashId(flashId);
+      await step("flashId", 10000, () => loader.flashId());
+      assert.ok(
+        terminal.lines.includes(`Detected flash size: ${row.flashSize}`),
+        `flashId() reported: ${terminal.lines.filter((l) => /Manufacturer|Device|Detected/.test(l)).join(" | ")}`,
+      );
+    });
+
+    it("writes 256 KB compressed (MD5 checked by esptool-js through the stub)", async () => {
+      assert.ok(session, "no session (connect failed)");
+      const data = seededBytes(256 * 1024, `${row.chip}-random`);
+      await step("writeFlash compressed 256 KB", 60000, () => writeFlash(0x10000, data, true));
+      assert.match(session.terminal.text(), /Hash of data verified\./);
+      assertFlashFileMatchesModel("compressed write");
+    });
+
+    it("writes uncompressed data whose end is inside a sector of earlier data", async () => {
+      assert.ok(session, "no session (connect failed)");
+      // 10000 bytes: the last 16 KB block esptool-js sends is padded with 0xFF;
+      // the stub must drop the padding and leave the sector after the erased
+      // range (0x23000..) untouched.
+      const data = seededBytes(10000, `${row.chip}-plain`);
+      await step("writeFlash uncompressed 10000 B", 30000, () => writeFlash(0x20000, data, false));
+      assertFlashFileMatchesModel("uncompressed write");
+    });
+
+    it("writes compressible data over part of a sector (erase granularity)", async () => {
+      assert.ok(session, "no session (connect failed)");
+      const data = new Uint8Array(6000);
+      for (let i = 0; i < data.length; i++) data[i] = (i * 7) & 0xff;
+      await step("writeFlash compressed 6000 B", 30000, () => writeFlash(0x13000, data, true));
+      assertFlashFileMatchesModel("partial-sector compressed write");
+    });
+
+    it("reads back what was written (READ_FLASH through the stub)", async () => {
+      assert.ok(session, "no session (connect failed)");
+      const start = 0x10000;
+      const length = 0x40000;
+      const data = await step("readFlash 256 KB", 60000, () => session.loader.readFlash(start, length));
+      assertBytesEqual(data, model.subarray(start, start + length), "readFlash", start);
+      // An unaligned, odd-sized read: the stub aligns flash reads internally.
+      const oddStart = 0x13000 + 5;
+      const odd = await step("readFlash 1001 B unaligned", 10000, () => session.loader.readFlash(oddStart, 1001));
+      assertBytesEqual(odd, model.subarray(oddStart, oddStart + 1001), "unaligned readFlash", oddStart);
+    });
+
+    it("computes MD5 of a region like node:crypto (SPI_FLASH_MD5 through the stub)", async () => {
+      assert.ok(session, "no session (connect failed)");
+      const start = 0x10000 + 123;
+      const length = 100001;
+      const md5 = await step("flashMd5sum", 10000, () => session.loader.flashMd5sum(start, length));
+      assert.equal(md5, md5Hex(model.subarray(start, start + length)));
+      const whole = await step("flashMd5sum whole flash", 30000, () => session.loader.flashMd5sum(0, flashBytes));
+      assert.equal(whole, md5Hex(model), "MD5 of the whole flash");
+    });
+
+    it("starts a new connection in the ROM, changes baud on the stub, keeps the flash", async () => {
+      assert.ok(session, "no session (connect failed)");
+      await step("disconnect", 10000, () => closeSession());
+      session = null;
+      await step(`main(no_reset) at ${STUB_BAUD}`, 60000, () => openSession(STUB_BAUD));
+      const { loader, terminal, device } = session;
+      assert.equal(loader.chip.CHIP_NAME, row.chipName);
+      assert.equal(loader.syncStubDetected, false, "new connection must start in the ROM's download mode");
+      const text = terminal.text();
+      assert.match(text, /Uploading stub\.\.\./);
+      assert.match(text, new RegExp(`Changing baudrate to ${STUB_BAUD}`));
+      assert.doesNotMatch(text, /Continuing at \d+ baud/, "esptool-js gave up on the new baud rate");
+      assert.ok(device.baudLog.includes(STUB_BAUD), `host baud changes: ${device.baudLog}`);
+      const start = 0x10000;
+      const data = await step("readFlash after reconnect", 60000, () => loader.readFlash(start, 0x40000));
+      assertBytesEqual(data, model.subarray(start, start + 0x40000), "readFlash after reconnect", start);
+    });
+
+    it("erases the whole flash (ERASE_FLASH through the stub)", async () => {
+      assert.ok(session, "no session (connect failed)");
+      await step("eraseFlash", 60000, () => session.loader.eraseFlash());
+      model.fill(0xff);
+      const contents = readFlashFile();
+      assert.equal(contents.length, flashBytes, "flash file size after erase");
+      assertBytesEqual(contents, model, "flash file after eraseFlash");
+      const md5 = await step("flashMd5sum after erase", 10000, () => session.loader.flashMd5sum(0x10000, 0x40000));
+      assert.equal(md5, md5Hex(model.subarray(0x10000, 0x50000)), "MD5 after erase");
+      const data = await step("readFlash after erase", 10000, () => session.loader.readFlash(0x10000, 0x2000));
+      assertBytesEqual(data, model.subarray(0x10000, 0x12000), "readFlash after erase", 0x10000);
+    });
+  });
+}
