@@ -211,7 +211,7 @@ void cmd_read_flash(Session& s, const ReadFlashArgs& args) {
   j.set("size", size);
   j.set("file", args.file);
   j.set("md5", hex(local));
-  j.set("seconds", std::int64_t(std::llround(t * 1000)) );
+  j.set("milliseconds", std::int64_t(std::llround(t * 1000)));
 }
 
 // ---- write_flash ----------------------------------------------------------

@@ -189,7 +189,7 @@ TEST_CASE("read_flash refuses a region past the end before reading", "[flash]") 
   CHECK(no_dir.code == 3);
 }
 
-TEST_CASE("erase_flash leaves the flash all 0xFF; erase_region erases just its sectors", "[flash]") {
+TEST_CASE("erase_flash leaves the flash all 0xFF and erase_region erases just its sectors", "[flash]") {
   TempDir dir;
   SimOptions so;
   so.chip = "esp32";

@@ -59,7 +59,7 @@ TEST_CASE("connect detects an ESP8266 ROM") {
   CHECK(r.loader.chip().id == ChipId::esp8266);
 }
 
-TEST_CASE("a SYNC answered with value 0 means a stub is already running; run_stub uploads nothing") {
+TEST_CASE("a SYNC answered with value 0 means a stub is already running, and run_stub uploads nothing") {
   Rig r(FakeChip::Kind::stub);
   r.loader.connect(opts());
   CHECK(r.loader.sync_stub_detected());

@@ -336,7 +336,7 @@ TEST_CASE("run_stub fails clearly when the stub does not greet") {
   CHECK_FALSE(r.loader.stub_running());
 }
 
-TEST_CASE("change_baud: the stub gets (new, current); the ESP32 ROM gets the drift-scaled rate") {
+TEST_CASE("change_baud: the stub gets (new, current) and the ESP32 ROM gets the drift-scaled rate") {
   SECTION("stub") {
     Rig r(FakeChip::Kind::stub);
     r.loader.change_baud(921600);
@@ -383,7 +383,7 @@ TEST_CASE("flash_md5: stub sends 16 raw bytes, the ESP32 ROM 32 hex characters")
   }
 }
 
-TEST_CASE("finish: no_reset returns the stub to the ROM; soft_reset on the ROM runs the app") {
+TEST_CASE("finish: no_reset returns the stub to the ROM and soft_reset on the ROM runs the app") {
   SECTION("stub, no_reset") {
     Rig r(FakeChip::Kind::stub);
     r.loader.finish(AfterReset::no_reset);
