@@ -15,7 +15,9 @@
 #include <fmt/format.h>
 
 #include "console_reporter.hpp"
+#include "list_ports.hpp"
 #include "espbak/chips/chip.hpp"
+#include "espbak/link/discovery.hpp"
 #include "espbak/loader/stub_images.hpp"
 #include "espbak/ops/commands.hpp"
 #include "espbak/ops/session.hpp"
@@ -85,6 +87,8 @@ struct GlobalArgs {
   bool no_stub = false;
   bool trace = false;
   int connect_attempts = 7;
+  std::vector<std::string> port_filters;
+  std::string reset_sequence, hard_reset_sequence;
   bool quiet = false;
   bool json = false;
 };
@@ -99,7 +103,15 @@ int main(int argc, char** argv) {
   app.set_help_flag("-h,--help", "Print this help message and exit");
 
   GlobalArgs g;
-  app.add_option("-p,--port", g.port, "Serial port device or socket://HOST:PORT (env ESPBAK_PORT, ESPTOOL_PORT)");
+  app.add_option("-p,--port", g.port,
+                 "Serial device, socket://HOST:PORT or rfc2217://HOST:PORT (env ESPBAK_PORT, ESPTOOL_PORT); "
+                 "without one, the ports in ESPBAK_PORTS or the system's are tried (docs/connecting.md)");
+  app.add_option(both_spellings("--port-filter"), g.port_filters,
+                 "Restrict port discovery: vid=X, pid=X, name=SUBSTRING, serial=SUBSTRING (repeatable)");
+  app.add_option(both_spellings("--custom-reset-sequence"), g.reset_sequence,
+                 "esptool's custom reset sequence, e.g. 'D0|R1|W0.1|D1|R0|W0.05|D0'");
+  app.add_option(both_spellings("--custom-hard-reset-sequence"), g.hard_reset_sequence,
+                 "Sequence for --after hard_reset instead of the RTS pulse");
   app.add_option("-b,--baud", g.baud, "Baud rate for transfers (default 115200; env ESPBAK_BAUD, ESPTOOL_BAUD)");
   app.add_option("-c,--chip", g.chip, "Target chip: auto, esp8266, esp32");
   app.add_option("--before", g.before, "default_reset|usb_reset|no_reset|no_reset_no_sync");
@@ -123,6 +135,7 @@ int main(int argc, char** argv) {
   auto* c_chip_id = add_command("chip_id", "Print the chip ID (ESP8266) or the MAC");
   auto* c_read_mac = add_command("read_mac", "Print the MAC address");
   auto* c_flash_id = add_command("flash_id", "Print the SPI flash manufacturer, device and size");
+  auto* c_list_ports = add_command("list_ports", "List serial ports with VID:PID, serial number and product");
 
   std::string rf_address, rf_size, rf_file;
   auto* c_read_flash = add_command("read_flash", "Read flash to a file: ADDRESS SIZE|ALL FILE");
@@ -226,6 +239,16 @@ int main(int argc, char** argv) {
       return 0;
     }
 
+    const char* port_list = getenv_nonempty("ESPBAK_PORTS");
+    if (command == c_list_ports) {
+      espbak::cli::list_ports(report, port_list ? port_list : "", g.port_filters);
+      if (g.json) {
+        report.json().set("ok", true);
+        std::printf("%s\n", report.json().dump().c_str());
+      }
+      return 0;
+    }
+
     // ---- global options ----
     espbak::SessionOptions opts;
     std::string baud_text = g.baud;
@@ -261,6 +284,13 @@ int main(int argc, char** argv) {
     opts.no_stub = g.no_stub;
     opts.trace = g.trace;
     opts.connect_attempts = g.connect_attempts;
+    // Discovery gives each candidate one pass over the reset strategies
+    // unless the user set the budget.
+    if (app.get_option("--connect-attempts")->count() > 0) opts.discovery_attempts = g.connect_attempts;
+    opts.port_filters = g.port_filters;
+    espbak::parse_port_filters(g.port_filters);  // a bad filter is a usage error before anything is opened
+    if (!g.reset_sequence.empty()) opts.custom_reset = espbak::parse_reset_sequence(g.reset_sequence);
+    if (!g.hard_reset_sequence.empty()) opts.custom_hard_reset = espbak::parse_reset_sequence(g.hard_reset_sequence);
 
     // ---- command arguments, checked before the port is touched ----
     espbak::ReadFlashArgs rf;
@@ -298,7 +328,10 @@ int main(int argc, char** argv) {
       if (const char* v = getenv_nonempty("ESPBAK_PORT")) opts.port = v;
       else if (const char* v2 = getenv_nonempty("ESPTOOL_PORT")) opts.port = v2;
     }
-    if (opts.port.empty()) throw Error(ErrorKind::usage, "no --port given (auto-detection not yet available)");
+    if (opts.port.empty() && port_list) opts.port_list = port_list;
+    // Benchmark A/B switch (docs/benchmarks.md): esptool's acknowledge-after-receipt.
+    if (const char* ack = getenv_nonempty("ESPBAK_READ_ACK"); ack && std::string_view(ack) == "late")
+      opts.early_read_ack = false;
 
     espbak::Session session(opts, report);
     session.connect();

@@ -1,4 +1,12 @@
+// Reset sequences, timings from esptool/reset.py (v5.3.1): the 0.1 s EN pulse,
+// DEFAULT_RESET_DELAY 0.05 s and the extra 0.5 s are passed in by the loader
+// (loader.py _construct_reset_strategy_sequence); fact sheet section 5.
 #include "espbak/link/reset.hpp"
+
+#include <cmath>
+#include <cstdlib>
+
+#include "espbak/util/error.hpp"
 
 namespace espbak {
 
@@ -55,6 +63,78 @@ bool reset_into_bootloader(Transport& link, ResetKind kind, std::chrono::millise
       ok &= link.set_dtr(false);
       ok &= link.set_rts(false);  // chip out of reset
       break;
+  }
+  return ok;
+}
+
+ResetSequence parse_reset_sequence(std::string_view text) {
+  ResetSequence seq;
+  seq.text = std::string(text);
+  auto bad = [&](std::string_view step, const char* why) {
+    return Error(ErrorKind::usage, "invalid reset sequence step '" + std::string(step) + "' in '" + seq.text +
+                                       "': " + why + " (steps: D0, D1, R0, R1, U0,1, W0.1 separated by '|')");
+  };
+  auto bit = [](std::string_view v) -> int { return v == "0" ? 0 : v == "1" ? 1 : -1; };
+  std::size_t pos = 0;
+  while (pos <= text.size()) {
+    auto bar = text.find('|', pos);
+    std::string_view step = text.substr(pos, bar == std::string_view::npos ? std::string_view::npos : bar - pos);
+    while (!step.empty() && step.front() == ' ') step.remove_prefix(1);
+    while (!step.empty() && step.back() == ' ') step.remove_suffix(1);
+    if (step.empty()) throw bad(step, "empty step");
+    ResetStep s;
+    std::string_view arg = step.substr(1);
+    switch (step[0]) {
+      case 'D':
+      case 'R': {
+        int v = bit(arg);
+        if (v < 0) throw bad(step, "expects 0 or 1");
+        s.kind = step[0] == 'D' ? ResetStep::Kind::dtr : ResetStep::Kind::rts;
+        (step[0] == 'D' ? s.dtr : s.rts) = v == 1;
+        break;
+      }
+      case 'U': {
+        auto comma = arg.find(',');
+        int d = comma == std::string_view::npos ? -1 : bit(arg.substr(0, comma));
+        int r = comma == std::string_view::npos ? -1 : bit(arg.substr(comma + 1));
+        if (d < 0 || r < 0) throw bad(step, "expects U<dtr>,<rts> with 0 or 1");
+        s.kind = ResetStep::Kind::both;
+        s.dtr = d == 1;
+        s.rts = r == 1;
+        break;
+      }
+      case 'W': {
+        std::string num(arg);
+        char* end = nullptr;
+        double secs = num.empty() ? -1 : std::strtod(num.c_str(), &end);
+        if (num.empty() || end != num.c_str() + num.size() || !std::isfinite(secs) || secs < 0 || secs > 60)
+          throw bad(step, "expects a wait in seconds (0 to 60)");
+        s.kind = ResetStep::Kind::wait;
+        s.wait = std::chrono::microseconds(std::int64_t(std::llround(secs * 1e6)));
+        break;
+      }
+      default:
+        throw bad(step, "unknown command");
+    }
+    seq.steps.push_back(s);
+    if (bar == std::string_view::npos) break;
+    pos = bar + 1;
+  }
+  return seq;
+}
+
+bool run_reset_sequence(Transport& link, const ResetSequence& seq, const Sleeper& sleep) {
+  bool ok = true;
+  for (const auto& s : seq.steps) {
+    switch (s.kind) {
+      case ResetStep::Kind::dtr: ok &= link.set_dtr(s.dtr); break;
+      case ResetStep::Kind::rts: ok &= link.set_rts(s.rts); break;
+      case ResetStep::Kind::both: ok &= link.set_dtr_rts(s.dtr, s.rts); break;
+      case ResetStep::Kind::wait:
+        sleep(std::chrono::duration_cast<std::chrono::milliseconds>(s.wait + std::chrono::microseconds(999)));
+        break;
+    }
+    if (!ok) return false;
   }
   return ok;
 }

@@ -14,6 +14,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "espbak/link/discovery.hpp"
 #include "espbak/util/error.hpp"
 
 namespace espbak::detail {
@@ -168,6 +169,15 @@ class PosixSerial final : public Transport {
     return ioctl(fd_, TIOCMSET, &bits) == 0;
   }
   bool has_modem_lines() const override { return modem_lines_; }
+  // TIOCMSET changes both lines in one ioctl (esptool's UnixTightReset).
+  bool sets_lines_together() const override { return modem_lines_; }
+  std::optional<UsbId> usb_id() const override {
+    if (!usb_looked_up_) {
+      if (auto info = describe_port(path_)) usb_ = info->usb;
+      usb_looked_up_ = true;
+    }
+    return usb_;
+  }
   std::string name() const override { return path_; }
 
  private:
@@ -183,6 +193,8 @@ class PosixSerial final : public Transport {
   int fd_;
   std::uint32_t baud_ = 0;
   bool modem_lines_ = false;
+  mutable bool usb_looked_up_ = false;
+  mutable std::optional<UsbId> usb_;
 };
 
 }  // namespace

@@ -38,8 +38,16 @@ class SpSerial final : public Transport {
     baud_ = baud;
   }
   std::uint32_t baud() const override { return baud_; }
-  bool set_dtr(bool on) override { return sp_set_dtr(port_, on ? SP_DTR_ON : SP_DTR_OFF) == SP_OK; }
-  bool set_rts(bool on) override { return sp_set_rts(port_, on ? SP_RTS_ON : SP_RTS_OFF) == SP_OK; }
+  bool set_dtr(bool on) override {
+    dtr_ = on;
+    return sp_set_dtr(port_, on ? SP_DTR_ON : SP_DTR_OFF) == SP_OK;
+  }
+  bool set_rts(bool on) override {
+    // esptool reset.py _setRTS: Windows usbser.sys propagates an RTS change
+    // only together with a DTR write, so DTR is written again.
+    bool ok = sp_set_rts(port_, on ? SP_RTS_ON : SP_RTS_OFF) == SP_OK;
+    return ok && sp_set_dtr(port_, dtr_ ? SP_DTR_ON : SP_DTR_OFF) == SP_OK;
+  }
   bool has_modem_lines() const override { return true; }
   std::string name() const override { return name_; }
 
@@ -53,6 +61,7 @@ class SpSerial final : public Transport {
   std::string name_;
   sp_port* port_;
   std::uint32_t baud_ = 0;
+  bool dtr_ = false;
 };
 
 }  // namespace

@@ -134,33 +134,46 @@ int connect_with_timeout(const addrinfo* ai, int& err) {
 
 }  // namespace
 
-std::unique_ptr<Transport> open_tcp(const std::string& url, std::uint32_t baud) {
-  std::string rest = url.substr(std::strlen("socket://"));
-  std::string host, port;
+HostPort parse_host_port(const std::string& url, std::string_view scheme) {
+  std::string rest = url.substr(scheme.size());
+  // pyserial-style options after '?' (rfc2217://host:port?ign_set_control)
+  HostPort hp;
+  if (auto q = rest.find('?'); q != std::string::npos) {
+    hp.options = rest.substr(q + 1);
+    rest = rest.substr(0, q);
+  }
   if (!rest.empty() && rest.front() == '[') {  // [IPv6]:port
     auto close_bracket = rest.find(']');
     if (close_bracket != std::string::npos && close_bracket + 1 < rest.size() && rest[close_bracket + 1] == ':') {
-      host = rest.substr(1, close_bracket - 1);
-      port = rest.substr(close_bracket + 2);
+      hp.host = rest.substr(1, close_bracket - 1);
+      hp.port = rest.substr(close_bracket + 2);
     }
   } else if (auto colon = rest.rfind(':'); colon != std::string::npos) {
-    host = rest.substr(0, colon);
-    port = rest.substr(colon + 1);
+    hp.host = rest.substr(0, colon);
+    hp.port = rest.substr(colon + 1);
   }
-  while (!port.empty() && port.back() == '/') port.pop_back();
-  if (host.empty() || port.empty() || port.find_first_not_of("0123456789") != std::string::npos)
-    throw Error(ErrorKind::port, "invalid port " + url + ": expected socket://HOST:PORT");
+  while (!hp.port.empty() && hp.port.back() == '/') hp.port.pop_back();
+  if (hp.host.empty() || hp.port.empty() || hp.port.find_first_not_of("0123456789") != std::string::npos)
+    throw Error(ErrorKind::port, "invalid port " + url + ": expected " + std::string(scheme) + "HOST:PORT");
+  return hp;
+}
 
+int tcp_connect(const std::string& url, const HostPort& where) {
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
   addrinfo* res = nullptr;
-  int gai = getaddrinfo(host.c_str(), port.c_str(), &hints, &res);
+  int gai = getaddrinfo(where.host.c_str(), where.port.c_str(), &hints, &res);
   if (gai != 0) throw Error(ErrorKind::port, "cannot connect to " + url + ": " + gai_strerror(gai));
   int err = 0, fd = -1;
   for (addrinfo* ai = res; ai && fd < 0; ai = ai->ai_next) fd = connect_with_timeout(ai, err);
   freeaddrinfo(res);
   if (fd < 0) throw Error(ErrorKind::port, "cannot connect to " + url + ": " + reason(err));
+  return fd;
+}
+
+std::unique_ptr<Transport> open_tcp(const std::string& url, std::uint32_t baud) {
+  int fd = tcp_connect(url, parse_host_port(url, "socket://"));
   return std::make_unique<TcpTransport>(url, fd, baud);
 }
 

@@ -16,8 +16,13 @@ std::unique_ptr<Transport> open_transport(const std::string& port, std::uint32_t
     return detail::open_tcp(port, baud);
 #endif
   }
-  if (port.starts_with("rfc2217://"))
-    throw Error(ErrorKind::port, "cannot open " + port + ": rfc2217:// ports are not supported yet");
+  if (port.starts_with("rfc2217://")) {
+#if defined(_WIN32)
+    throw Error(ErrorKind::port, "rfc2217:// ports are not supported on Windows yet");
+#else
+    return detail::open_rfc2217(port, baud);
+#endif
+  }
   if (auto scheme = port.find("://"); scheme != std::string::npos)
     throw Error(ErrorKind::port, "cannot open " + port + ": unknown URL scheme " + port.substr(0, scheme + 3));
 #if defined(_WIN32)

@@ -86,23 +86,22 @@ void Loader::flush_input() {
   pending_frames_.clear();
 }
 
-std::optional<Bytes> Loader::read_frame(milliseconds timeout) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
+bool Loader::read_more(milliseconds timeout) {
   std::array<std::uint8_t, 4096> buf;
-  while (pending_frames_.empty()) {
-    auto left = std::chrono::duration_cast<milliseconds>(deadline - std::chrono::steady_clock::now());
-    if (left < 0ms) left = 0ms;
-    // Transport::read waits up to `left` for the first byte; 0 means the time is up.
-    std::size_t n = link_.read(buf, left);
-    if (n == 0) return std::nullopt;
-    rx_bytes_ += n;
-    std::size_t noise_before = decoder_.noise_total();
-    decoder_.feed(std::span(buf.data(), n), pending_frames_);
-    if (trace_ && decoder_.noise_total() != noise_before) {
-      auto noise = decoder_.take_noise();
-      trace_line("read noise (outside SLIP frames)", noise);
-    }
+  // Transport::read waits up to `timeout` for the first byte; 0 means the time is up.
+  std::size_t n = link_.read(buf, timeout);
+  if (n == 0) return false;
+  rx_bytes_ += n;
+  std::size_t noise_before = decoder_.noise_total();
+  decoder_.feed(std::span(buf.data(), n), pending_frames_);
+  if (trace_ && decoder_.noise_total() != noise_before) {
+    auto noise = decoder_.take_noise();
+    trace_line("read noise (outside SLIP frames)", noise);
   }
+  return true;
+}
+
+Bytes Loader::take_frame() {
   Bytes f = std::move(pending_frames_.front());
   pending_frames_.erase(pending_frames_.begin());
   if (trace_) {
@@ -110,6 +109,16 @@ std::optional<Bytes> Loader::read_frame(milliseconds timeout) {
     else trace_line("read  raw", f);
   }
   return f;
+}
+
+std::optional<Bytes> Loader::read_frame(milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (pending_frames_.empty()) {
+    auto left = std::chrono::duration_cast<milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left < 0ms) left = 0ms;
+    if (!read_more(left)) return std::nullopt;
+  }
+  return take_frame();
 }
 
 void Loader::drain_after_unsupported() {
@@ -211,12 +220,91 @@ struct Loader::AttemptResult {
   std::string error;
 };
 
-Loader::AttemptResult Loader::connect_attempt(BeforeReset mode, ResetKind kind, milliseconds delay) {
+// One entry of the reset cycle: a built-in sequence with its IO0 hold time,
+// or the user's custom sequence.
+struct Loader::Strategy {
+  ResetKind kind = ResetKind::classic;
+  milliseconds delay{0};
+  const ResetSequence* custom = nullptr;
+  std::string name() const {
+    if (custom) return "custom sequence '" + custom->text + "'";
+    if (kind == ResetKind::usb_jtag_serial) return std::string(reset_kind_name(kind));
+    return fmt::format("{} ({:g} s)", reset_kind_name(kind), double(delay.count()) / 1000.0);
+  }
+};
+
+namespace {
+
+// esptool loader.py: DEFAULT_RESET_DELAY = 0.05 s, and the alternate
+// attempts add 0.5 s (reset_delay + 0.5) for boards whose EN capacitor
+// makes the chip sample IO0 late.
+constexpr milliseconds kResetDelay{50};
+constexpr milliseconds kResetDelayExtra{550};
+
+bool uses_usb_jtag_serial(const Transport& link) {
+  auto id = link.usb_id();
+  return id && id->vid == 0x303A && id->pid == 0x1001;  // ESPRESSIF_VID, USB_JTAG_SERIAL_PID
+}
+
+}  // namespace
+
+static std::vector<Loader::Strategy> strategy_cycle(const Transport& link, const ConnectOptions& opts);
+
+std::vector<std::string> reset_strategy_names(const Transport& link, const ConnectOptions& opts) {
+  std::vector<std::string> names;
+  for (const auto& s : strategy_cycle(link, opts)) names.push_back(s.name());
+  return names;
+}
+
+// esptool loader.py _construct_reset_strategy_sequence (v5.3.1): a custom
+// sequence replaces everything; USB-JTAG-Serial (PID 0x1001 or
+// --before usb_reset) uses only its own sequence; otherwise UnixTight and
+// Classic alternate where the port can set both lines at once (TIOCMSET:
+// not on Windows, not over rfc2217), Classic alone elsewhere.
+static std::vector<Loader::Strategy> strategy_cycle(const Transport& link, const ConnectOptions& opts) {
+  using S = Loader::Strategy;
+  if (opts.custom_reset) return {S{ResetKind::classic, milliseconds(0), &*opts.custom_reset}};
+  if (opts.before == BeforeReset::usb_reset || uses_usb_jtag_serial(link))
+    return {S{ResetKind::usb_jtag_serial, milliseconds(0), nullptr}};
+  if (link.sets_lines_together())
+    return {S{ResetKind::unix_tight, kResetDelay, nullptr}, S{ResetKind::unix_tight, kResetDelayExtra, nullptr},
+            S{ResetKind::classic, kResetDelay, nullptr}, S{ResetKind::classic, kResetDelayExtra, nullptr}};
+  return {S{ResetKind::classic, kResetDelay, nullptr}, S{ResetKind::classic, kResetDelayExtra, nullptr}};
+}
+
+namespace {
+
+// A short printable excerpt of bytes that were not SLIP frames.
+std::string printable_excerpt(const std::vector<std::uint8_t>& bytes) {
+  std::string out;
+  std::size_t printable = 0;
+  for (auto b : bytes) {
+    if (b == '\r' || b == '\n' || b == '\t') b = ' ';
+    if (b >= 0x20 && b < 0x7F) {
+      ++printable;
+      if (!(b == ' ' && !out.empty() && out.back() == ' ')) out += char(b);
+    } else if (out.empty() || out.back() != '.') {
+      out += '.';
+    }
+  }
+  // Mostly unprintable bytes: a baud-rate mismatch (e.g. the ESP8266 ROM's
+  // 74880-baud boot log), not readable text.
+  if (printable * 2 < bytes.size()) return {};
+  while (!out.empty() && (out.front() == ' ' || out.front() == '.')) out.erase(out.begin());
+  if (out.size() > 60) out = out.substr(out.size() - 60);
+  return out;
+}
+
+}  // namespace
+
+Loader::AttemptResult Loader::connect_attempt(BeforeReset mode, const Strategy& strategy) {
   std::optional<std::string> boot_mode;
   bool download_mode = false;
   if (mode != BeforeReset::no_reset) {
     flush_input();
-    if (!reset_into_bootloader(link_, kind, delay, sleep_))
+    bool lines_ok = strategy.custom ? run_reset_sequence(link_, *strategy.custom, sleep_)
+                                    : reset_into_bootloader(link_, strategy.kind, strategy.delay, sleep_);
+    if (!lines_ok)
       log(LoaderEvent::warning, link_.name() + ": the port refused a DTR/RTS change; the chip was not reset");
     // The ROM boot log tells a chip in the wrong boot mode from a dead link.
     std::string boot_log;
@@ -238,9 +326,18 @@ Loader::AttemptResult Loader::connect_attempt(BeforeReset mode, ResetKind kind, 
   }
 
   std::string last_error;
+  last_noise_.clear();
+  std::string noise_seen;  // a slow board's boot log may arrive during the SYNC tries
   for (int i = 0; i < 5; ++i) {
     std::uint64_t rx_before = rx_bytes_;
     try {
+      // Keep what arrived since the last try (a late boot log) before the
+      // flush throws it away: it explains a failure better than silence.
+      std::array<std::uint8_t, 1024> pending;
+      for (std::size_t n; noise_seen.size() < 65536 && (n = link_.read(pending, 0ms)) > 0;) {
+        rx_bytes_ += n;
+        noise_seen.append(reinterpret_cast<const char*>(pending.data()), n);
+      }
       flush_input();
       sync();
       return {true, {}};
@@ -249,15 +346,29 @@ Loader::AttemptResult Loader::connect_attempt(BeforeReset mode, ResetKind kind, 
       if (rx_bytes_ == rx_before) last_error = "No serial data received.";
       else if (e.kind() == ErrorKind::timeout) last_error = "The chip sent data, but no complete SYNC reply.";
       else last_error = e.what();
+      if (auto noise = decoder_.take_noise(); !noise.empty()) {
+        if (noise_seen.size() < 65536) noise_seen.append(noise.begin(), noise.end());
+        std::string text = printable_excerpt(noise);
+        if (!text.empty()) last_noise_ = text;
+      }
       log(LoaderEvent::sync_failed, last_error);
       sleep_(50ms);
     }
+  }
+  static const std::regex boot_re_late("boot:(0x[0-9a-fA-F]+)([\\s\\S]*waiting for download)?");
+  std::smatch late;
+  if (!boot_mode && std::regex_search(noise_seen, late, boot_re_late)) {
+    boot_mode = late[1].str();
+    download_mode = late[2].matched;
   }
   if (boot_mode) {
     last_error = download_mode ? "Download mode successfully detected, but getting no sync reply: "
                                  "the serial TX path seems to be down."
                                : "Wrong boot mode detected (" + *boot_mode +
                                      ")! The chip needs to be in download mode.";
+  } else if (!last_noise_.empty()) {
+    last_error += " The port carries text instead (\"" + last_noise_ +
+                  "\"): the chip seems to be running its application, not the bootloader.";
   }
   return {false, last_error};
 }
@@ -280,36 +391,41 @@ void Loader::connect(const ConnectOptions& opts) {
   }
 
   if (mode != BeforeReset::no_reset_no_sync) {
-    // esptool's strategy cycle (loader.py _construct_reset_strategy_sequence):
-    // delays 0.05 s and 0.05 + 0.5 s.
-    struct Strategy {
-      ResetKind kind;
-      milliseconds delay;
-    };
-    std::vector<Strategy> cycle;
-    if (mode == BeforeReset::usb_reset) {
-      cycle = {{ResetKind::usb_jtag_serial, 50ms}};
-    } else {
-#if defined(_WIN32)
-      cycle = {{ResetKind::classic, 50ms}, {ResetKind::classic, 550ms}};
-#else
-      cycle = {{ResetKind::unix_tight, 50ms},
-               {ResetKind::unix_tight, 550ms},
-               {ResetKind::classic, 50ms},
-               {ResetKind::classic, 550ms}};
-#endif
-    }
+    ConnectOptions effective = opts;
+    effective.before = mode;
+    std::vector<Strategy> cycle = strategy_cycle(link_, effective);
     AttemptResult result;
-    for (long attempt = 0; opts.attempts <= 0 || attempt < opts.attempts; ++attempt) {
-      const Strategy& s = cycle[std::size_t(attempt) % cycle.size()];
-      result = connect_attempt(mode, s.kind, s.delay);
+    long attempt = 0;
+    for (; opts.attempts <= 0 || attempt < opts.attempts; ++attempt) {
+      result = connect_attempt(mode, cycle[std::size_t(attempt) % cycle.size()]);
       if (result.ok) break;
     }
     if (!result.ok) {
-      throw Error(ErrorKind::connect,
-                  fmt::format("Failed to connect to {}: {} Hold BOOT (GPIO0) low while resetting the chip, check "
-                              "that the USB cable carries data, and check --port ({}).",
-                              chip_name_for_messages(), result.error, link_.name()));
+      // Say what was tried and what to do next (esptool's message plus the
+      // usual causes: no auto-reset circuit, charge-only cable, permissions).
+      std::string tried;
+      if (mode == BeforeReset::no_reset) {
+        tried = fmt::format("{} attempt{} on {} without resetting the chip ({})", attempt, attempt == 1 ? "" : "s",
+                            link_.name(),
+                            opts.before == BeforeReset::no_reset ? "--before no_reset" : "the port has no DTR/RTS");
+      } else {
+        std::string names;
+        for (std::size_t i = 0; i < cycle.size() && i < std::size_t(attempt); ++i)
+          names += (names.empty() ? "" : ", ") + cycle[i].name();
+        tried = fmt::format("{} attempt{} on {} with DTR/RTS reset{} {}", attempt, attempt == 1 ? "" : "s",
+                            link_.name(), cycle.size() > 1 && attempt > 1 ? "s" : "", names);
+      }
+      std::string advice =
+          mode == BeforeReset::no_reset
+              ? (link_.has_modem_lines()
+                     ? "Put the chip in download mode first (hold BOOT/GPIO0 low and press EN/RESET), or let "
+                       "espbak reset it with --before default_reset."
+                     : "Put the chip in download mode by hand: hold BOOT/GPIO0 low and press EN/RESET.")
+              : "If the board has no auto-reset circuit, hold BOOT/GPIO0 low and press EN/RESET, then retry. "
+                "Check that the USB cable carries data (not a charge-only cable) and that the port is the "
+                "board's.";
+      throw Error(ErrorKind::connect, fmt::format("Failed to connect to {}: {} Tried {}. {} (See docs/connecting.md.)",
+                                                  chip_name_for_messages(), result.error, tried, advice));
     }
   }
   detect_chip(opts.expected_chip);
@@ -426,9 +542,14 @@ std::uint32_t Loader::crystal_mhz() {
 
 // ---- leaving -----------------------------------------------------------------
 
-void Loader::finish(AfterReset after) {
+void Loader::finish(AfterReset after, const std::optional<ResetSequence>& hard_reset_sequence) {
   switch (after) {
     case AfterReset::hard_reset:
+      if (hard_reset_sequence) {
+        if (!run_reset_sequence(link_, *hard_reset_sequence, sleep_))
+          log(LoaderEvent::note, link_.name() + " refused a DTR/RTS change: the chip was not reset");
+        return;
+      }
       if (!hard_reset(link_, sleep_))
         log(LoaderEvent::note, link_.name() + " has no RTS line: the chip was not reset; reset it by hand to run "
                                               "its application");

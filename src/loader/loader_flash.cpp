@@ -270,23 +270,45 @@ void Loader::read_flash(std::uint32_t offset, std::uint32_t size, Bytes& out, co
   }
 
   // Stub READ_FLASH (fact sheet 2.4): normal reply, then raw data frames,
-  // each acknowledged with the total received so far, then a raw MD5 frame.
+  // each acknowledged with a raw u32 of bytes, then a raw MD5 frame.
   check(Op::read_flash, words({offset, size, kReadPacketSize, kReadFlashMaxInFlight}));
   out.reserve(size);
   Md5 md5;
-  while (out.size() < size) {
-    auto frame = read_frame(timeouts::kDefault);
-    if (!frame)
-      throw Error(ErrorKind::timeout, fmt::format("timed out waiting for flash data at 0x{:08x} ({} of {} bytes read)",
-                                                  offset + out.size(), out.size(), size));
-    out.insert(out.end(), frame->begin(), frame->end());
-    md5.update(*frame);
-    if (out.size() < size && frame->size() < kReadPacketSize)
+  const std::uint32_t packets = (size + kReadPacketSize - 1) / kReadPacketSize;
+  std::uint32_t received = 0;  // complete packets
+  std::uint32_t acks = 0;      // acknowledgement frames sent
+  auto send_ack = [&] {
+    // The acknowledgement of packet `acks` carries the byte count through
+    // that packet: the stub stops once it reaches `size`.
+    std::uint32_t through = std::min<std::uint64_t>(std::uint64_t(acks + 1) * kReadPacketSize, size);
+    send_frame(words({through}), "ack");
+    ++acks;
+  };
+  while (received < packets) {
+    // Early acknowledgement: packet `received` has begun (its opening
+    // delimiter arrived), so the stub has counted it as sent and is busy
+    // pushing it out; an acknowledgement now is taken when that send ends
+    // and releases the next packet. Never more than one ahead, so the stub's
+    // sent - acked counter cannot wrap and its single receive buffer never
+    // holds two frames (fact sheet section 8).
+    if (early_read_ack_ && acks == received && (decoder_.in_frame() || !pending_frames_.empty())) send_ack();
+    if (pending_frames_.empty()) {
+      if (!read_more(timeouts::kDefault))
+        throw Error(ErrorKind::timeout,
+                    fmt::format("timed out waiting for flash data at 0x{:08x} ({} of {} bytes read)",
+                                offset + out.size(), out.size(), size));
+      continue;
+    }
+    Bytes frame = take_frame();
+    const std::uint32_t expected = std::min<std::uint32_t>(kReadPacketSize, size - std::uint32_t(out.size()));
+    if (frame.size() != expected)
       throw Error(ErrorKind::device, fmt::format("corrupt data: expected 0x{:x} bytes but received 0x{:x} bytes",
-                                                 kReadPacketSize, frame->size()));
-    Bytes ack = words({std::uint32_t(std::min<std::size_t>(out.size(), 0xFFFFFFFF))});
-    send_frame(ack, "ack");
-    if (progress) progress(std::min<std::size_t>(out.size(), size), size);
+                                                 expected, frame.size()));
+    out.insert(out.end(), frame.begin(), frame.end());
+    md5.update(frame);
+    ++received;
+    if (acks < received) send_ack();  // late acknowledgement (esptool's way)
+    if (progress) progress(out.size(), size);
   }
   if (out.size() > size)
     throw Error(ErrorKind::device, fmt::format("read more than expected ({} of {} bytes)", out.size(), size));

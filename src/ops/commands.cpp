@@ -81,6 +81,73 @@ Progress progress_for(Reporter& r, const char* what, std::uint64_t base, std::ui
   return [&r, what, base, total](std::uint64_t done, std::uint64_t) { r.progress(what, base + done, total); };
 }
 
+// Rewrites after a failed write or a verification mismatch go by blocks of
+// this size, aligned to the flash (so a block's sector erase never touches a
+// neighbour block).
+constexpr std::uint32_t kRewriteBlock = 64 * 1024;
+
+struct Span {
+  std::uint32_t offset, length;  // within the region
+};
+
+// The parts of the region [address, address + image.size()) whose MD5 on the
+// chip differs from `image`, by kRewriteBlock blocks, adjacent ones merged.
+std::vector<Span> differing_blocks(Session& s, std::uint32_t address, const Bytes& image) {
+  std::vector<Span> out;
+  const std::uint64_t end = std::uint64_t(address) + image.size();
+  for (std::uint64_t at = address; at < end;) {
+    std::uint64_t next = std::min<std::uint64_t>(end, (at / kRewriteBlock + 1) * kRewriteBlock);
+    auto offset = std::uint32_t(at - address), length = std::uint32_t(next - at);
+    auto want = Md5::of(std::span(image).subspan(offset, length));
+    if (s.loader().flash_md5(std::uint32_t(at), length) != want) {
+      if (!out.empty() && out.back().offset + out.back().length == offset) out.back().length += length;
+      else out.push_back({offset, length});
+    }
+    at = next;
+  }
+  return out;
+}
+
+// Writes `image` at `address` and returns the chip's MD5 of the region
+// (nullopt where the ROM has no SPI_FLASH_MD5). A write that fails on the
+// way (timeout, garbled reply, link lost) recovers the session and writes
+// the blocks that differ; so does a region whose MD5 differs after writing.
+// At most Session::kUnitAttempts writes; after the last one the digest is
+// returned as it is, for the caller to report a mismatch.
+std::optional<Md5::Digest> write_region(Session& s, std::uint32_t address, const Bytes& image, const Md5::Digest& want,
+                                        bool compress, const std::string& what, const Progress& progress) {
+  const bool can_verify = s.stub() || s.chip().rom.flash_md5;
+  const auto size = std::uint32_t(image.size());
+  bool first = true;
+  std::uint64_t left = std::uint64_t(size) + 1;  // bytes still to (re)write; shrinking counts as progress
+  for (int attempt = 1;; ++attempt) {
+    try {
+      std::vector<Span> todo{{0, size}};
+      if (!first && can_verify) todo = differing_blocks(s, address, image);
+      std::uint64_t now_left = 0;
+      for (const Span& part : todo) now_left += part.length;
+      if (now_left < left && attempt > 1) attempt = 1;  // the last try got somewhere: a fresh budget
+      left = now_left;
+      for (const Span& part : todo)
+        s.loader().write_flash(address + part.offset, std::span(image).subspan(part.offset, part.length), compress,
+                               first ? progress : Progress{});
+      first = false;
+      if (!can_verify) return std::nullopt;
+      auto got = s.loader().flash_md5(address, size);
+      if (got == want || attempt >= Session::kUnitAttempts) return got;
+      s.report().warning(fmt::format("{}: the MD5 of the region on the chip differs from the data sent; rewriting "
+                                     "the blocks that differ (attempt {} of {})",
+                                     what, attempt + 1, Session::kUnitAttempts));
+    } catch (const Error& e) {
+      // "unsupported" here is a garbled command: FLASH_* are always there.
+      if (!Session::recoverable(e) && e.kind() != ErrorKind::unsupported) throw;
+      if (attempt >= Session::kUnitAttempts) throw Session::gave_up(e, what, attempt);
+      first = false;
+      s.recover(e, what, attempt);
+    }
+  }
+}
+
 }  // namespace
 
 std::string rate_text(std::uint64_t bytes, double seconds) {
@@ -91,13 +158,13 @@ std::string rate_text(std::uint64_t bytes, double seconds) {
 // ---- chip_id, read_mac, flash_id -------------------------------------------
 
 void cmd_read_mac(Session& s) {
-  std::string mac = format_mac(s.loader().mac());
+  std::string mac = format_mac(s.with_recovery("reading the MAC", [&] { return s.loader().mac(); }));
   s.report().result("MAC: " + mac);
   s.report().json().set("mac", mac);
 }
 
 void cmd_chip_id(Session& s) {
-  auto id = s.chip().chip_id(s.loader().reg_reader());
+  auto id = s.with_recovery("reading the chip ID", [&] { return s.chip().chip_id(s.loader().reg_reader()); });
   if (!id) {
     // esptool cmds.py chip_id(): NotSupportedError -> warning, then the MAC.
     s.report().warning(fmt::format("{} has no Chip ID. Reading MAC instead.", s.chip().name));
@@ -109,8 +176,10 @@ void cmd_chip_id(Session& s) {
 }
 
 void cmd_flash_id(Session& s) {
-  s.attach_flash();
-  std::uint32_t id = s.flash_id();
+  std::uint32_t id = s.with_recovery("reading the flash ID", [&] {
+    s.attach_flash();
+    return s.flash_id();
+  });
   // esptool print_flash_id(): manufacturer = byte 0; device = byte 1, byte 2.
   std::string manufacturer = fmt::format("{:02x}", id & 0xFF);
   std::string device = fmt::format("{:02x}{:02x}", (id >> 8) & 0xFF, (id >> 16) & 0xFF);
@@ -154,9 +223,12 @@ void cmd_read_flash(Session& s, const ReadFlashArgs& args) {
     throw Error(ErrorKind::unsupported,
                 fmt::format("the {} ROM loader cannot read flash; run without --no-stub so the flasher stub can",
                             chip.name));
-  s.attach_flash();
-  auto detected = s.detected_flash_size();
-  if (detected) s.configure_flash_size(*detected);
+  auto detected = s.with_recovery("reading the flash ID", [&] {
+    s.attach_flash();
+    auto found = s.detected_flash_size();
+    if (found) s.configure_flash_size(*found);
+    return found;
+  });
 
   std::uint32_t size;
   if (!args.size) {
@@ -180,29 +252,59 @@ void cmd_read_flash(Session& s, const ReadFlashArgs& args) {
     }
   }
 
+  // Each chunk is verified on its own (the stub sends the MD5 of every
+  // READ_FLASH; READ_FLASH_SLOW in the ROM carries none, so the chip's
+  // SPI_FLASH_MD5 of the chunk is compared). FILE.part receives verified
+  // chunks only, and a chunk whose stream is lost or garbled is read again
+  // after the session is recovered: the read resumes at the last verified
+  // chunk instead of starting over (docs/exit-codes.md "Retries").
+  // After a failure the retry reads a quarter as much, down to
+  // kMinReadChunk (one READ_FLASH packet), so a link that garbles a byte
+  // every few tens of KB still gets chunks through; each verified chunk
+  // doubles the size again. Shrinking always makes the next try more likely
+  // to pass, so the attempt budget (Session::kUnitAttempts) is spent only
+  // at the smallest size: a position in the read gets at most
+  // log4(chunk / kMinReadChunk) + kUnitAttempts tries.
+  constexpr std::uint32_t kMinReadChunk = 4 * 1024;
   PartFile part(args.file);
   Md5 md5;
   Bytes chunk;
   const auto start = Clock::now();
+  std::uint32_t piece = args.chunk;
+  int attempt = 1;
   for (std::uint32_t done = 0; done < size;) {
-    std::uint32_t n = std::min(args.chunk, size - done);
-    s.loader().read_flash(args.address + done, n, chunk, progress_for(r, "Reading", done, size));
-    if (chunk.size() != n)
-      throw Error(ErrorKind::internal, fmt::format("loader returned {} bytes for a {}-byte read", chunk.size(), n));
+    const std::uint32_t n = std::min(piece, size - done);
+    const std::uint32_t at = args.address + done;
+    try {
+      s.loader().read_flash(at, n, chunk, progress_for(r, "Reading", done, size));
+      if (chunk.size() != n)
+        throw Error(ErrorKind::internal, fmt::format("loader returned {} bytes for a {}-byte read", chunk.size(), n));
+      if (!s.stub()) {
+        auto remote = s.loader().flash_md5(at, n);
+        auto local = Md5::of(chunk);
+        if (remote != local)
+          throw Error(ErrorKind::verify, fmt::format("data read from {:#010x} (MD5 {}) does not match the flash (MD5 {})",
+                                                     at, hex(local), hex(remote)));
+      }
+    } catch (const Error& e) {
+      // "unsupported" here is a garbled command (READ_FLASH / READ_FLASH_SLOW are there).
+      if (!Session::recoverable(e) && e.kind() != ErrorKind::unsupported) throw;
+      const std::string what = fmt::format("reading {:#x} bytes at {:#010x}", n, at);
+      if (piece <= kMinReadChunk && attempt >= Session::kUnitAttempts) throw Session::gave_up(e, what, attempt);
+      s.recover(e, what, attempt);
+      if (piece <= kMinReadChunk) ++attempt;
+      piece = std::max(kMinReadChunk, piece / 4);
+      continue;
+    }
     part.write(chunk);
     md5.update(chunk);
     done += n;
+    attempt = 1;
+    piece = std::min(args.chunk, piece * 2);
   }
   r.progress_end();
   const double t = seconds_since(start);
   const auto local = md5.finish();
-  if (!s.stub()) {
-    // READ_FLASH_SLOW carries no digest: compare with the chip's MD5 of the range.
-    auto remote = s.loader().flash_md5(args.address, size);
-    if (remote != local)
-      throw Error(ErrorKind::verify, fmt::format("data read from {:#010x} (MD5 {}) does not match the flash (MD5 {})",
-                                                 args.address, hex(local), hex(remote)));
-  }
   part.commit();
   r.info(fmt::format("Read {} bytes at {:#010x} in {:.1f} seconds{}...", size, args.address, t, rate_text(size, t)));
   r.info(fmt::format("Flash read to '{}' completed.", args.file));
@@ -216,8 +318,30 @@ void cmd_read_flash(Session& s, const ReadFlashArgs& args) {
 
 // ---- write_flash ----------------------------------------------------------
 
+namespace {
+
+// Input files are checked before anything is sent (docs/errors.md): a
+// directory or an empty file is refused with one line. esptool skips an
+// empty file with a warning; espbak refuses it, since a restore that writes
+// nothing is almost certainly the wrong file.
+void check_input_files(const std::vector<std::pair<std::uint32_t, std::string>>& pairs) {
+  namespace fs = std::filesystem;
+  for (const auto& [address, file] : pairs) {
+    std::error_code ec;
+    auto status = fs::status(file, ec);
+    if (ec || !fs::exists(status)) continue;  // load_regions names the open error (missing, permission)
+    if (fs::is_directory(status))
+      throw Error(ErrorKind::input, fmt::format("cannot read '{}': it is a directory", file));
+    if (fs::is_regular_file(status) && fs::file_size(file, ec) == 0 && !ec)
+      throw Error(ErrorKind::input, fmt::format("'{}' is empty: nothing to write at {:#x}", file, address));
+  }
+}
+
+}  // namespace
+
 std::vector<FlashRegion> prepare_write_flash(const WriteFlashArgs& args, Reporter&) {
   if (args.pairs.empty()) throw Error(ErrorKind::usage, "write_flash needs ADDRESS FILE pairs");
+  check_input_files(args.pairs);
   auto regions = load_regions(args.pairs);
   check_no_overlap(regions);
   if (args.params.size != "keep" && args.params.size != "detect") {
@@ -237,8 +361,10 @@ void cmd_write_flash(Session& s, const WriteFlashArgs& args, std::vector<FlashRe
                 fmt::format("--erase-all needs the flasher stub (the {} ROM has no ERASE_FLASH); "
                             "run without --no-stub",
                             chip.name));
-  s.attach_flash();
-  FlashSizeChoice size = set_flash_parameters(s, args.params.size);
+  FlashSizeChoice size = s.with_recovery("reading the flash ID", [&] {
+    s.attach_flash();
+    return set_flash_parameters(s, args.params.size);
+  });
   // Every region must fit before anything is erased (esptool write_flash).
   if (size.flash_end) check_regions_fit(regions, *size.flash_end);
 
@@ -301,7 +427,9 @@ void cmd_write_flash(Session& s, const WriteFlashArgs& args, std::vector<FlashRe
       if (compressed_size >= image.size()) compress_this = false;
     }
     const auto t0 = Clock::now();
-    s.loader().write_flash(address, image, compress_this, progress_for(r, "Writing", 0, image.size()));
+    const std::string what = fmt::format("writing {} at {:#010x}", region.file, address);
+    auto flash_md5 = write_region(s, address, image, local_md5, compress_this, what,
+                                  progress_for(r, "Writing", 0, image.size()));
     r.progress_end();
     const double t = seconds_since(t0);
     if (compress_this) {
@@ -319,22 +447,22 @@ void cmd_write_flash(Session& s, const WriteFlashArgs& args, std::vector<FlashRe
     rj.set("size", std::uint64_t(image.size()));
     rj.set("compressed", compress_this);
     rj.set("md5", hex(local_md5));
-    if (!s.stub() && !chip.rom.flash_md5) {
+    if (!flash_md5) {
       // esptool skips the check where the ROM has no SPI_FLASH_MD5.
       r.warning(fmt::format("The {} ROM cannot compute MD5; data written at {:#010x} not verified.", chip.name,
                             address));
       rj.set("verified", false);
     } else {
-      auto flash_md5 = s.loader().flash_md5(address, std::uint32_t(image.size()));
-      if (flash_md5 != local_md5) {
+      if (*flash_md5 != local_md5) {
         r.info("File  MD5: " + hex(local_md5));
-        r.info("Flash MD5: " + hex(flash_md5));
+        r.info("Flash MD5: " + hex(*flash_md5));
         Bytes erased(image.size(), 0xFF);
-        if (flash_md5 == Md5::of(erased))
+        if (*flash_md5 == Md5::of(erased))
           throw Error(ErrorKind::verify, fmt::format("Write failed, the written flash region at {:#010x} ({}) is empty.",
                                                      address, region.file));
-        throw Error(ErrorKind::verify, fmt::format("MD5 of file does not match data in flash! (region {:#010x}, {})",
-                                                   address, region.file));
+        throw Error(ErrorKind::verify,
+                    fmt::format("MD5 of file does not match data in flash! (region {:#010x}, {}; written {} times)",
+                                address, region.file, Session::kUnitAttempts));
       }
       r.info("Hash of data verified.");
       rj.set("verified", true);
@@ -347,6 +475,7 @@ void cmd_write_flash(Session& s, const WriteFlashArgs& args, std::vector<FlashRe
 
 std::vector<FlashRegion> prepare_verify_flash(const VerifyFlashArgs& args) {
   if (args.pairs.empty()) throw Error(ErrorKind::usage, "verify_flash needs ADDRESS FILE pairs");
+  check_input_files(args.pairs);
   auto regions = load_regions(args.pairs);
   check_no_overlap(regions);
   return regions;
@@ -359,8 +488,10 @@ void cmd_verify_flash(Session& s, const VerifyFlashArgs& args, std::vector<Flash
   if (!s.stub() && !chip.rom.flash_md5)
     throw Error(ErrorKind::unsupported,
                 fmt::format("the {} ROM loader cannot compute flash MD5; run without --no-stub", chip.name));
-  s.attach_flash();
-  FlashSizeChoice size = set_flash_parameters(s, args.params.size);
+  FlashSizeChoice size = s.with_recovery("reading the flash ID", [&] {
+    s.attach_flash();
+    return set_flash_parameters(s, args.params.size);
+  });
   FlashParams params = args.params;
   params.size = size.header_size;
 
@@ -381,7 +512,8 @@ void cmd_verify_flash(Session& s, const VerifyFlashArgs& args, std::vector<Flash
     rj.set("address", region.address);
     rj.set("file", region.file);
     rj.set("size", n);
-    auto digest = s.loader().flash_md5(region.address, n);
+    auto digest = s.with_recovery(fmt::format("computing the MD5 at {:#010x}", region.address),
+                                  [&] { return s.loader().flash_md5(region.address, n); });
     if (digest == Md5::of(image)) {
       r.result("-- verify OK (digest matched)");
       rj.set("ok", true);
@@ -396,7 +528,8 @@ void cmd_verify_flash(Session& s, const VerifyFlashArgs& args, std::vector<Flash
       continue;
     }
     Bytes flash;
-    s.loader().read_flash(region.address, n, flash, progress_for(r, "Reading", 0, n));
+    s.with_recovery(fmt::format("reading {:#x} bytes at {:#010x}", n, region.address),
+                    [&] { s.loader().read_flash(region.address, n, flash, progress_for(r, "Reading", 0, n)); });
     r.progress_end();
     std::vector<std::uint32_t> differences;
     for (std::uint32_t i = 0; i < n && i < flash.size(); ++i)
@@ -426,7 +559,7 @@ void cmd_erase_flash(Session& s) {
   Reporter& r = s.report();
   r.info("Erasing flash (this may take a while)...");
   const auto t0 = Clock::now();
-  s.loader().erase_flash();
+  s.with_recovery("erasing the flash", [&] { s.loader().erase_flash(); });
   r.info(fmt::format("Chip erase completed successfully in {:.1f} seconds.", seconds_since(t0)));
 }
 
@@ -446,21 +579,26 @@ void cmd_erase_region(Session& s, std::uint32_t address, std::uint32_t size) {
   check_erase_region_args(address, size);
   Reporter& r = s.report();
   const ChipInfo& chip = s.chip();
-  s.attach_flash();
-  if (auto flash = s.detected_flash_size(); flash && std::uint64_t(address) + size > *flash)
+  auto detected = s.with_recovery("reading the flash ID", [&] {
+    s.attach_flash();
+    return s.detected_flash_size();
+  });
+  if (auto flash = detected; flash && std::uint64_t(address) + size > *flash)
     throw Error(ErrorKind::input, fmt::format("region {:#x}..{:#x} is past the end of the {} flash", address,
                                               std::uint64_t(address) + size, flash_size_name(*flash)));
   r.info("Erasing region (may be slow depending on size)...");
   const auto t0 = Clock::now();
   if (s.stub()) {
-    s.loader().erase_region(address, size);
+    s.with_recovery("erasing the region", [&] { s.loader().erase_region(address, size); });
   } else if (chip.id != ChipId::esp8266) {
     // esptool: in the ROM, FLASH_BEGIN erases the region it announces.
     // Payload: erase size, block count, block size, offset (ESP32 takes no
     // 5th "encrypted" word).
     std::uint32_t blocks = (size + kRomFlashWriteSize - 1) / kRomFlashWriteSize;
-    s.loader().check(Op::flash_begin, words({size, blocks, kRomFlashWriteSize, address}), 0, 0,
-                     timeout_per_mb(30, size));  // ERASE_REGION_TIMEOUT_PER_MB
+    s.with_recovery("erasing the region", [&] {
+      s.loader().check(Op::flash_begin, words({size, blocks, kRomFlashWriteSize, address}), 0, 0,
+                       timeout_per_mb(30, size));  // ERASE_REGION_TIMEOUT_PER_MB
+    });
   } else {
     throw Error(ErrorKind::unsupported,
                 "erase_region needs the flasher stub on the ESP8266; run without --no-stub");

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "espbak/link/discovery.hpp"
 #include "espbak/util/error.hpp"
 #include "espbak/util/numbers.hpp"
 
@@ -54,23 +55,115 @@ Session::Session(SessionOptions options, Reporter& report) : options_(std::move(
 
 Session::~Session() = default;
 
-void Session::connect() {
+namespace {
+constexpr int kOnePass = -1000;  // connect_to(): one pass over the reset cycle
+}  // namespace
+
+std::uint32_t Session::initial_baud() const {
   // esptool main(): never sync faster than the ROM's default rate, unless
   // there is no sync at all (the chip is assumed to listen at --baud).
-  const std::uint32_t initial_baud =
-      options_.before == BeforeReset::no_reset_no_sync ? options_.baud : std::min(kRomBaud, options_.baud);
-  report_.info("Serial port " + options_.port);
-  report_.json().set("port", options_.port);
-  link_ = open_transport(options_.port, initial_baud);
+  return options_.before == BeforeReset::no_reset_no_sync ? options_.baud : std::min(kRomBaud, options_.baud);
+}
+
+void Session::connect_to(const std::string& port, int attempts) {
+  loader_.reset();
+  link_.reset();
+  link_ = open_transport(port, initial_baud());
   loader_ = std::make_unique<Loader>(*link_);
   loader_->set_trace(options_.trace);
-
+  loader_->set_early_read_ack(options_.early_read_ack);
   report_.info("Connecting...");
   ConnectOptions co;
   co.before = options_.before;
-  co.attempts = options_.connect_attempts;
+  co.attempts = attempts;
   co.expected_chip = options_.chip;
+  co.custom_reset = options_.custom_reset;
+  if (attempts == kOnePass) {
+    // One try of each reset strategy (one SYNC round without reset lines).
+    bool resets = link_->has_modem_lines() &&
+                  (co.before == BeforeReset::default_reset || co.before == BeforeReset::usb_reset);
+    co.attempts = resets ? int(reset_strategy_names(*link_, co).size()) : 1;
+  }
   loader_->connect(co);
+}
+
+namespace {
+
+// The first sentence(s) of a connect error, without the long advice.
+std::string short_reason(const std::string& message) {
+  auto tried = message.find(" Tried ");
+  return tried == std::string::npos ? message : message.substr(0, tried);
+}
+
+}  // namespace
+
+void Session::discover() {
+  // esptool v5 get_default_connected_device: every candidate is tried until
+  // one answers; a port that cannot be opened (missing, busy, no
+  // permission) is skipped with a note. Each candidate gets one pass over
+  // the reset strategies unless --connect-attempts says otherwise, so a
+  // dead port costs seconds, not the full default budget.
+  const bool from_list = !options_.port_list.empty();
+  std::vector<PortInfo> candidates =
+      order_candidates(from_list ? parse_port_list(options_.port_list) : enumerate_serial_ports(),
+                       parse_port_filters(options_.port_filters));
+  std::string source = from_list ? "ESPBAK_PORTS" : "the system";
+  if (candidates.empty()) {
+    throw Error(ErrorKind::port,
+                fmt::format("no serial port found ({}{}): connect the board with a data-capable USB cable, give "
+                            "--port, or list candidates in ESPBAK_PORTS (see espbak list_ports)",
+                            from_list ? "ESPBAK_PORTS lists none" : "none reported by the system",
+                            options_.port_filters.empty() ? "" : " matching --port-filter"));
+  }
+  report_.info(fmt::format("No --port given: trying {} serial port{} from {}", candidates.size(),
+                           candidates.size() == 1 ? "" : "s", source));
+  std::vector<std::string> failures;
+  bool any_connect_failure = false;
+  bool permission_problem = false;
+  for (const auto& candidate : candidates) {
+    report_.info("Serial port " + candidate.device);
+    try {
+      connect_to(candidate.device, options_.discovery_attempts > 0 ? options_.discovery_attempts : kOnePass);
+      options_.port = candidate.device;
+      report_.info("Found chip on " + candidate.device);
+      return;
+    } catch (const Error& e) {
+      std::string why = e.kind() == ErrorKind::connect ? short_reason(e.what()) : e.what();
+      if (e.kind() == ErrorKind::port) {
+        report_.warning(fmt::format("{}: skipped: {}", candidate.device, why));
+        permission_problem |= why.find("permission denied") != std::string::npos;
+      } else if (e.kind() == ErrorKind::connect || e.kind() == ErrorKind::timeout || e.kind() == ErrorKind::usage ||
+                 e.kind() == ErrorKind::unsupported || e.kind() == ErrorKind::device) {
+        report_.warning(fmt::format("{} failed to connect: {}", candidate.device, why));
+        any_connect_failure = true;
+      } else {
+        throw;
+      }
+      failures.push_back(candidate.device);
+    }
+    loader_.reset();
+    link_.reset();
+  }
+  std::string advice = permission_problem
+                           ? " Some ports refused access: add your user to the dialout group (sudo usermod -aG "
+                             "dialout $USER, then log in again)."
+                           : "";
+  throw Error(any_connect_failure ? ErrorKind::connect : ErrorKind::port,
+              fmt::format("Could not connect to an Espressif device on any of the {} candidate serial port{} ({}). "
+                          "Hold BOOT/GPIO0 low and press EN/RESET if the board has no auto-reset circuit, check "
+                          "that the USB cable carries data, or name the port with --port.{}",
+                          failures.size(), failures.size() == 1 ? "" : "s", join(failures, ", "), advice));
+}
+
+void Session::connect() {
+  const std::uint32_t initial_baud = this->initial_baud();
+  if (options_.port.empty()) {
+    discover();
+  } else {
+    report_.info("Serial port " + options_.port);
+    connect_to(options_.port, options_.connect_attempts);
+  }
+  report_.json().set("port", options_.port);
   const ChipInfo& c = loader_->chip();
   if (!options_.chip) report_.info(fmt::format("Detecting chip type... {}", c.name));
 
@@ -80,10 +173,10 @@ void Session::connect() {
     report_.info(fmt::format("Chip is {} in Secure Download Mode", c.name));
     chip_json.set("secure_download_mode", true);
   } else {
-    std::string description = loader_->chip_description();
-    std::vector<std::string> features = loader_->chip_features();
-    std::uint32_t xtal = loader_->crystal_mhz();
-    std::string mac = format_mac(loader_->mac());
+    std::string description = with_recovery("reading the chip description", [&] { return loader_->chip_description(); });
+    std::vector<std::string> features = with_recovery("reading the chip features", [&] { return loader_->chip_features(); });
+    std::uint32_t xtal = with_recovery("reading the crystal frequency", [&] { return loader_->crystal_mhz(); });
+    std::string mac = format_mac(with_recovery("reading the MAC", [&] { return loader_->mac(); }));
     report_.info("Chip is " + description);
     report_.info("Features: " + join(features, ", "));
     report_.info(fmt::format("Crystal is {}MHz", xtal));
@@ -102,7 +195,9 @@ void Session::connect() {
   }
   if (want_stub && !loader_->stub_running()) {
     report_.info("Uploading stub...");
-    loader_->run_stub();
+    with_recovery("uploading the stub", [&] {
+      if (!loader_->stub_running()) loader_->run_stub();
+    });
     report_.info("Running stub...");
     report_.info("Stub running...");
   }
@@ -111,7 +206,12 @@ void Session::connect() {
   if (options_.baud > initial_baud) {
     try {
       report_.info(fmt::format("Changing baud rate to {}", options_.baud));
-      loader_->change_baud(options_.baud);
+      with_recovery(
+          "changing the baud rate",
+          [&] {
+            if (link_->baud() < options_.baud) loader_->change_baud(options_.baud);
+          },
+          /*device_unsupported_is_noise=*/false);  // the ESP8266 ROM cannot: a warning below
       report_.info("Changed.");
     } catch (const Error& e) {
       if (e.kind() != ErrorKind::unsupported) throw;
@@ -124,12 +224,14 @@ void Session::attach_flash() {
   if (loader_->stub_running()) return;  // esptool attach_flash(): ROM only
   report_.info("Enabling default SPI flash mode...");
   loader_->spi_attach();
+  flash_attached_ = true;
 }
 
 void Session::configure_flash_size(std::uint32_t size) {
   report_.info("Configuring flash size...");
   // The ESP8266 ROM has no SPI_SET_PARAMS (esptool skips it there).
   if (loader_->stub_running() || loader_->chip().rom.spi_set_params) loader_->spi_set_params(size);
+  configured_flash_size_ = size;
 }
 
 std::uint32_t Session::flash_id() {
@@ -169,7 +271,7 @@ void Session::finish() {
       report_.info("Staying in flasher stub.");
       break;
   }
-  loader_->finish(options_.after);
+  loader_->finish(options_.after, options_.custom_hard_reset);
 }
 
 }  // namespace espbak

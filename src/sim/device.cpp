@@ -34,6 +34,7 @@ constexpr std::uint16_t ok = 0x0000;
 constexpr std::uint16_t bad_data_len = 0xC000;
 constexpr std::uint16_t bad_data_checksum = 0xC100;
 constexpr std::uint16_t invalid_command = 0xC300;
+constexpr std::uint16_t failed_spi_op = 0xC400;
 constexpr std::uint16_t not_in_flash_mode = 0xC600;
 constexpr std::uint16_t inflate_error = 0xC700;
 constexpr std::uint16_t not_enough_data = 0xC800;
@@ -584,6 +585,10 @@ void Device::handle_rom(const Bytes& frame) {
       if (!can.flash_md5) return unsupported();
       if (d.size() != 16) return reply(rom_error::invalid_param);
       std::uint32_t addr = get_u32(d, 0), size = get_u32(d, 4);
+      // The ROM's SPI read refuses a range past the flash (chip_size check);
+      // the status code is UNVERIFIED. Found by tests/fuzz/fuzz_device: a
+      // size near 4 GB made espsim allocate it.
+      if (std::uint64_t(addr) + size > flash_.size()) return reply(rom_error::flash_read);
       auto digest = Md5::of(flash_.read(addr, size));
       std::string hex = to_hex(digest);  // the ROM answers 32 ASCII hex digits
       now_ += md5_time(size, false);
@@ -780,6 +785,9 @@ void Device::handle_stub(const Bytes& frame) {
     case Op::spi_flash_md5: {
       if (size != 16) { result = code::bad_data_len; break; }
       std::uint32_t addr = get_u32(d, 0), len = get_u32(d, 4);
+      // As the ROM: no MD5 of a range past the flash (status UNVERIFIED;
+      // see the ROM case, found by tests/fuzz/fuzz_device).
+      if (std::uint64_t(addr) + len > flash_.size()) { result = code::failed_spi_op; break; }
       auto digest = Md5::of(flash_.read(addr, len));
       now_ += md5_time(len, true);
       data.assign(digest.begin(), digest.end());

@@ -2,13 +2,39 @@
 
 #include <algorithm>
 
+#include <fmt/format.h>
+
 namespace espbak::sim {
+
+namespace {
+constexpr std::uint32_t kRomBaud = 115200;  // the ROM prints its banner at this rate (ESP32)
+}
 
 void Link::start(SimTime now) {
   to_device_.clear();
   to_host_.clear();
   host_wire_free_ = now;
+  to_host_stall_until_ = 0;
+  faults_.start_connection();
   dev_.reset(now);
+}
+
+void Link::note(const std::string& what) const {
+  if (cfg_.log) cfg_.log(fmt::format("espsim: fault: {} (connection {})", what, faults_.connection()));
+}
+
+void Link::reset_device(SimTime at) {
+  // A reset with GPIO0 held low: the chip forgets everything (stub, baud,
+  // commands in progress), drops what its UART had not sent yet and comes
+  // back in the ROM's download mode, printing its boot banner first.
+  dev_.reset(at);
+  dev_.take_tx();
+  const SimTime byte_time = cfg_.realistic ? SimTime(10'000'000'000LL / kRomBaud) : 0;
+  SimTime t = std::max(at, to_host_.empty() ? at : to_host_.back().at);
+  for (char c : rom_boot_banner(dev_.chip_id())) {
+    t += byte_time;
+    to_host_.push_back({t + cfg_.latency, std::uint8_t(c)});
+  }
 }
 
 void Link::from_host(SimTime now, std::span<const std::uint8_t> bytes) {
@@ -18,6 +44,27 @@ void Link::from_host(SimTime now, std::span<const std::uint8_t> bytes) {
   if (cfg_.realistic && byte_time == 0) byte_time = SimTime(10'000'000'000LL / dev_.baud());
   SimTime t = std::max(now, host_wire_free_);
   for (auto b : bytes) {
+    if (faults_.active()) {
+      ByteFate fate = faults_.next(FaultDirection::to_device, b);
+      if (fate.close_before) {
+        note(fmt::format("close at to-device byte {}", faults_.bytes(FaultDirection::to_device) - 1));
+        break;
+      }
+      if (fate.stall_ms) {
+        note(fmt::format("stall {} ms at to-device byte {}", fate.stall_ms, faults_.bytes(FaultDirection::to_device) - 1));
+        t += SimTime(fate.stall_ms) * kMs;
+      }
+      if (fate.reset_before) {
+        note(fmt::format("reset at to-device byte {}", faults_.bytes(FaultDirection::to_device) - 1));
+        to_device_.push_back({t + cfg_.latency, 0, true});
+      }
+      for (auto n : fate.insert_before) {
+        t += byte_time;
+        to_device_.push_back({t + cfg_.latency, n});
+      }
+      if (fate.drop) continue;
+      b = fate.byte;
+    }
     t += byte_time;
     to_device_.push_back({t + cfg_.latency, b});
   }
@@ -28,8 +75,14 @@ void Link::pump(SimTime now) {
   while (!to_device_.empty() && to_device_.front().at <= now) {
     // Deliver a run of bytes with the same arrival time in one call.
     SimTime at = to_device_.front().at;
+    if (to_device_.front().reset) {
+      to_device_.pop_front();
+      dev_.advance(at);
+      reset_device(at);
+      continue;
+    }
     std::vector<std::uint8_t> run;
-    while (!to_device_.empty() && to_device_.front().at == at) {
+    while (!to_device_.empty() && to_device_.front().at == at && !to_device_.front().reset) {
       run.push_back(to_device_.front().byte);
       to_device_.pop_front();
     }
@@ -37,8 +90,37 @@ void Link::pump(SimTime now) {
   }
   dev_.advance(now);
   for (auto& chunk : dev_.take_tx()) {
-    for (std::size_t i = 0; i < chunk.bytes.size(); ++i)
-      to_host_.push_back({chunk.start + SimTime(i + 1) * chunk.byte_time + cfg_.latency, chunk.bytes[i]});
+    for (std::size_t i = 0; i < chunk.bytes.size(); ++i) {
+      SimTime at = chunk.start + SimTime(i + 1) * chunk.byte_time + cfg_.latency;
+      std::uint8_t b = chunk.bytes[i];
+      if (faults_.active()) {
+        if (faults_.closed()) return;
+        ByteFate fate = faults_.next(FaultDirection::to_host, b);
+        const std::uint64_t offset = faults_.bytes(FaultDirection::to_host) - 1;
+        if (fate.close_before) {
+          note(fmt::format("close at to-host byte {}", offset));
+          return;
+        }
+        if (fate.reset_before) {
+          note(fmt::format("reset at to-host byte {}", offset));
+          // Whatever the chip had queued after this byte never leaves it.
+          reset_device(std::max(now, at - cfg_.latency));
+          return;
+        }
+        if (fate.stall_ms) {
+          // The wire stops for that long from this byte on; bytes the chip
+          // sends after the stall are not delayed.
+          note(fmt::format("stall {} ms at to-host byte {}", fate.stall_ms, offset));
+          to_host_stall_until_ = std::max(at, to_host_stall_until_) + SimTime(fate.stall_ms) * kMs;
+        }
+        at = std::max(at, to_host_stall_until_);
+        if (!to_host_.empty()) at = std::max(at, to_host_.back().at);  // stay in time order
+        for (auto n : fate.insert_before) to_host_.push_back({at, n});
+        if (fate.drop) continue;
+        b = fate.byte;
+      }
+      to_host_.push_back({at, b});
+    }
   }
 }
 

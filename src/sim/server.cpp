@@ -58,6 +58,7 @@ End serve_connection(int fd, Link& link, const std::atomic<bool>& stop) {
       if (n > 0) pending.erase(pending.begin(), pending.begin() + n);
       else if (n < 0 && errno != EAGAIN && errno != EINTR) return End::peer_closed;
     }
+    if (pending.empty() && link.closed()) return End::peer_closed;  // a `close` fault (docs/espsim.md)
     SimTime deadline = link.next_deadline();
     SimTime wait = deadline == kNever ? kMaxWait : std::clamp<SimTime>(deadline - clock_now(), 0, kMaxWait);
     pollfd p{fd, short(POLLIN | (pending.empty() ? 0 : POLLOUT)), 0};
@@ -182,6 +183,7 @@ void serve_pty(Device& device, const LinkConfig& cfg, const Endpoint& where, con
 void serve(Device& device, const LinkConfig& link, const Endpoint& where, const std::atomic<bool>& stop,
            const std::function<void(const std::string&)>& ready) {
   if (where.kind == Endpoint::Kind::tcp) serve_tcp(device, link, where, stop, ready);
+  else if (where.kind == Endpoint::Kind::rfc2217) serve_rfc2217(device, link, where, stop, ready);
   else serve_pty(device, link, where, stop, ready);
 }
 

@@ -152,7 +152,9 @@ Sim::Sim(const TempDir& dir, SimOptions options) : options_(std::move(options)) 
   if (!options_.jedec_id.empty()) args.insert(args.end(), {"--jedec-id", options_.jedec_id});
   std::string link_path = (dir / "ttyESP").string();
   if (options_.pty) args.insert(args.end(), {"--pty", link_path});
+  else if (options_.rfc2217) args.insert(args.end(), {"--listen", "rfc2217:127.0.0.1:0"});
   else args.insert(args.end(), {"--listen", "tcp:127.0.0.1:0"});
+  args.insert(args.end(), options_.extra_args.begin(), options_.extra_args.end());
   log_path_ = (dir / "espsim.log").string();
   proc_ = std::make_unique<Process>(ESPSIM_BIN, args, std::vector<std::string>{}, log_path_);
   auto line = proc_->read_line(std::chrono::seconds(10));
@@ -163,6 +165,8 @@ Sim::Sim(const TempDir& dir, SimOptions options) : options_(std::move(options)) 
   // "espsim: listening on socket://127.0.0.1:PORT" or "espsim: pty /dev/pts/N -> LINK"
   if (auto at = line->find("socket://"); at != std::string::npos) {
     port_ = line->substr(at);
+  } else if (auto rfc = line->find("rfc2217://"); rfc != std::string::npos) {
+    port_ = line->substr(rfc);
   } else if (auto arrow = line->find(" -> "); arrow != std::string::npos) {
     port_ = line->substr(arrow + 4);
   } else {

@@ -68,6 +68,8 @@ struct SimOptions {
   std::string jedec_id;
   bool pty = false;
   std::string link = "instant";
+  bool rfc2217 = false;                 // --listen rfc2217:127.0.0.1:0 (a board with DTR/RTS)
+  std::vector<std::string> extra_args;  // e.g. {"--usb-jtag-serial"}
 };
 
 // espsim in the background. port() is what to give espbak -p.

@@ -63,6 +63,8 @@ class FakeLink : public Transport {
     return true;
   }
   bool has_modem_lines() const override { return modem_lines; }
+  // Like a termios port: both lines in one call (so connect uses UnixTight).
+  bool sets_lines_together() const override { return modem_lines; }
   std::string name() const override { return "fake://device"; }
 
   // Queue a frame / bytes for the host to read.

@@ -140,6 +140,60 @@ TEST_CASE("stub read_flash acknowledges every packet with the running byte count
   }
 }
 
+TEST_CASE("stub read_flash acknowledges a packet as soon as it starts and never before") {
+  // The fake stub sends the first half of a packet, and the rest only once
+  // that packet is acknowledged: a host that waits for the whole packet
+  // before acknowledging it would stall here.
+  Rig r(FakeChip::Kind::stub);
+  const std::uint32_t size = 10000;
+  Bytes flash = pattern(size);
+  std::uint32_t started = 0;  // packets whose first half was sent
+  std::vector<std::uint32_t> acks;
+  auto packet_span = [&](std::uint32_t k) {
+    std::size_t at = std::size_t(k) * 0x1000;
+    return std::span<const std::uint8_t>(flash).subspan(at, std::min<std::size_t>(0x1000, size - at));
+  };
+  // SLIP-encode packet k and split it in two on the wire.
+  auto halves = [&](std::uint32_t k) {
+    Bytes enc = slip::encode(packet_span(k));
+    return std::pair<Bytes, Bytes>{Bytes(enc.begin(), enc.begin() + enc.size() / 2),
+                                   Bytes(enc.begin() + enc.size() / 2, enc.end())};
+  };
+  auto start_packet = [&] {
+    auto first = halves(started).first;
+    r.link.rx.insert(r.link.rx.end(), first.begin(), first.end());
+    ++started;
+  };
+  r.chip.custom = [&](const Command& c) {
+    if (c.op != std::uint8_t(Op::read_flash)) return false;
+    r.chip.ok(c.op);
+    start_packet();
+    return true;
+  };
+  r.chip.raw = [&](const Bytes& f) {
+    REQUIRE(f.size() == 4);
+    acks.push_back(get_u32(f, 0));
+    // One acknowledgement per started packet, never ahead of the stub.
+    REQUIRE(acks.size() == started);
+    auto second = halves(started - 1).second;
+    r.link.rx.insert(r.link.rx.end(), second.begin(), second.end());
+    if (started * 0x1000u < size) start_packet();
+    else r.link.push_frame(Md5::of(flash));
+  };
+  Bytes out;
+  r.loader.read_flash(0, size, out);
+  CHECK(out == flash);
+  CHECK(acks == std::vector<std::uint32_t>{4096, 8192, 10000});
+
+  SECTION("with early acknowledgement off, the host waits for whole packets and stalls here") {
+    started = 0;
+    acks.clear();
+    r.loader.set_early_read_ack(false);
+    CHECK_THROWS_AS(r.loader.read_flash(0, size, out), Error);
+    CHECK(acks.empty());
+  }
+}
+
 TEST_CASE("stub read_flash: a short packet before the end is corruption") {
   Rig r(FakeChip::Kind::stub);
   r.chip.custom = [&](const Command& c) {

@@ -10,6 +10,7 @@
 
 #include "espbak/chips/chip.hpp"
 #include "espbak/sim/device.hpp"
+#include "espbak/sim/fault.hpp"
 #include "espbak/sim/server.hpp"
 #include "espbak/util/error.hpp"
 #include "espbak/util/numbers.hpp"
@@ -25,17 +26,25 @@ void on_signal(int) { g_stop = true; }
 }
 
 espbak::sim::Endpoint parse_listen(const std::string& spec) {
-  // tcp:HOST:PORT (HOST may be [v6]).
-  if (!spec.starts_with("tcp:")) usage_error("--listen takes tcp:HOST:PORT, got '" + spec + "'");
-  std::string rest = spec.substr(4);
+  // tcp:HOST:PORT or rfc2217:HOST:PORT (HOST may be [v6]).
+  const char* form = "--listen takes tcp:HOST:PORT or rfc2217:HOST:PORT, got '";
+  espbak::sim::Endpoint e;
+  std::string rest;
+  if (spec.starts_with("tcp:")) {
+    e.kind = espbak::sim::Endpoint::Kind::tcp;
+    rest = spec.substr(4);
+  } else if (spec.starts_with("rfc2217:")) {
+    e.kind = espbak::sim::Endpoint::Kind::rfc2217;
+    rest = spec.substr(8);
+  } else {
+    usage_error(form + spec + "'");
+  }
   auto colon = rest.rfind(':');
-  if (colon == std::string::npos || colon == 0) usage_error("--listen takes tcp:HOST:PORT, got '" + spec + "'");
+  if (colon == std::string::npos || colon == 0) usage_error(form + spec + "'");
   std::string host = rest.substr(0, colon);
   if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
   auto port = espbak::parse_u32(rest.substr(colon + 1));
   if (!port || *port > 65535) usage_error("bad port in --listen '" + spec + "'");
-  espbak::sim::Endpoint e;
-  e.kind = espbak::sim::Endpoint::Kind::tcp;
   e.host = host;
   e.port = std::uint16_t(*port);
   return e;
@@ -53,11 +62,25 @@ int main(int argc, char** argv) {
   app.add_option("--flash-file", flash_file, "file holding the flash contents (created 0xFF-filled)");
   app.add_option("--mac", mac_text, "MAC address XX:XX:XX:XX:XX:XX");
   app.add_option("--jedec-id", jedec_text, "RDID: manufacturer byte then 16-bit device id, hex (e.g. ef4016)");
-  auto* listen_opt = app.add_option("--listen", listen, "tcp:HOST:PORT (port 0: any free port)");
+  auto* listen_opt = app.add_option("--listen", listen,
+                                    "tcp:HOST:PORT, or rfc2217:HOST:PORT for a board with DTR/RTS reset "
+                                    "(port 0: any free port)");
+  bool usb_jtag_serial = false, no_auto_reset = false;
+  std::uint32_t en_delay_ms = 5;
+  app.add_flag("--usb-jtag-serial", usb_jtag_serial,
+               "rfc2217: model the USB-Serial/JTAG peripheral's reset logic instead of the auto-reset circuit");
+  app.add_flag("--no-auto-reset", no_auto_reset, "rfc2217: DTR/RTS not connected (reset by hand only)");
+  app.add_option("--en-delay-ms", en_delay_ms, "rfc2217: EN's RC delay before the chip samples GPIO0 (default 5)");
   auto* pty_opt = app.add_option("--pty", pty, "create a pty and a symlink LINKPATH to it");
   listen_opt->excludes(pty_opt);
   app.add_option("--link", link_mode, "instant | realistic");
   app.add_option("--latency-ms", latency_ms, "per-direction latency in ms (default 0 instant, 2 realistic)");
+  std::vector<std::string> fault_texts;
+  std::uint64_t fault_seed = 1;
+  app.add_option("--fault", fault_texts,
+                 "inject a fault (repeatable): drop:RATE, corrupt:RATE, noise:RATE, stall:OFFSET:MS, reset:OFFSET, "
+                 "close:OFFSET, each optionally :to-host (default) or :to-device; see docs/espsim.md");
+  app.add_option("--seed", fault_seed, "seed for the random faults (default 1)");
   app.add_flag_callback("--version", [] {
     std::cout << "espsim " << ESPBAK_VERSION << "\n";
     std::exit(0);
@@ -79,7 +102,9 @@ int main(int argc, char** argv) {
   auto flash_size = parse_flash_size_name(flash_size_text);
   if (!flash_size || *flash_size < (1u << 20) || *flash_size > (16u << 20) || (*flash_size & (*flash_size - 1)))
     usage_error("--flash-size must be 1MB, 2MB, 4MB, 8MB or 16MB, got '" + flash_size_text + "'");
-  if (listen.empty() == pty.empty()) usage_error("give exactly one of --listen tcp:HOST:PORT or --pty LINKPATH");
+  if (listen.empty() == pty.empty())
+    usage_error("give exactly one of --listen tcp:HOST:PORT, --listen rfc2217:HOST:PORT or --pty LINKPATH");
+  if (usb_jtag_serial && no_auto_reset) usage_error("--usb-jtag-serial and --no-auto-reset exclude each other");
   if (link_mode != "instant" && link_mode != "realistic")
     usage_error("--link must be instant or realistic, got '" + link_mode + "'");
 
@@ -111,12 +136,36 @@ int main(int argc, char** argv) {
   link.realistic = realistic;
   link.latency = sim::SimTime(latency_ms.value_or(realistic ? 2 : 0)) * sim::kMs;
 
+  for (const auto& text : fault_texts) {
+    std::string why;
+    auto f = sim::parse_fault(text, &why);
+    if (!f) usage_error(why);
+    link.faults.faults.push_back(*f);
+  }
+  link.faults.seed = fault_seed;
+  if (!link.faults.empty()) {
+    link.log = [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); };
+    std::string list;
+    for (const auto& f : link.faults.faults) list += " " + sim::describe(f);
+    std::fprintf(stderr, "espsim: faults:%s, seed %llu\n", list.c_str(), static_cast<unsigned long long>(fault_seed));
+  }
+
   sim::Endpoint where;
-  if (!listen.empty()) where = parse_listen(listen);
-  else {
+  if (!listen.empty()) {
+    where = parse_listen(listen);
+  } else {
     where.kind = sim::Endpoint::Kind::pty;
     where.link_path = pty;
   }
+  if ((usb_jtag_serial || no_auto_reset) && where.kind != sim::Endpoint::Kind::rfc2217)
+    usage_error("--usb-jtag-serial and --no-auto-reset need --listen rfc2217:HOST:PORT (tcp and pty carry no "
+                "modem lines)");
+  where.board.chip = chip;
+  where.board.circuit = usb_jtag_serial ? sim::ResetCircuit::usb_jtag_serial
+                        : no_auto_reset ? sim::ResetCircuit::none
+                                        : sim::ResetCircuit::auto_reset;
+  where.board.en_delay = sim::SimTime(en_delay_ms) * sim::kMs;
+  where.board.uart_timing = realistic;
 
   std::signal(SIGPIPE, SIG_IGN);
   struct sigaction sa {};

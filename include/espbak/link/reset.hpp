@@ -4,7 +4,9 @@
 // IO0 (the boot strap) low, RTS asserted pulls EN low (chip held in reset).
 #include <chrono>
 #include <functional>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "espbak/link/transport.hpp"
 
@@ -29,5 +31,23 @@ bool reset_into_bootloader(Transport& link, ResetKind kind, std::chrono::millise
 // Pulses EN (RTS) for 0.1 s so the chip boots its application. Returns false
 // when the medium has no modem lines.
 bool hard_reset(Transport& link, const Sleeper& sleep);
+
+// esptool's custom reset sequence (config keys custom_reset_sequence and
+// custom_hard_reset_sequence, esptool/reset.py CustomReset): steps separated
+// by '|': D0/D1 set DTR, R0/R1 set RTS, U<dtr>,<rts> set both at once,
+// W<seconds> waits. Classic = "D0|R1|W0.1|D1|R0|W0.05|D0".
+struct ResetStep {
+  enum class Kind { dtr, rts, both, wait } kind = Kind::wait;
+  bool dtr = false, rts = false;
+  std::chrono::microseconds wait{0};
+};
+struct ResetSequence {
+  std::string text;  // as the user wrote it, for messages
+  std::vector<ResetStep> steps;
+};
+// Throws Error(usage) naming the bad step.
+ResetSequence parse_reset_sequence(std::string_view text);
+// Runs the steps. Returns false when the medium refused a modem line.
+bool run_reset_sequence(Transport& link, const ResetSequence& seq, const Sleeper& sleep);
 
 }  // namespace espbak

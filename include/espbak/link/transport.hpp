@@ -1,15 +1,23 @@
 #pragma once
 // A byte stream to the chip, with modem lines where the medium has them.
-// Implementations: serial ports (libserialport: device paths, COM names,
-// ptys) and socket://host:port. rfc2217:// comes later (issue 4).
+// Implementations: serial ports (termios on POSIX, libserialport on
+// Windows: device paths, COM names, ptys), socket://host:port (raw TCP) and
+// rfc2217://host:port (Telnet COM-port control, RFC 2217).
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 
 namespace espbak {
+
+// USB identity of the adapter behind a serial port, when the OS knows it.
+struct UsbId {
+  std::uint16_t vid = 0;
+  std::uint16_t pid = 0;
+};
 
 class Transport {
  public:
@@ -36,13 +44,18 @@ class Transport {
   // chip never sees the intermediate state). Default: DTR then RTS.
   virtual bool set_dtr_rts(bool dtr, bool rts) { return set_dtr(dtr) & set_rts(rts); }
   virtual bool has_modem_lines() const = 0;
+  // Whether set_dtr_rts() changes both lines in one step (TIOCMSET). esptool
+  // uses its "UnixTight" reset only there; rfc2217 and Windows get Classic.
+  virtual bool sets_lines_together() const { return false; }
+  // The USB adapter's VID:PID (picks the USB-JTAG-Serial reset for 303A:1001).
+  virtual std::optional<UsbId> usb_id() const { return std::nullopt; }
 
   // What the user named: "/dev/ttyUSB0", "socket://127.0.0.1:5555".
   virtual std::string name() const = 0;
 };
 
-// Opens `port`: "socket://HOST:PORT" or a serial device / COM name / pty
-// path. Throws Error(port) with a one-line reason (missing, permission
+// Opens `port`: "socket://HOST:PORT", "rfc2217://HOST:PORT" or a serial
+// device / COM name / pty path. Throws Error(port) with a one-line reason (missing, permission
 // denied -> hint about the dialout group, busy).
 std::unique_ptr<Transport> open_transport(const std::string& port, std::uint32_t baud);
 

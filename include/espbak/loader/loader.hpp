@@ -28,7 +28,14 @@ struct ConnectOptions {
   BeforeReset before = BeforeReset::default_reset;
   int attempts = 7;                        // --connect-attempts; <= 0: forever
   const ChipInfo* expected_chip = nullptr;  // --chip (nullptr = auto)
+  // esptool's custom_reset_sequence: replaces the strategy cycle.
+  std::optional<ResetSequence> custom_reset;
 };
+
+// The reset strategies connect() cycles through for `before` on `link`
+// (esptool loader.py _construct_reset_strategy_sequence), as text for
+// messages: "UnixTight (0.05 s)", "Classic (0.55 s)", "USB-JTAG-Serial", ...
+std::vector<std::string> reset_strategy_names(const Transport& link, const ConnectOptions& opts);
 
 // Called with (bytes done, bytes total) during long transfers.
 using Progress = std::function<void(std::uint64_t done, std::uint64_t total)>;
@@ -56,6 +63,8 @@ milliseconds per_mb(double seconds_per_mb, std::uint64_t bytes);
 
 class Loader {
  public:
+  struct Strategy;  // one entry of the reset cycle (loader.cpp)
+
   explicit Loader(Transport& link);
 
   // Packet trace: every packet written/read as a hex dump on stderr (or to
@@ -65,6 +74,14 @@ class Loader {
     trace_ = on;
     trace_sink_ = std::move(sink);
   }
+  // Stub READ_FLASH flow control. The stub sends a packet only when every
+  // packet it sent has been acknowledged, and counts acknowledgement frames
+  // (fact sheet section 8). With early acknowledgement (the default) the
+  // host acknowledges packet N as soon as packet N starts to arrive, so the
+  // stub starts packet N+1 right after N instead of a round trip later; the
+  // final MD5 still covers every byte. Off: acknowledge after receipt, as
+  // esptool does.
+  void set_early_read_ack(bool on) { early_read_ack_ = on; }
   // Progress and notes (sync dots, "no modem lines", ...). Default: silent.
   void set_log(LoaderLog log) { log_ = std::move(log); }
   // How the loader waits (reset pulses, drains, baud switch). Tests replace
@@ -140,15 +157,20 @@ class Loader {
   void write_flash(std::uint32_t offset, std::span<const std::uint8_t> data, bool compress,
                    const Progress& progress = {});
 
-  // Leave the chip as --after asks.
-  void finish(AfterReset after);
+  // Leave the chip as --after asks. `hard_reset_sequence` replaces the RTS
+  // pulse (esptool's custom_hard_reset_sequence).
+  void finish(AfterReset after, const std::optional<ResetSequence>& hard_reset_sequence = std::nullopt);
 
  private:
   struct AttemptResult;
-  AttemptResult connect_attempt(BeforeReset mode, ResetKind kind, std::chrono::milliseconds delay);
+  AttemptResult connect_attempt(BeforeReset mode, const Strategy& strategy);
   void sync();
   void detect_chip(const ChipInfo* expected);
   std::optional<Bytes> read_frame(std::chrono::milliseconds timeout);
+  // One transport read fed to the SLIP decoder; false on timeout.
+  bool read_more(std::chrono::milliseconds timeout);
+  // Pops the oldest decoded frame (there must be one).
+  Bytes take_frame();
   Response wait_response(std::optional<std::uint8_t> op, std::chrono::milliseconds timeout);
   void send_frame(std::span<const std::uint8_t> payload, std::string_view label);
   void flush_input();
@@ -170,9 +192,11 @@ class Loader {
   bool stub_ = false;
   bool sdm_ = false;
   bool trace_ = false;
+  bool early_read_ack_ = true;
   bool sync_stub_detected_ = false;
   std::optional<std::uint32_t> flash_id_cache_;
   std::uint64_t rx_bytes_ = 0;  // every byte read, for "no serial data" diagnostics
+  std::string last_noise_;      // non-SLIP bytes seen during the last failed SYNC (app chatter?)
   std::function<void(const std::string&)> trace_sink_;
   LoaderLog log_;
   Sleeper sleep_;

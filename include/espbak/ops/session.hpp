@@ -6,16 +6,24 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "espbak/loader/loader.hpp"
 #include "espbak/ops/report.hpp"
+#include "espbak/util/error.hpp"
 
 namespace espbak {
 
 constexpr std::uint32_t kRomBaud = 115200;  // esptool ESP_ROM_BAUD
 
 struct SessionOptions {
+  // The port to use; empty: discover one (ESPBAK_PORTS list, else the OS's
+  // serial ports), trying each until a chip answers.
   std::string port;
+  std::string port_list;                  // ESPBAK_PORTS
+  std::vector<std::string> port_filters;  // --port-filter
+  int discovery_attempts = 0;             // per candidate; 0: one pass over the reset cycle
+  std::optional<ResetSequence> custom_reset, custom_hard_reset;
   std::uint32_t baud = kRomBaud;
   const ChipInfo* chip = nullptr;  // nullptr: detect
   BeforeReset before = BeforeReset::default_reset;
@@ -23,6 +31,7 @@ struct SessionOptions {
   bool no_stub = false;
   bool trace = false;
   int connect_attempts = 7;
+  bool early_read_ack = true;  // Loader::set_early_read_ack; ESPBAK_READ_ACK=late turns it off
 };
 
 class Session {
@@ -52,6 +61,42 @@ class Session {
   // Leaves the chip per --after and prints what esptool prints.
   void finish();
 
+  // ---- surviving a bad link (src/ops/recovery.cpp, docs/exit-codes.md) ----
+  // Attempts per unit of work (a read chunk, a region write, a query).
+  static constexpr int kUnitAttempts = 3;
+  // Errors a bad link can cause (timeout, garbled or missing reply, lost
+  // stream, MD5 mismatch of data read, link gone), as opposed to answers and
+  // user errors.
+  static bool recoverable(const Error& e);
+  // Runs `unit`, a piece of work that may be repeated; after a recoverable
+  // failure brings the chip back (recover()) and runs it again, at most
+  // kUnitAttempts times in all. The last failure is rethrown, its message
+  // saying how many attempts were made.
+  // `device_unsupported_is_noise`: a ROM answers a garbled command with the
+  // same "invalid message" status it gives an unknown one, so inside a unit
+  // that sends only commands the chip has, "unsupported" means garbled.
+  template <class Unit>
+  auto with_recovery(const std::string& what, Unit&& unit, bool device_unsupported_is_noise = true)
+      -> decltype(unit()) {
+    for (int attempt = 1;; ++attempt) {
+      try {
+        return unit();
+      } catch (const Error& e) {
+        if (!recoverable(e) && !(device_unsupported_is_noise && e.kind() == ErrorKind::unsupported)) throw;
+        if (attempt >= kUnitAttempts) throw gave_up(e, what, attempt);
+        recover(e, what, attempt);
+      }
+    }
+  }
+  // Brings the chip back after `cause` (attempt `attempt` of `what` failed):
+  // reopens the port if the link is gone, re-syncs (a stub that still runs
+  // answers SYNC with 0; a chip that was reset answers from the ROM and gets
+  // the stub again), restores the baud rate and the flash settings. Throws
+  // when the chip cannot be brought back.
+  void recover(const Error& cause, const std::string& what, int attempt);
+  static Error gave_up(const Error& last, const std::string& what, int attempts);
+  int recoveries() const { return recoveries_; }
+
   Loader& loader() { return *loader_; }
   const ChipInfo& chip() const { return loader_->chip(); }
   bool stub() const { return loader_->stub_running(); }
@@ -59,12 +104,23 @@ class Session {
   const SessionOptions& options() const { return options_; }
 
  private:
+  std::uint32_t initial_baud() const;
+  void connect_to(const std::string& port, int attempts);
+  void discover();
+
   SessionOptions options_;
   Reporter& report_;
   std::unique_ptr<Transport> link_;
   std::unique_ptr<Loader> loader_;
   bool flash_id_known_ = false;
   std::uint32_t flash_id_ = 0;
+  // What recover() sets up again on a chip that was reset.
+  bool flash_attached_ = false;
+  std::optional<std::uint32_t> configured_flash_size_;
+  int recoveries_ = 0;
+  const ChipInfo* recovering_chip_ = nullptr;  // the chip found by connect(), for re-syncs
+  void reopen_link();
+  void resync();
 };
 
 // Parses "default_reset" / "default-reset" etc.; nullopt if unknown.

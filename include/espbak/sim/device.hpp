@@ -88,6 +88,7 @@ class Device {
   std::vector<TxChunk> take_tx();
 
   Mode mode() const { return mode_; }
+  ChipId chip_id() const { return chip_.id; }
   std::uint32_t baud() const { return baud_; }
   SimTime byte_time() const;  // 10 bit times at the current baud (0 if not timed)
   std::uint32_t read_register(std::uint32_t addr) const;

@@ -4,26 +4,32 @@
 // possible; "realistic" charges 10 bit times per byte at the chip's current
 // baud rate plus a fixed latency per direction (docs/espsim.md).
 //
-// Bytes pass through two queues (to_device_, to_host_); a fault injector can
-// later sit at those two points (drop / corrupt / stall / close after N bytes)
-// without touching the Device.
+// Bytes pass through two queues (to_device_, to_host_); the fault injector
+// (fault.hpp) sits at those two points (drop / corrupt / noise / stall /
+// reset / close after N bytes) without touching the Device's logic.
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "espbak/sim/device.hpp"
+#include "espbak/sim/fault.hpp"
 
 namespace espbak::sim {
 
 struct LinkConfig {
   bool realistic = false;
   SimTime latency = 0;  // per direction
+  FaultPlan faults;     // --fault / --seed
+  // One line per fault that fires at an offset (stall, reset, close).
+  std::function<void(const std::string&)> log;
 };
 
 class Link {
  public:
-  Link(Device& device, LinkConfig config) : dev_(device), cfg_(config) {}
+  Link(Device& device, LinkConfig config) : dev_(device), cfg_(config), faults_(cfg_.faults) {}
 
   // A new host connection: the chip is reset into download mode.
   void start(SimTime now);
@@ -35,15 +41,23 @@ class Link {
   std::vector<std::uint8_t> to_host(SimTime now);
   // The next time pump()/to_host() has something to do (kNever: nothing).
   SimTime next_deadline() const;
+  // A `close` fault fired: the server ends this connection once the bytes
+  // before it have been written.
+  bool closed() const { return faults_.closed() && to_host_.empty(); }
 
  private:
   struct Timed {
     SimTime at;
     std::uint8_t byte;
+    bool reset = false;  // not a byte: the chip resets when this reaches it
   };
+  void reset_device(SimTime at);
+  void note(const std::string& what) const;
   Device& dev_;
   LinkConfig cfg_;
+  FaultInjector faults_;
   SimTime host_wire_free_ = 0;  // host -> device serialisation
+  SimTime to_host_stall_until_ = 0;  // no device byte reaches the host before this (stall faults)
   std::deque<Timed> to_device_;
   std::deque<Timed> to_host_;
 };

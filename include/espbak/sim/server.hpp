@@ -1,24 +1,33 @@
 #pragma once
 // espsim's I/O edge: a TCP listener or a pty, one host connection after
-// another, each served by a Link to the Device.
+// another, each served by a Link to the Device; or an RFC 2217 server in
+// front of a Board (rfc2217_server.cpp).
 #include <atomic>
 #include <cstdint>
 #include <functional>
 #include <string>
 
+#include "espbak/sim/board.hpp"
 #include "espbak/sim/link.hpp"
 
 namespace espbak::sim {
 
 struct Endpoint {
-  enum class Kind { tcp, pty } kind = Kind::tcp;
-  std::string host;       // tcp
-  std::uint16_t port = 0; // tcp, 0 = any free port
+  enum class Kind { tcp, pty, rfc2217 } kind = Kind::tcp;
+  std::string host;       // tcp, rfc2217
+  std::uint16_t port = 0; // tcp, rfc2217: 0 = any free port
   std::string link_path;  // pty: symlink to the slave
+  BoardConfig board;      // rfc2217: the board around the chip (modem lines)
 };
 
 // Serves until `stop` becomes true. `ready` gets the one line to print once
 // the endpoint is open. Throws espbak::Error if the endpoint cannot be opened.
+// RFC 2217 listener (rfc2217_server.cpp): one client at a time, a second
+// one is refused (connection closed at once); the board keeps running
+// between clients.
+void serve_rfc2217(Device& device, const LinkConfig& link, const Endpoint& where, const std::atomic<bool>& stop,
+                   const std::function<void(const std::string&)>& ready);
+
 void serve(Device& device, const LinkConfig& link, const Endpoint& where, const std::atomic<bool>& stop,
            const std::function<void(const std::string&)>& ready);
 

@@ -1,0 +1,137 @@
+// Surviving a bad link: which failures are worth another try, and how the
+// chip is brought back before that try. The rules (attempts per unit, what
+// counts as recoverable) are documented in docs/exit-codes.md "Retries".
+//
+// esptool retries a failed FLASH_DATA block (WRITE_BLOCK_ATTEMPTS = 3) and
+// the connect itself, nothing else. espbak goes further where repeating is
+// safe: a read chunk, a region write (verified by MD5 afterwards), a query.
+// Between two attempts the chip is re-synced: a stub that still runs
+// answers SYNC with value 0 and keeps its state; a chip that was reset
+// answers from the ROM and gets the stub, the baud rate and the flash
+// settings again; a link that is gone (TCP closed, device unplugged) is
+// reopened first.
+#include <algorithm>
+#include <chrono>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "espbak/ops/session.hpp"
+
+namespace espbak {
+
+namespace {
+
+constexpr int kRecoverAttempts = 3;   // re-sync tries per recovery
+constexpr int kReopenAttempts = 5;    // opening a port that went away (USB re-enumeration)
+constexpr auto kReopenPause = std::chrono::milliseconds(500);
+
+}  // namespace
+
+bool Session::recoverable(const Error& e) {
+  switch (e.kind()) {
+    case ErrorKind::timeout:  // no reply, lost stream
+    case ErrorKind::device:   // garbled or short reply, corrupt data frame, failure status
+    case ErrorKind::verify:   // MD5 of data read differs (the region write has its own rule)
+    case ErrorKind::port:     // link gone
+    case ErrorKind::connect:  // a chip that was reset in the middle of a connect
+      return true;
+    default:
+      return false;  // usage, input, unsupported, internal: another try gives the same answer
+  }
+}
+
+Error Session::gave_up(const Error& last, const std::string& what, int attempts) {
+  return Error(last.kind(), fmt::format("{} (gave up {} after {} attempts)", last.what(), what, attempts));
+}
+
+void Session::reopen_link() {
+  // A new connection: for socket:// that is a freshly reset chip in the
+  // ROM's download mode (docs/espsim.md); for a USB bridge that came back,
+  // the chip was reset with it.
+  for (int i = 1;; ++i) {
+    try {
+      connect_to(options_.port, 2);
+      return;
+    } catch (const Error& e) {
+      if (e.kind() != ErrorKind::port || i >= kReopenAttempts) throw;
+      std::this_thread::sleep_for(kReopenPause);
+    }
+  }
+}
+
+void Session::resync() {
+  ConnectOptions co;
+  co.before = options_.before == BeforeReset::no_reset_no_sync ? BeforeReset::no_reset : options_.before;
+  co.attempts = 1;  // one round of 5 SYNC tries per baud rate below
+  co.expected_chip = recovering_chip_;
+  co.custom_reset = options_.custom_reset;
+  // The chip may still listen at the transfer rate (stub alive), or be back
+  // at the ROM's rate (it was reset), or have switched to the new rate while
+  // its CHANGE_BAUDRATE reply was lost. A reset through the modem lines
+  // always leaves it at the ROM's rate.
+  const bool resets = link_->has_modem_lines() &&
+                      (co.before == BeforeReset::default_reset || co.before == BeforeReset::usb_reset);
+  std::vector<std::uint32_t> rates;
+  auto add = [&](std::uint32_t b) {
+    if (std::find(rates.begin(), rates.end(), b) == rates.end()) rates.push_back(b);
+  };
+  if (!resets) add(link_->baud());
+  add(initial_baud());
+  if (!resets) add(options_.baud);
+  for (std::size_t i = 0;; ++i) {
+    try {
+      if (link_->baud() != rates[i]) link_->set_baud(rates[i]);
+      loader_->connect(co);
+      break;
+    } catch (const Error& e) {
+      if (e.kind() == ErrorKind::port || e.kind() == ErrorKind::usage || i + 1 == rates.size()) throw;
+    }
+  }
+}
+
+void Session::recover(const Error& cause, const std::string& what, int attempt) {
+  ++recoveries_;
+  if (!recovering_chip_) recovering_chip_ = &loader_->chip();
+  report_.json().set("recoveries", recoveries_);
+  report_.warning(fmt::format("{} failed: {} Recovering the connection to try again (attempt {} failed)...", what,
+                              cause.what(), attempt));
+  bool reopen = cause.kind() == ErrorKind::port;
+  for (int i = 1;; ++i) {
+    try {
+      if (reopen) reopen_link();
+      else resync();
+      // The chip may have lost the stub (a reset): upload it again, then the
+      // baud rate and the flash settings it had.
+      if (!options_.no_stub && !loader_->secure_download_mode() && !loader_->stub_running()) {
+        if (loader_->sync_stub_detected()) {
+          loader_->run_stub();  // the stub survived: nothing to upload
+        } else {
+          report_.info("Uploading stub...");
+          loader_->run_stub();
+          report_.info("Stub running...");
+        }
+      }
+      if (options_.baud > link_->baud()) {
+        try {
+          loader_->change_baud(options_.baud);
+        } catch (const Error& e) {
+          if (e.kind() != ErrorKind::unsupported) throw;
+        }
+      }
+      if (flash_attached_ && !loader_->stub_running()) loader_->spi_attach();
+      if (configured_flash_size_ && (loader_->stub_running() || loader_->chip().rom.spi_set_params))
+        loader_->spi_set_params(*configured_flash_size_);
+      return;
+    } catch (const Error& e) {
+      if (!recoverable(e) && e.kind() != ErrorKind::unsupported) throw;  // unsupported: a garbled command
+      if (i >= kRecoverAttempts)
+        throw Error(e.kind() == ErrorKind::port ? ErrorKind::port : ErrorKind::connect,
+                    fmt::format("{} failed ({}) and the chip could not be reached again: {}", what, cause.what(),
+                                e.what()));
+      reopen = reopen || e.kind() == ErrorKind::port;
+    }
+  }
+}
+
+}  // namespace espbak

@@ -1,0 +1,298 @@
+// espsim's RFC 2217 access server (rfc2217.hpp, server.hpp): Telnet with the
+// COM-PORT-OPTION in front of a Board whose DTR/RTS the client drives.
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+
+#include "espbak/sim/rfc2217.hpp"
+#include "espbak/sim/server.hpp"
+#include "espbak/util/error.hpp"
+
+namespace espbak::sim {
+
+namespace {
+
+constexpr std::uint8_t kIac = 255, kDont = 254, kDo = 253, kWont = 252, kWill = 251, kSb = 250, kSe = 240;
+constexpr std::uint8_t kOptBinary = 0, kOptSga = 3, kOptComPort = 44;
+constexpr std::uint8_t kServerOffset = 100;  // RFC 2217: server answer = client command + 100
+// RFC 2217 client commands and SET-CONTROL values
+constexpr std::uint8_t kSignature = 0, kSetBaudrate = 1, kSetDatasize = 2, kSetParity = 3, kSetStopsize = 4,
+                       kSetControl = 5, kPurgeData = 12;
+constexpr std::uint8_t kReqFlow = 0, kReqDtr = 7, kDtrOn = 8, kDtrOff = 9, kReqRts = 10, kRtsOn = 11, kRtsOff = 12;
+
+}  // namespace
+
+void TelnetServerCodec::feed(std::span<const std::uint8_t> in,
+                             const std::function<void(std::span<const std::uint8_t>)>& on_data,
+                             const std::function<void(const ComPortCommand&)>& on_command,
+                             std::vector<std::uint8_t>& reply) {
+  std::vector<std::uint8_t> run;
+  auto flush_run = [&] {
+    if (!run.empty()) on_data(run);
+    run.clear();
+  };
+  for (auto b : in) {
+    switch (state_) {
+      case State::data:
+        if (b == kIac) state_ = State::iac;
+        else run.push_back(b);
+        break;
+      case State::iac:
+        if (b == kIac) {
+          run.push_back(b);
+          state_ = State::data;
+        } else if (b == kSb) {
+          sb_.clear();
+          state_ = State::sb;
+        } else if (b == kWill || b == kWont || b == kDo || b == kDont) {
+          verb_ = b;
+          state_ = State::option;
+        } else {
+          state_ = State::data;
+        }
+        break;
+      case State::option:
+        negotiate(verb_, b, reply);
+        state_ = State::data;
+        break;
+      case State::sb:
+        if (b == kIac) state_ = State::sb_iac;
+        else sb_.push_back(b);
+        break;
+      case State::sb_iac:
+        if (b == kIac) {
+          sb_.push_back(b);
+          state_ = State::sb;
+        } else {
+          if (sb_.size() >= 2 && sb_[0] == kOptComPort) {
+            flush_run();  // data before the command reaches the board first
+            on_command(ComPortCommand{sb_[1], std::vector<std::uint8_t>(sb_.begin() + 2, sb_.end())});
+          }
+          state_ = State::data;
+        }
+        break;
+    }
+  }
+  flush_run();
+}
+
+void TelnetServerCodec::negotiate(std::uint8_t verb, std::uint8_t option, std::vector<std::uint8_t>& reply) {
+  bool supported = option == kOptBinary || option == kOptSga || option == kOptComPort;
+  if (verb == kWill) {  // the client offers to use an option: we accept ours
+    if (option == kOptComPort) com_port_ = true;
+    if (!answered_[option]) reply.insert(reply.end(), {kIac, supported ? kDo : kDont, option});
+    answered_[option] = true;
+  } else if (verb == kDo) {  // the client asks us to use an option
+    if (!answered_will_[option]) reply.insert(reply.end(), {kIac, supported ? kWill : kWont, option});
+    answered_will_[option] = true;
+  } else if (verb == kWont && option == kOptComPort) {
+    com_port_ = false;
+  }
+}
+
+void TelnetServerCodec::escape(std::span<const std::uint8_t> data, std::vector<std::uint8_t>& out) {
+  for (auto b : data) {
+    out.push_back(b);
+    if (b == kIac) out.push_back(kIac);
+  }
+}
+
+void TelnetServerCodec::subnegotiation(std::uint8_t code, std::span<const std::uint8_t> value,
+                                       std::vector<std::uint8_t>& out) {
+  out.insert(out.end(), {kIac, kSb, kOptComPort, code});
+  escape(value, out);
+  out.insert(out.end(), {kIac, kSe});
+}
+
+namespace {
+
+SimTime clock_now() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+constexpr SimTime kMaxWait = 100 * kMs;
+
+int open_listener(const Endpoint& where, std::uint16_t& real_port) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+  addrinfo* res = nullptr;
+  std::string port = std::to_string(where.port);
+  if (int e = ::getaddrinfo(where.host.c_str(), port.c_str(), &hints, &res); e != 0)
+    throw Error(ErrorKind::usage, "cannot resolve " + where.host + ": " + ::gai_strerror(e));
+  int fd = -1;
+  std::string why;
+  for (addrinfo* a = res; a && fd < 0; a = a->ai_next) {
+    int s = ::socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
+    if (s < 0) continue;
+    int one = 1;
+    ::setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (::bind(s, a->ai_addr, a->ai_addrlen) == 0 && ::listen(s, 4) == 0) {
+      fd = s;
+    } else {
+      why = std::strerror(errno);
+      ::close(s);
+    }
+  }
+  ::freeaddrinfo(res);
+  if (fd < 0) throw Error(ErrorKind::port, "cannot listen on " + where.host + ":" + port + ": " + why);
+  sockaddr_storage addr{};
+  socklen_t len = sizeof addr;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  real_port = addr.ss_family == AF_INET6 ? ntohs(reinterpret_cast<sockaddr_in6*>(&addr)->sin6_port)
+                                         : ntohs(reinterpret_cast<sockaddr_in*>(&addr)->sin_port);
+  return fd;
+}
+
+std::uint32_t be32(const std::vector<std::uint8_t>& v) {
+  if (v.size() < 4) return 0;
+  return std::uint32_t(v[0]) << 24 | std::uint32_t(v[1]) << 16 | std::uint32_t(v[2]) << 8 | v[3];
+}
+
+}  // namespace
+
+void serve_rfc2217(Device& device, const LinkConfig& cfg, const Endpoint& where, const std::atomic<bool>& stop,
+                   const std::function<void(const std::string&)>& ready) {
+  if (!where.board.chip) throw Error(ErrorKind::internal, "rfc2217 endpoint without a chip");
+  std::uint16_t real_port = 0;
+  int listener = open_listener(where, real_port);
+  struct CloseFd {
+    int& fd;
+    ~CloseFd() {
+      if (fd >= 0) ::close(fd);
+    }
+  } close_listener{listener};
+  std::string shown = where.host;
+  if (shown == "0.0.0.0" || shown == "::" || shown.empty()) shown = "127.0.0.1";
+  if (shown.find(':') != std::string::npos) shown = "[" + shown + "]";
+
+  Link link(device, cfg);
+  Board board(device, link, *where.board.chip, where.board);
+  board.log = [](const std::string& line) { std::fprintf(stderr, "espsim: board: %s\n", line.c_str()); };
+  board.power_on(clock_now());
+  ready("espsim: listening on rfc2217://" + shown + ":" + std::to_string(real_port));
+
+  int client = -1;
+  TelnetServerCodec codec;
+  std::vector<std::uint8_t> out;  // bytes for the client, in order
+  auto drop_client = [&](SimTime now) {
+    ::close(client);
+    client = -1;
+    out.clear();
+    // The server closes the serial port: DTR and RTS drop (HUPCL), which
+    // leaves EN and IO0 alone on the auto-reset circuit.
+    board.set_lines(now, false, false);
+    std::fprintf(stderr, "espsim: rfc2217 client disconnected\n");
+  };
+  auto collect_output = [&](SimTime now) {
+    board.pump(now);
+    auto bytes = board.to_host(now);
+    if (client >= 0) TelnetServerCodec::escape(bytes, out);
+  };
+  auto handle_command = [&](const ComPortCommand& c) {
+    SimTime now = clock_now();
+    collect_output(now);  // serial data produced before the command goes first
+    std::vector<std::uint8_t> value = c.value;
+    switch (c.code) {
+      case kSignature: {
+        std::string sig = "espsim";
+        value.assign(sig.begin(), sig.end());
+        break;
+      }
+      case kSetBaudrate:
+        if (std::uint32_t baud = be32(c.value); baud != 0) board.set_host_baud(baud);
+        value = {std::uint8_t(board.host_baud() >> 24), std::uint8_t(board.host_baud() >> 16),
+                 std::uint8_t(board.host_baud() >> 8), std::uint8_t(board.host_baud())};
+        break;
+      case kSetDatasize:
+        if (value.empty() || value[0] == 0) value = {8};
+        break;
+      case kSetParity:
+      case kSetStopsize:
+        if (value.empty() || value[0] == 0) value = {1};
+        break;
+      case kSetControl: {
+        std::uint8_t v = value.empty() ? kReqFlow : value[0];
+        bool dtr = board.dtr(), rts = board.rts();
+        if (v == kDtrOn || v == kDtrOff) dtr = v == kDtrOn;
+        if (v == kRtsOn || v == kRtsOff) rts = v == kRtsOn;
+        if (dtr != board.dtr() || rts != board.rts()) board.set_lines(now, dtr, rts);
+        if (v == kReqDtr) value = {std::uint8_t(board.dtr() ? kDtrOn : kDtrOff)};
+        else if (v == kReqRts) value = {std::uint8_t(board.rts() ? kRtsOn : kRtsOff)};
+        else if (v == kReqFlow) value = {1};  // no flow control
+        break;
+      }
+      case kPurgeData:
+        // 1: the server's receive buffer (from the chip); 3: both.
+        if (!value.empty() && (value[0] & 1)) {
+          board.purge_to_host();
+          out.clear();
+        }
+        break;
+      default:
+        break;  // masks, flow control, break: acknowledged, no effect
+    }
+    TelnetServerCodec::subnegotiation(std::uint8_t(c.code + kServerOffset), value, out);
+  };
+
+  std::uint8_t buf[65536];
+  while (!stop) {
+    SimTime now = clock_now();
+    collect_output(now);
+    if (client >= 0 && !out.empty()) {
+      ssize_t n = ::send(client, out.data(), out.size(), MSG_NOSIGNAL);
+      if (n > 0) out.erase(out.begin(), out.begin() + n);
+      else if (n < 0 && errno != EAGAIN && errno != EINTR) drop_client(now);
+    }
+    SimTime deadline = board.next_deadline();
+    SimTime wait = deadline == kNever ? kMaxWait : std::clamp<SimTime>(deadline - clock_now(), 0, kMaxWait);
+    pollfd p[2] = {{listener, POLLIN, 0}, {client, short(POLLIN | (out.empty() ? 0 : POLLOUT)), 0}};
+    timespec ts{time_t(wait / 1'000'000'000), long(wait % 1'000'000'000)};
+    int r = ::ppoll(p, client >= 0 ? 2 : 1, &ts, nullptr);
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      throw Error(ErrorKind::port, std::string("poll failed: ") + std::strerror(errno));
+    }
+    if (p[0].revents & POLLIN) {
+      int fd = ::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
+      if (fd >= 0) {
+        if (client >= 0) {
+          // One client at a time, as a serial port: never shared.
+          ::close(fd);
+          std::fprintf(stderr, "espsim: refused a second rfc2217 client (port busy)\n");
+        } else {
+          int one = 1;
+          ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+          client = fd;
+          codec = TelnetServerCodec{};
+          out.clear();
+          std::fprintf(stderr, "espsim: rfc2217 client connected\n");
+        }
+      }
+    }
+    if (client >= 0 && (p[1].revents & (POLLIN | POLLHUP | POLLERR))) {
+      ssize_t n = ::recv(client, buf, sizeof buf, 0);
+      if (n > 0) {
+        codec.feed(std::span<const std::uint8_t>(buf, std::size_t(n)),
+                   [&](std::span<const std::uint8_t> data) { board.from_host(clock_now(), data); }, handle_command,
+                   out);
+      } else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
+        drop_client(clock_now());
+      }
+    }
+  }
+  if (client >= 0) ::close(client);
+}
+
+}  // namespace espbak::sim
