@@ -20,6 +20,7 @@
 #include <deque>
 #include <vector>
 
+#include "espbak/protocol/telnet.hpp"
 #include "espbak/util/error.hpp"
 #include "tcp.hpp"
 
@@ -29,16 +30,8 @@ namespace {
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
-// Telnet (RFC 854 / 855 / 856)
-constexpr std::uint8_t kIac = 255, kDont = 254, kDo = 253, kWont = 252, kWill = 251, kSb = 250, kSe = 240;
-constexpr std::uint8_t kOptBinary = 0, kOptSga = 3, kOptComPort = 44;
-// RFC 2217 client -> server commands (server replies: + 100)
-constexpr std::uint8_t kSetBaudrate = 1, kSetDatasize = 2, kSetParity = 3, kSetStopsize = 4, kSetControl = 5,
-                       kPurgeData = 12;
-constexpr std::uint8_t kServerOffset = 100;
-constexpr std::uint8_t kControlNoFlow = 1, kControlDtrOn = 8, kControlDtrOff = 9, kControlRtsOn = 11,
-                       kControlRtsOff = 12;
-constexpr std::uint8_t kPurgeReceive = 1;  // the server's receive buffer (data from the chip)
+using namespace telnet;
+using namespace telnet::com;
 // pyserial's _network_timeout
 constexpr auto kAckTimeout = 3000ms;
 
@@ -68,7 +61,7 @@ class Rfc2217Transport final : public Transport {
     command(kSetDatasize, {8});
     command(kSetParity, {1});   // NONE
     command(kSetStopsize, {1});  // 1 stop bit
-    command(kSetControl, {kControlNoFlow});
+    command(kSetControl, {kNoFlow});
   }
 
   std::size_t read(std::span<std::uint8_t> buf, std::chrono::milliseconds timeout) override {
@@ -85,11 +78,7 @@ class Rfc2217Transport final : public Transport {
 
   void write(std::span<const std::uint8_t> data) override {
     std::vector<std::uint8_t> out;
-    out.reserve(data.size() + 16);
-    for (auto b : data) {
-      out.push_back(b);
-      if (b == kIac) out.push_back(kIac);  // data 0xFF is doubled (RFC 854)
-    }
+    escape_into(data, out);  // data 0xFF is doubled (RFC 854)
     send_raw(out);
   }
 
@@ -109,11 +98,11 @@ class Rfc2217Transport final : public Transport {
   std::uint32_t baud() const override { return baud_; }
 
   bool set_dtr(bool on) override {
-    control(on ? kControlDtrOn : kControlDtrOff);
+    control(on ? kDtrOn : kDtrOff);
     return true;
   }
   bool set_rts(bool on) override {
-    control(on ? kControlRtsOn : kControlRtsOff);
+    control(on ? kRtsOn : kRtsOff);
     return true;
   }
   bool has_modem_lines() const override { return true; }
@@ -144,12 +133,8 @@ class Rfc2217Transport final : public Transport {
   }
 
   void send_command(std::uint8_t code, std::vector<std::uint8_t> value) {
-    std::vector<std::uint8_t> out{kIac, kSb, kOptComPort, code};
-    for (auto b : value) {
-      out.push_back(b);
-      if (b == kIac) out.push_back(kIac);  // 0xFF inside a subnegotiation is doubled too
-    }
-    out.insert(out.end(), {kIac, kSe});
+    std::vector<std::uint8_t> out;
+    com_port_command_into(code, value, out);
     send_raw(out);
   }
 
@@ -207,7 +192,7 @@ class Rfc2217Transport final : public Transport {
       if (!server_accepts_com_port_ && (errno == ECONNRESET || errno == EPIPE)) refused_before_negotiation();
       throw Error(ErrorKind::port, "connection to " + url_ + " lost: " + std::strerror(errno));
     }
-    for (ssize_t i = 0; i < n; ++i) decode(buf[i]);
+    decoder_.feed(std::span<const std::uint8_t>(buf, std::size_t(n)), events_);
     return true;
   }
 
@@ -217,46 +202,6 @@ class Rfc2217Transport final : public Transport {
     throw Error(ErrorKind::port, "port " + url_ +
                                      " is busy (the RFC 2217 server closed the connection before negotiating: "
                                      "another client is connected?)");
-  }
-
-  void decode(std::uint8_t b) {
-    switch (state_) {
-      case State::data:
-        if (b == kIac) state_ = State::iac;
-        else data_.push_back(b);
-        break;
-      case State::iac:
-        if (b == kIac) {  // escaped 0xFF data byte
-          data_.push_back(b);
-          state_ = State::data;
-        } else if (b == kSb) {
-          sb_.clear();
-          state_ = State::sb;
-        } else if (b == kWill || b == kWont || b == kDo || b == kDont) {
-          verb_ = b;
-          state_ = State::option;
-        } else {
-          state_ = State::data;  // NOP, GA, ...: nothing to do
-        }
-        break;
-      case State::option:
-        negotiation(verb_, b);
-        state_ = State::data;
-        break;
-      case State::sb:
-        if (b == kIac) state_ = State::sb_iac;
-        else sb_.push_back(b);
-        break;
-      case State::sb_iac:
-        if (b == kIac) {
-          sb_.push_back(b);
-          state_ = State::sb;
-        } else {  // IAC SE (anything else also ends it)
-          subnegotiation();
-          state_ = State::data;
-        }
-        break;
-    }
   }
 
   void negotiation(std::uint8_t verb, std::uint8_t option) {
@@ -273,22 +218,22 @@ class Rfc2217Transport final : public Transport {
     // WONT: nothing to answer.
   }
 
-  void subnegotiation() {
-    if (sb_.size() < 2 || sb_[0] != kOptComPort) return;
-    std::uint8_t code = sb_[1];
+  void subnegotiation(std::span<const std::uint8_t> sb) {
+    if (sb.size() < 2 || sb[0] != kOptComPort) return;
+    std::uint8_t code = sb[1];
     // NOTIFY-LINESTATE / NOTIFY-MODEMSTATE (106/107) carry no acknowledgement.
     if (code > kServerOffset) acks_.push_back(code);
   }
-
-  enum class State { data, iac, option, sb, sb_iac };
 
   std::string url_;
   int fd_;
   bool wait_control_acks_;
   std::uint32_t baud_ = 0;
-  State state_ = State::data;
-  std::uint8_t verb_ = 0;
-  std::vector<std::uint8_t> sb_;
+  telnet::Decoder decoder_;
+  const telnet::Events events_{
+      [this](std::span<const std::uint8_t> d) { data_.insert(data_.end(), d.begin(), d.end()); },
+      [this](std::uint8_t verb, std::uint8_t option) { negotiation(verb, option); },
+      [this](std::span<const std::uint8_t> sb) { subnegotiation(sb); }};
   std::deque<std::uint8_t> data_;
   std::vector<std::uint8_t> acks_;
   bool server_accepts_com_port_ = false;

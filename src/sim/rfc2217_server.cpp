@@ -21,13 +21,8 @@ namespace espbak::sim {
 
 namespace {
 
-constexpr std::uint8_t kIac = 255, kDont = 254, kDo = 253, kWont = 252, kWill = 251, kSb = 250, kSe = 240;
-constexpr std::uint8_t kOptBinary = 0, kOptSga = 3, kOptComPort = 44;
-constexpr std::uint8_t kServerOffset = 100;  // RFC 2217: server answer = client command + 100
-// RFC 2217 client commands and SET-CONTROL values
-constexpr std::uint8_t kSignature = 0, kSetBaudrate = 1, kSetDatasize = 2, kSetParity = 3, kSetStopsize = 4,
-                       kSetControl = 5, kPurgeData = 12;
-constexpr std::uint8_t kReqFlow = 0, kReqDtr = 7, kDtrOn = 8, kDtrOff = 9, kReqRts = 10, kRtsOn = 11, kRtsOff = 12;
+using namespace telnet;
+using namespace telnet::com;
 
 }  // namespace
 
@@ -35,54 +30,15 @@ void TelnetServerCodec::feed(std::span<const std::uint8_t> in,
                              const std::function<void(std::span<const std::uint8_t>)>& on_data,
                              const std::function<void(const ComPortCommand&)>& on_command,
                              std::vector<std::uint8_t>& reply) {
-  std::vector<std::uint8_t> run;
-  auto flush_run = [&] {
-    if (!run.empty()) on_data(run);
-    run.clear();
-  };
-  for (auto b : in) {
-    switch (state_) {
-      case State::data:
-        if (b == kIac) state_ = State::iac;
-        else run.push_back(b);
-        break;
-      case State::iac:
-        if (b == kIac) {
-          run.push_back(b);
-          state_ = State::data;
-        } else if (b == kSb) {
-          sb_.clear();
-          state_ = State::sb;
-        } else if (b == kWill || b == kWont || b == kDo || b == kDont) {
-          verb_ = b;
-          state_ = State::option;
-        } else {
-          state_ = State::data;
-        }
-        break;
-      case State::option:
-        negotiate(verb_, b, reply);
-        state_ = State::data;
-        break;
-      case State::sb:
-        if (b == kIac) state_ = State::sb_iac;
-        else sb_.push_back(b);
-        break;
-      case State::sb_iac:
-        if (b == kIac) {
-          sb_.push_back(b);
-          state_ = State::sb;
-        } else {
-          if (sb_.size() >= 2 && sb_[0] == kOptComPort) {
-            flush_run();  // data before the command reaches the board first
-            on_command(ComPortCommand{sb_[1], std::vector<std::uint8_t>(sb_.begin() + 2, sb_.end())});
-          }
-          state_ = State::data;
-        }
-        break;
-    }
-  }
-  flush_run();
+  // The decoder hands over serial data before the command that follows it,
+  // so data sent before a command reaches the board first.
+  decoder_.feed(in, telnet::Events{
+                        on_data,
+                        [&](std::uint8_t verb, std::uint8_t option) { negotiate(verb, option, reply); },
+                        [&](std::span<const std::uint8_t> sb) {
+                          if (sb.size() >= 2 && sb[0] == kOptComPort)
+                            on_command(ComPortCommand{sb[1], std::vector<std::uint8_t>(sb.begin() + 2, sb.end())});
+                        }});
 }
 
 void TelnetServerCodec::negotiate(std::uint8_t verb, std::uint8_t option, std::vector<std::uint8_t>& reply) {
@@ -100,17 +56,12 @@ void TelnetServerCodec::negotiate(std::uint8_t verb, std::uint8_t option, std::v
 }
 
 void TelnetServerCodec::escape(std::span<const std::uint8_t> data, std::vector<std::uint8_t>& out) {
-  for (auto b : data) {
-    out.push_back(b);
-    if (b == kIac) out.push_back(kIac);
-  }
+  telnet::escape_into(data, out);
 }
 
 void TelnetServerCodec::subnegotiation(std::uint8_t code, std::span<const std::uint8_t> value,
                                        std::vector<std::uint8_t>& out) {
-  out.insert(out.end(), {kIac, kSb, kOptComPort, code});
-  escape(value, out);
-  out.insert(out.end(), {kIac, kSe});
+  telnet::com_port_command_into(code, value, out);
 }
 
 namespace {

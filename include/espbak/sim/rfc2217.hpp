@@ -9,6 +9,8 @@
 #include <span>
 #include <vector>
 
+#include "espbak/protocol/telnet.hpp"
+
 namespace espbak::sim {
 
 struct ComPortCommand {
@@ -32,9 +34,7 @@ class TelnetServerCodec {
 
  private:
   void negotiate(std::uint8_t verb, std::uint8_t option, std::vector<std::uint8_t>& reply);
-  enum class State { data, iac, option, sb, sb_iac } state_ = State::data;
-  std::uint8_t verb_ = 0;
-  std::vector<std::uint8_t> sb_;
+  telnet::Decoder decoder_;
   bool com_port_ = false;
   bool answered_[256] = {};  // per option, DO/DONT already sent (avoid loops)
   bool answered_will_[256] = {};
