@@ -112,7 +112,7 @@ int main(int argc, char** argv) {
                  "esptool's custom reset sequence, e.g. 'D0|R1|W0.1|D1|R0|W0.05|D0'");
   app.add_option(both_spellings("--custom-hard-reset-sequence"), g.hard_reset_sequence,
                  "Sequence for --after hard_reset instead of the RTS pulse");
-  app.add_option("-b,--baud", g.baud, "Baud rate for transfers (default 115200; env ESPBAK_BAUD, ESPTOOL_BAUD)");
+  app.add_option("-b,--baud", g.baud, "Baud rate for transfers, or auto: the fastest rate the link proves (default 115200; env ESPBAK_BAUD, ESPTOOL_BAUD)");
   app.add_option("-c,--chip", g.chip, "Target chip: auto, esp8266, esp32");
   app.add_option("--before", g.before, "default_reset|usb_reset|no_reset|no_reset_no_sync");
   app.add_option("-a,--after", g.after, "hard_reset|soft_reset|no_reset|no_reset_stub");
@@ -143,6 +143,13 @@ int main(int argc, char** argv) {
   c_read_flash->add_option("size", rf_size, "Bytes to read (k/M suffixes), or ALL for the rest of the flash")
       ->required();
   c_read_flash->add_option("filename", rf_file, "Output file")->required();
+  bool rf_no_skip_erased = false;
+  std::string rf_diff_with;
+  c_read_flash->add_flag("--no-skip-erased", rf_no_skip_erased,
+                         "Transfer erased (all 0xFF) blocks too; by default the chip's block MD5s skip erased blocks");
+  c_read_flash->add_option("--diff-with", rf_diff_with,
+                           "Earlier image (or directory of images, newest used): copy the blocks the chip still holds "
+                           "from it, read only the rest");
 
   std::vector<std::string> wf_items;
   espbak::WriteFlashArgs wf;
@@ -159,6 +166,9 @@ int main(int argc, char** argv) {
   o_nc->excludes(o_c);
   c_write_flash->add_flag("-e," + both_spellings("--erase-all"), wf.erase_all,
                           "Erase the whole flash first (stub only)");
+  bool wf_no_diff = false;
+  c_write_flash->add_flag("--no-diff", wf_no_diff,
+                          "Write every block; by default blocks the flash already holds (unchanged, same MD5) are skipped");
 
   std::string er_address, er_size;
   add_command("erase_flash", "Erase the whole flash (stub only)");
@@ -256,7 +266,9 @@ int main(int argc, char** argv) {
       if (const char* v = getenv_nonempty("ESPBAK_BAUD")) baud_text = v;
       else if (const char* v2 = getenv_nonempty("ESPTOOL_BAUD")) baud_text = v2;
     }
-    if (!baud_text.empty()) {
+    if (lower(baud_text) == "auto") {
+      opts.auto_baud = true;
+    } else if (!baud_text.empty()) {
       auto b = espbak::parse_u32(baud_text);
       if (!b || *b == 0) throw Error(ErrorKind::usage, fmt::format("invalid baud rate '{}'", baud_text));
       opts.baud = *b;
@@ -300,6 +312,8 @@ int main(int argc, char** argv) {
       rf.address = parse_address(rf_address, "address");
       if (lower(rf_size) != "all") rf.size = parse_size_arg(rf_size, "size");
       rf.file = rf_file;
+      rf.skip_erased = !rf_no_skip_erased;
+      rf.diff_with = rf_diff_with;
       espbak::check_read_flash_args(rf);
     } else if (command == c_write_flash) {
       wf.pairs = parse_pairs(wf_items, "write_flash");
@@ -307,6 +321,7 @@ int main(int argc, char** argv) {
       wf.params.freq = lower(wf.params.freq);
       if (wf_no_compress) wf.compress = false;
       if (wf_compress) wf.compress = true;
+      wf.diff = !wf_no_diff;
       regions = espbak::prepare_write_flash(wf, report);
     } else if (command == c_verify_flash) {
       vf.pairs = parse_pairs(vf_items, "verify_flash");

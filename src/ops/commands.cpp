@@ -5,6 +5,8 @@
 #include <chrono>
 #include <cmath>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 
 #include <fmt/format.h>
 #include <zlib.h>
@@ -114,8 +116,12 @@ std::vector<Span> differing_blocks(Session& s, std::uint32_t address, const Byte
 // the blocks that differ; so does a region whose MD5 differs after writing.
 // At most Session::kUnitAttempts writes; after the last one the digest is
 // returned as it is, for the caller to report a mismatch.
+//
+// With `diff`, even the first write compares block MD5s with the chip and
+// sends only the blocks that differ (`unchanged` gets the bytes left alone).
 std::optional<Md5::Digest> write_region(Session& s, std::uint32_t address, const Bytes& image, const Md5::Digest& want,
-                                        bool compress, const std::string& what, const Progress& progress) {
+                                        bool compress, bool diff, const std::string& what, const Progress& progress,
+                                        std::uint64_t& unchanged) {
   const bool can_verify = s.stub() || s.chip().rom.flash_md5;
   const auto size = std::uint32_t(image.size());
   bool first = true;
@@ -123,14 +129,26 @@ std::optional<Md5::Digest> write_region(Session& s, std::uint32_t address, const
   for (int attempt = 1;; ++attempt) {
     try {
       std::vector<Span> todo{{0, size}};
-      if (!first && can_verify) todo = differing_blocks(s, address, image);
+      if (first && diff && can_verify) {
+        // One MD5 of the whole region first: a flash that already holds the
+        // image (a restore of an unchanged backup) costs that one command,
+        // which is also the final check.
+        auto got = s.loader().flash_md5(address, size);
+        if (got == want) {
+          unchanged = size;
+          return got;
+        }
+      }
+      if ((!first || diff) && can_verify) todo = differing_blocks(s, address, image);
       std::uint64_t now_left = 0;
       for (const Span& part : todo) now_left += part.length;
+      if (first) unchanged = size - now_left;
+      const bool whole = todo.size() == 1 && todo.front().length == size;
       if (now_left < left && attempt > 1) attempt = 1;  // the last try got somewhere: a fresh budget
       left = now_left;
       for (const Span& part : todo)
         s.loader().write_flash(address + part.offset, std::span(image).subspan(part.offset, part.length), compress,
-                               first ? progress : Progress{});
+                               first && whole ? progress : Progress{});
       first = false;
       if (!can_verify) return std::nullopt;
       auto got = s.loader().flash_md5(address, size);
@@ -216,6 +234,94 @@ void check_read_flash_args(const ReadFlashArgs& args) {
     throw Error(ErrorKind::input, "read_flash: address + size is past 4 GB");
 }
 
+namespace {
+
+// Unit of the read survey and of the write comparison: one SPI_FLASH_MD5
+// round trip per block, blocks aligned to the flash (64 KB = one erase block).
+constexpr std::uint32_t kSurveyBlock = 64 * 1024;
+
+enum class BlockSource { read, erased, old };
+
+struct ReadBlock {
+  std::uint32_t offset, length;  // within the region read
+  BlockSource source;
+  std::uint64_t blocks = 1;      // survey blocks merged into this one
+};
+
+Bytes load_whole_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(ErrorKind::input, fmt::format("cannot read '{}'", path));
+  Bytes data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (in.bad()) throw Error(ErrorKind::input, fmt::format("error reading '{}'", path));
+  return data;
+}
+
+// --diff-with names a file, or a directory of earlier backups: then the
+// newest regular file in it (by modification time) whose size is the size
+// being read, else the newest regular file at all; FILE.part leftovers and
+// the output file itself are never chosen.
+std::string pick_old_image(const std::string& given, std::uint32_t size, const std::string& output) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (!fs::is_directory(given, ec)) {
+    if (!fs::is_regular_file(given, ec))
+      throw Error(ErrorKind::input, fmt::format("--diff-with: '{}' is neither a file nor a directory", given));
+    return given;
+  }
+  std::optional<fs::directory_entry> best_sized, best_any;
+  auto newer = [](const fs::directory_entry& a, const std::optional<fs::directory_entry>& b) {
+    return !b || a.last_write_time() > b->last_write_time();
+  };
+  const auto out = fs::weakly_canonical(output, ec);
+  for (const auto& entry : fs::directory_iterator(given, ec)) {
+    if (!entry.is_regular_file() || entry.path().extension() == ".part") continue;
+    std::error_code ec2;
+    if (fs::equivalent(entry.path(), out, ec2)) continue;
+    if (newer(entry, best_any)) best_any = entry;
+    if (entry.file_size() == size && newer(entry, best_sized)) best_sized = entry;
+  }
+  if (best_sized) return best_sized->path().string();
+  if (best_any) return best_any->path().string();
+  throw Error(ErrorKind::input, fmt::format("--diff-with: directory '{}' holds no earlier image", given));
+}
+
+Md5::Digest erased_md5(std::uint32_t length) {
+  static const Md5::Digest full = Md5::of(Bytes(kSurveyBlock, 0xFF));
+  return length == kSurveyBlock ? full : Md5::of(Bytes(length, 0xFF));
+}
+
+// One SPI_FLASH_MD5 per block (one at a time: the stub has a single
+// receive buffer, protocol-facts.md section 8), then each block's source.
+// Adjacent blocks of the same source are merged.
+std::vector<ReadBlock> plan_read(Session& s, const ReadFlashArgs& args, std::uint32_t size, const Bytes* old) {
+  Reporter& r = s.report();
+  std::vector<ReadBlock> plan;
+  const std::uint64_t end = std::uint64_t(args.address) + size;
+  for (std::uint64_t at = args.address; at < end;) {
+    const std::uint64_t next = std::min<std::uint64_t>(end, (at / kSurveyBlock + 1) * kSurveyBlock);
+    const auto offset = std::uint32_t(at - args.address), length = std::uint32_t(next - at);
+    auto digest = s.with_recovery(fmt::format("computing the MD5 at {:#010x}", at),
+                                  [&] { return s.loader().flash_md5(std::uint32_t(at), length); });
+    BlockSource source = BlockSource::read;
+    if (args.skip_erased && digest == erased_md5(length)) source = BlockSource::erased;
+    else if (old && std::uint64_t(offset) + length <= old->size() &&
+             Md5::of(std::span(*old).subspan(offset, length)) == digest)
+      source = BlockSource::old;
+    if (!plan.empty() && plan.back().source == source) {
+      plan.back().length += length;
+      ++plan.back().blocks;
+    } else {
+      plan.push_back({offset, length, source});
+    }
+    r.progress("Comparing", offset + length, size);
+    at = next;
+  }
+  r.progress_end();
+  return plan;
+}
+
+}  // namespace
+
 void cmd_read_flash(Session& s, const ReadFlashArgs& args) {
   Reporter& r = s.report();
   const ChipInfo& chip = s.chip();
@@ -252,6 +358,27 @@ void cmd_read_flash(Session& s, const ReadFlashArgs& args) {
     }
   }
 
+  // Which blocks need the wire at all (docs/cli.md "read_flash"): the chip
+  // hashes each block on its own (SPI_FLASH_MD5, at flash speed); an erased
+  // block is written as 0xFF, a block equal to the old image is copied from
+  // it, the rest is read.
+  Bytes old_image;
+  std::string old_path;
+  if (!args.diff_with.empty()) {
+    old_path = pick_old_image(args.diff_with, size, args.file);
+    old_image = load_whole_file(old_path);
+    r.info(fmt::format("Comparing with '{}' ({} bytes)", old_path, old_image.size()));
+  }
+  const bool want_survey = args.skip_erased || !args.diff_with.empty();
+  const bool can_survey = s.stub() || chip.rom.flash_md5;
+  if (want_survey && !can_survey)
+    r.warning(fmt::format("The {} ROM cannot compute flash MD5; reading every block.", chip.name));
+  const auto start = Clock::now();
+  std::vector<ReadBlock> plan =
+      want_survey && can_survey
+          ? plan_read(s, args, size, args.diff_with.empty() ? nullptr : &old_image)
+          : std::vector<ReadBlock>{{0, size, BlockSource::read}};
+
   // Each chunk is verified on its own (the stub sends the MD5 of every
   // READ_FLASH; READ_FLASH_SLOW in the ROM carries none, so the chip's
   // SPI_FLASH_MD5 of the chunk is compared). FILE.part receives verified
@@ -269,43 +396,76 @@ void cmd_read_flash(Session& s, const ReadFlashArgs& args) {
   PartFile part(args.file);
   Md5 md5;
   Bytes chunk;
-  const auto start = Clock::now();
   std::uint32_t piece = args.chunk;
   int attempt = 1;
-  for (std::uint32_t done = 0; done < size;) {
-    const std::uint32_t n = std::min(piece, size - done);
-    const std::uint32_t at = args.address + done;
-    try {
-      s.loader().read_flash(at, n, chunk, progress_for(r, "Reading", done, size));
-      if (chunk.size() != n)
-        throw Error(ErrorKind::internal, fmt::format("loader returned {} bytes for a {}-byte read", chunk.size(), n));
-      if (!s.stub()) {
-        auto remote = s.loader().flash_md5(at, n);
-        auto local = Md5::of(chunk);
-        if (remote != local)
-          throw Error(ErrorKind::verify, fmt::format("data read from {:#010x} (MD5 {}) does not match the flash (MD5 {})",
-                                                     at, hex(local), hex(remote)));
+  std::uint64_t transferred = 0;
+  std::uint64_t blocks_erased = 0, blocks_copied = 0, blocks_read = 0, bytes_erased = 0, bytes_copied = 0;
+  for (const ReadBlock& block : plan) {
+    const std::uint32_t block_end = block.offset + block.length;
+    if (block.source != BlockSource::read) {
+      if (block.source == BlockSource::erased) {
+        chunk.assign(block.length, 0xFF);
+        blocks_erased += block.blocks, bytes_erased += block.length;
+      } else {
+        chunk.assign(old_image.begin() + block.offset, old_image.begin() + block_end);
+        blocks_copied += block.blocks, bytes_copied += block.length;
       }
-    } catch (const Error& e) {
-      // "unsupported" here is a garbled command (READ_FLASH / READ_FLASH_SLOW are there).
-      if (!Session::recoverable(e) && e.kind() != ErrorKind::unsupported) throw;
-      const std::string what = fmt::format("reading {:#x} bytes at {:#010x}", n, at);
-      if (piece <= kMinReadChunk && attempt >= Session::kUnitAttempts) throw Session::gave_up(e, what, attempt);
-      s.recover(e, what, attempt);
-      if (piece <= kMinReadChunk) ++attempt;
-      piece = std::max(kMinReadChunk, piece / 4);
+      part.write(chunk);
+      md5.update(chunk);
+      r.progress("Reading", block_end, size);
       continue;
     }
-    part.write(chunk);
-    md5.update(chunk);
-    done += n;
-    attempt = 1;
-    piece = std::min(args.chunk, piece * 2);
+    blocks_read += block.blocks;
+    for (std::uint32_t done = block.offset; done < block_end;) {
+      const std::uint32_t n = std::min(piece, block_end - done);
+      const std::uint32_t at = args.address + done;
+      try {
+        s.loader().read_flash(at, n, chunk, progress_for(r, "Reading", done, size));
+        if (chunk.size() != n)
+          throw Error(ErrorKind::internal, fmt::format("loader returned {} bytes for a {}-byte read", chunk.size(), n));
+        if (!s.stub()) {
+          auto remote = s.loader().flash_md5(at, n);
+          auto local = Md5::of(chunk);
+          if (remote != local)
+            throw Error(ErrorKind::verify, fmt::format("data read from {:#010x} (MD5 {}) does not match the flash (MD5 {})",
+                                                       at, hex(local), hex(remote)));
+        }
+      } catch (const Error& e) {
+        // "unsupported" here is a garbled command (READ_FLASH / READ_FLASH_SLOW are there).
+        if (!Session::recoverable(e) && e.kind() != ErrorKind::unsupported) throw;
+        const std::string what = fmt::format("reading {:#x} bytes at {:#010x}", n, at);
+        if (piece <= kMinReadChunk && attempt >= Session::kUnitAttempts) throw Session::gave_up(e, what, attempt);
+        s.recover(e, what, attempt);
+        if (piece <= kMinReadChunk) ++attempt;
+        piece = std::max(kMinReadChunk, piece / 4);
+        continue;
+      }
+      part.write(chunk);
+      md5.update(chunk);
+      transferred += n;
+      done += n;
+      attempt = 1;
+      piece = std::min(args.chunk, piece * 2);
+    }
   }
   r.progress_end();
-  const double t = seconds_since(start);
   const auto local = md5.finish();
+  if (transferred < size) {
+    // Blocks that were not transferred were judged by their MD5 alone: the
+    // whole file is checked against one more SPI_FLASH_MD5 of the region.
+    auto remote = s.with_recovery(fmt::format("computing the MD5 at {:#010x}", args.address),
+                                  [&] { return s.loader().flash_md5(args.address, size); });
+    if (remote != local)
+      throw Error(ErrorKind::verify,
+                  fmt::format("the assembled file (MD5 {}) does not match the flash (MD5 {}); did the flash change "
+                              "during the read? Run again, or with --no-skip-erased and without --diff-with",
+                              hex(local), hex(remote)));
+  }
+  const double t = seconds_since(start);
   part.commit();
+  if (blocks_erased || blocks_copied)
+    r.info(fmt::format("Transferred {} bytes; skipped {} erased bytes, copied {} unchanged bytes{}", transferred,
+                       bytes_erased, bytes_copied, old_path.empty() ? "" : " from '" + old_path + "'"));
   r.info(fmt::format("Read {} bytes at {:#010x} in {:.1f} seconds{}...", size, args.address, t, rate_text(size, t)));
   r.info(fmt::format("Flash read to '{}' completed.", args.file));
   auto& j = r.json();
@@ -314,6 +474,12 @@ void cmd_read_flash(Session& s, const ReadFlashArgs& args) {
   j.set("file", args.file);
   j.set("md5", hex(local));
   j.set("milliseconds", std::int64_t(std::llround(t * 1000)));
+  j.set("bytes_transferred", transferred);
+  j.set("block_size", kSurveyBlock);
+  j.set("blocks_read", blocks_read);
+  j.set("blocks_skipped", blocks_erased);
+  j.set("blocks_copied", blocks_copied);
+  if (!old_path.empty()) j.set("diff_with", old_path);
 }
 
 // ---- write_flash ----------------------------------------------------------
@@ -428,10 +594,16 @@ void cmd_write_flash(Session& s, const WriteFlashArgs& args, std::vector<FlashRe
     }
     const auto t0 = Clock::now();
     const std::string what = fmt::format("writing {} at {:#010x}", region.file, address);
-    auto flash_md5 = write_region(s, address, image, local_md5, compress_this, what,
-                                  progress_for(r, "Writing", 0, image.size()));
+    std::uint64_t unchanged = 0;
+    auto flash_md5 = write_region(s, address, image, local_md5, compress_this, args.diff && !args.erase_all, what,
+                                  progress_for(r, "Writing", 0, image.size()), unchanged);
     r.progress_end();
     const double t = seconds_since(t0);
+    if (unchanged == image.size())
+      r.info(fmt::format("Skipped all {} bytes at {:#010x}: the flash already holds them.", unchanged, address));
+    else if (unchanged)
+      r.info(fmt::format("Skipped {} unchanged bytes at {:#010x}; wrote the {} bytes that differ.", unchanged, address,
+                         image.size() - unchanged));
     if (compress_this) {
       std::string speed = t > 0 ? fmt::format(" (effective {:.1f} kbit/s)", double(image.size()) / t * 8 / 1000) : "";
       r.info(fmt::format("Wrote {} bytes ({} compressed) at {:#010x} in {:.1f} seconds{}...", image.size(),
@@ -446,6 +618,8 @@ void cmd_write_flash(Session& s, const WriteFlashArgs& args, std::vector<FlashRe
     rj.set("file", region.file);
     rj.set("size", std::uint64_t(image.size()));
     rj.set("compressed", compress_this);
+    rj.set("bytes_unchanged", unchanged);
+    rj.set("bytes_written", std::uint64_t(image.size()) - unchanged);
     rj.set("md5", hex(local_md5));
     if (!flash_md5) {
       // esptool skips the check where the ROM has no SPI_FLASH_MD5.

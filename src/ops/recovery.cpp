@@ -79,14 +79,29 @@ void Session::resync() {
   if (!resets) add(link_->baud());
   add(initial_baud());
   if (!resets) add(options_.baud);
+  // A byte lost or garbled into or out of a 0xC0 can leave the stub's SLIP
+  // receiver out of phase with the host's frames: it treats each frame's
+  // closing 0xC0 as an opening one and the next opening 0xC0 as an empty
+  // frame, which returns it to "no frame" (esp-flasher-stub src/slip.c), so
+  // it never sees a whole command again. One lone 0xC0 flips the phase back;
+  // on an in-phase receiver it only opens a frame the next SYNC's 0xC0
+  // closes as empty, so the SYNCs after that are again out of phase: each
+  // rate is tried in both phases.
+  static constexpr std::uint8_t kLoneEnd[] = {0xC0};
   for (std::size_t i = 0;; ++i) {
-    try {
-      if (link_->baud() != rates[i]) link_->set_baud(rates[i]);
-      loader_->connect(co);
-      break;
-    } catch (const Error& e) {
-      if (e.kind() == ErrorKind::port || e.kind() == ErrorKind::usage || i + 1 == rates.size()) throw;
+    bool done = false;
+    for (int phase = 0; phase < 2 && !done; ++phase) {
+      try {
+        if (link_->baud() != rates[i]) link_->set_baud(rates[i]);
+        if (phase == 1) link_->write(kLoneEnd);
+        loader_->connect(co);
+        done = true;
+      } catch (const Error& e) {
+        if (e.kind() == ErrorKind::port || e.kind() == ErrorKind::usage) throw;
+        if (phase == 1 && i + 1 == rates.size()) throw;
+      }
     }
+    if (done) break;
   }
 }
 
@@ -112,7 +127,8 @@ void Session::recover(const Error& cause, const std::string& what, int attempt) 
           report_.info("Stub running...");
         }
       }
-      if (options_.baud > link_->baud()) {
+      // Usually up again after a reset; down when -b auto steps down.
+      if (options_.baud != link_->baud() && (options_.auto_baud || options_.baud > link_->baud())) {
         try {
           loader_->change_baud(options_.baud);
         } catch (const Error& e) {

@@ -7,6 +7,7 @@
 
 #include "espbak/link/discovery.hpp"
 #include "espbak/util/error.hpp"
+#include "espbak/util/md5.hpp"
 #include "espbak/util/numbers.hpp"
 
 namespace espbak {
@@ -203,7 +204,9 @@ void Session::connect() {
   }
   report_.json().set("stub", loader_->stub_running());
 
-  if (options_.baud > initial_baud) {
+  if (options_.auto_baud) {
+    choose_baud();
+  } else if (options_.baud > initial_baud) {
     try {
       report_.info(fmt::format("Changing baud rate to {}", options_.baud));
       with_recovery(
@@ -272,6 +275,56 @@ void Session::finish() {
       break;
   }
   loader_->finish(options_.after, options_.custom_hard_reset);
+}
+
+// ---- -b auto ----------------------------------------------------------------
+
+void Session::probe_link() {
+  // Short request/reply exchanges only (a READ_FLASH stream that breaks
+  // would leave the stub in its read loop): a dozen SPI_FLASH_MD5 commands
+  // of the same block must all arrive (to the chip) and all come back
+  // alike (to the host). At 1 % corrupted bytes each exchange of ~60
+  // bytes passes about half the time, the dozen about once in a thousand.
+  constexpr int kProbes = 12;
+  const auto first = loader_->flash_md5(0, 4096);
+  for (int i = 1; i < kProbes; ++i)
+    if (loader_->flash_md5(0, 4096) != first) throw Error(ErrorKind::verify, "the probe's MD5 replies disagree");
+}
+
+void Session::choose_baud() {
+  // Rates a host UART commonly offers, high to low (esptool's own choices:
+  // 115200 default, 460800 / 921600 / 2000000 in its docs).
+  static constexpr std::uint32_t kAutoRates[] = {2'000'000, 1'500'000, 921'600, 460'800, 230'400};
+  const std::uint32_t initial = initial_baud();
+  auto settle = [&](std::uint32_t rate, const std::string& why) {
+    options_.baud = rate;
+    report_.info(fmt::format("Using {} baud (auto{})", rate, why));
+    report_.json().set("baud", rate);
+  };
+  if (!loader_->stub_running()) {
+    // Proving a rate needs the stub's verified reads.
+    settle(link_->baud(), ": the ROM loader alone keeps the initial rate");
+    return;
+  }
+  for (std::size_t i = 0; i < std::size(kAutoRates); ++i) {
+    const std::uint32_t rate = kAutoRates[i];
+    if (rate <= initial) break;
+    options_.baud = rate;
+    try {
+      if (link_->baud() != rate) loader_->change_baud(rate);
+      probe_link();
+      settle(rate, "");
+      return;
+    } catch (const Error& e) {
+      if (!recoverable(e) && e.kind() != ErrorKind::unsupported) throw;
+      // Step down: recover() re-syncs (at this rate, or at the ROM's after a
+      // reset) and moves the chip to options_.baud.
+      options_.baud = i + 1 < std::size(kAutoRates) ? std::max(initial, kAutoRates[i + 1]) : initial;
+      report_.info(fmt::format("{} baud does not work on this link ({}); trying {}", rate, e.what(), options_.baud));
+      recover(e, fmt::format("probing {} baud", rate), 1);
+    }
+  }
+  settle(link_->baud(), "");
 }
 
 }  // namespace espbak

@@ -11,12 +11,21 @@ constexpr std::uint32_t kRomBaud = 115200;  // the ROM prints its banner at this
 }
 
 void Link::start(SimTime now) {
+  bridge_rng_.seed(cfg_.faults.seed * 1'000'003u + faults_.connection() + 1);
   to_device_.clear();
   to_host_.clear();
   host_wire_free_ = now;
   to_host_stall_until_ = 0;
   faults_.start_connection();
   dev_.reset(now);
+}
+
+std::uint8_t Link::through_bridge(std::uint8_t b) {
+  if (!cfg_.bridge || cfg_.bridge->max_baud == 0 || dev_.baud() <= cfg_.bridge->max_baud) return b;
+  std::uniform_real_distribution<double> chance(0.0, 1.0);
+  if (chance(bridge_rng_) >= kOverspeedCorruptRate) return b;
+  std::uniform_int_distribution<int> flip(1, 255);
+  return std::uint8_t(b ^ flip(bridge_rng_));
 }
 
 void Link::note(const std::string& what) const {
@@ -66,7 +75,7 @@ void Link::from_host(SimTime now, std::span<const std::uint8_t> bytes) {
       b = fate.byte;
     }
     t += byte_time;
-    to_device_.push_back({t + cfg_.latency, b});
+    to_device_.push_back({t + cfg_.latency, through_bridge(b)});
   }
   host_wire_free_ = t;
 }
@@ -119,7 +128,7 @@ void Link::pump(SimTime now) {
         if (fate.drop) continue;
         b = fate.byte;
       }
-      to_host_.push_back({at, b});
+      to_host_.push_back({at, through_bridge(b)});
     }
   }
 }

@@ -45,7 +45,7 @@ struct SimRig {
   Link link;
   SimTime t = 0;
   explicit SimRig(ChipId id, FaultPlan plan)
-      : dev(config(id), flash), link(dev, LinkConfig{false, 0, std::move(plan), {}}) {
+      : dev(config(id), flash), link(dev, LinkConfig{false, 0, std::move(plan), {}, std::nullopt}) {
     link.start(0);
   }
   static DeviceConfig config(ChipId id) {

@@ -9,6 +9,7 @@
 #include <optional>
 
 #include "espbak/chips/chip.hpp"
+#include "espbak/sim/bridge.hpp"
 #include "espbak/sim/device.hpp"
 #include "espbak/sim/fault.hpp"
 #include "espbak/sim/server.hpp"
@@ -75,6 +76,11 @@ int main(int argc, char** argv) {
   listen_opt->excludes(pty_opt);
   app.add_option("--link", link_mode, "instant | realistic");
   app.add_option("--latency-ms", latency_ms, "per-direction latency in ms (default 0 instant, 2 realistic)");
+  std::string bridge_name;
+  app.add_option("--bridge", bridge_name,
+                 "USB bridge model: " + sim::bridge_names() +
+                     " (corrupts bytes above its highest reliable baud; sets the --latency-ms default of "
+                     "--link realistic); see docs/espsim.md");
   std::vector<std::string> fault_texts;
   std::uint64_t fault_seed = 1;
   app.add_option("--fault", fault_texts,
@@ -134,7 +140,12 @@ int main(int argc, char** argv) {
 
   sim::LinkConfig link;
   link.realistic = realistic;
-  link.latency = sim::SimTime(latency_ms.value_or(realistic ? 2 : 0)) * sim::kMs;
+  if (!bridge_name.empty()) {
+    link.bridge = sim::find_bridge(bridge_name);
+    if (!link.bridge) usage_error("--bridge: unknown bridge '" + bridge_name + "' (" + sim::bridge_names() + ")");
+  }
+  const std::uint32_t default_latency = link.bridge ? link.bridge->latency_ms : 2;
+  link.latency = sim::SimTime(latency_ms.value_or(realistic ? default_latency : 0)) * sim::kMs;
 
   for (const auto& text : fault_texts) {
     std::string why;

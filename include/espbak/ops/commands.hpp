@@ -21,6 +21,13 @@ struct ReadFlashArgs {
   std::optional<std::uint32_t> size;  // nullopt: ALL (flash size minus address)
   std::string file;
   std::uint32_t chunk = 256 * 1024;   // bytes per Loader::read_flash call
+  // Blocks whose MD5 on the chip is that of erased flash are not
+  // transferred (--no-skip-erased turns this off).
+  bool skip_erased = true;
+  // --diff-with: an older image (or a directory of them); blocks whose MD5
+  // on the chip equals the old image's bytes at the same offset are copied
+  // from it instead of being read.
+  std::string diff_with;
 };
 // Refuses before connecting when the output directory is missing or not writable.
 void check_read_flash_args(const ReadFlashArgs& args);
@@ -31,6 +38,9 @@ struct WriteFlashArgs {
   FlashParams params;
   std::optional<bool> compress;  // nullopt: esptool v5 default (compress when the stub runs)
   bool erase_all = false;
+  // Compare block MD5s with the chip first and write only the blocks that
+  // differ (--no-diff turns this off).
+  bool diff = true;
 };
 // Files read and checked before connecting (readable, no overlap, fit when
 // --flash_size names a size). Returned for cmd_write_flash.

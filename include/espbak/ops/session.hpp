@@ -25,6 +25,9 @@ struct SessionOptions {
   int discovery_attempts = 0;             // per candidate; 0: one pass over the reset cycle
   std::optional<ResetSequence> custom_reset, custom_hard_reset;
   std::uint32_t baud = kRomBaud;
+  // -b auto: after the stub starts, the fastest rate a verified probe
+  // passes at (choose_baud); `baud` then holds the rate in use.
+  bool auto_baud = false;
   const ChipInfo* chip = nullptr;  // nullptr: detect
   BeforeReset before = BeforeReset::default_reset;
   AfterReset after = AfterReset::hard_reset;
@@ -121,6 +124,9 @@ class Session {
   const ChipInfo* recovering_chip_ = nullptr;  // the chip found by connect(), for re-syncs
   void reopen_link();
   void resync();
+  // -b auto: tries rates from high to low, each proven by a verified read.
+  void choose_baud();
+  void probe_link();
 };
 
 // Parses "default_reset" / "default-reset" etc.; nullopt if unknown.

@@ -10,10 +10,13 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <optional>
+#include <random>
 #include <span>
 #include <string>
 #include <vector>
 
+#include "espbak/sim/bridge.hpp"
 #include "espbak/sim/device.hpp"
 #include "espbak/sim/fault.hpp"
 
@@ -25,6 +28,8 @@ struct LinkConfig {
   FaultPlan faults;     // --fault / --seed
   // One line per fault that fires at an offset (stall, reset, close).
   std::function<void(const std::string&)> log;
+  // --bridge: above its reliable maximum baud, bytes both ways get corrupted.
+  std::optional<BridgeModel> bridge;
 };
 
 class Link {
@@ -53,6 +58,8 @@ class Link {
   };
   void reset_device(SimTime at);
   void note(const std::string& what) const;
+  // The bridge's overspeed corruption of one byte (returns it, maybe changed).
+  std::uint8_t through_bridge(std::uint8_t b);
   Device& dev_;
   LinkConfig cfg_;
   FaultInjector faults_;
@@ -60,6 +67,7 @@ class Link {
   SimTime to_host_stall_until_ = 0;  // no device byte reaches the host before this (stall faults)
   std::deque<Timed> to_device_;
   std::deque<Timed> to_host_;
+  std::mt19937_64 bridge_rng_;
 };
 
 }  // namespace espbak::sim

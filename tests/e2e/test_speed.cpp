@@ -1,0 +1,225 @@
+// "Read only what you must" (docs/cli.md): erased-block skipping and
+// --diff-with on read_flash, unchanged-block skipping on write_flash, against
+// espsim on the instant link. Counts come from the --json fields.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+
+#include "harness.hpp"
+
+using namespace e2e;
+
+namespace {
+
+constexpr std::uint32_t kBlock = 64 * 1024;
+constexpr std::uint32_t kMB = 1024 * 1024;
+
+std::string describe(const RunResult& r) {
+  return "exit " + std::to_string(r.code) + (r.timed_out ? " (timed out)" : "") + "\nstdout:\n" + r.out +
+         "\nstderr:\n" + r.err;
+}
+
+RunResult espbak(const Sim& sim, std::vector<std::string> args) {
+  std::vector<std::string> full = {"-p", sim.port(), "--json"};
+  full.insert(full.end(), args.begin(), args.end());
+  return run_espbak(full, std::chrono::seconds(90));
+}
+
+// The integer after "key": in espbak's --json output (-1 when absent).
+long long json_number(const std::string& out, const std::string& key) {
+  auto at = out.find("\"" + key + "\":");
+  if (at == std::string::npos) return -1;
+  return std::stoll(out.substr(at + key.size() + 3));
+}
+
+std::string difference(const Bytes& got, const Bytes& want) {
+  if (got.size() != want.size()) return "size " + std::to_string(got.size()) + " != " + std::to_string(want.size());
+  for (std::size_t i = 0; i < got.size(); ++i)
+    if (got[i] != want[i]) return "first difference at offset " + hex_addr(std::uint32_t(i));
+  return "";
+}
+
+// A "typical board": firmware at the start, a small data partition further
+// on, everything else erased.
+Bytes typical_flash(std::uint32_t size, std::uint32_t seed) {
+  Bytes flash(size, 0xFF);
+  Bytes firmware = random_bytes(400 * 1024, seed);
+  std::copy(firmware.begin(), firmware.end(), flash.begin());
+  Bytes data = random_bytes(12 * 1024, seed + 1);
+  std::copy(data.begin(), data.end(), flash.begin() + size / 2 + 0x3000);
+  return flash;
+}
+
+std::uint64_t erased_blocks(const Bytes& flash) {
+  std::uint64_t n = 0;
+  for (std::size_t at = 0; at < flash.size(); at += kBlock)
+    if (std::all_of(flash.begin() + at, flash.begin() + std::min(flash.size(), at + kBlock),
+                    [](std::uint8_t b) { return b == 0xFF; }))
+      ++n;
+  return n;
+}
+
+struct Board {
+  TempDir dir;
+  Bytes flash;
+  std::unique_ptr<Sim> sim;
+  Board(const std::string& chip, std::uint32_t seed) {
+    flash = typical_flash(4 * kMB, seed);
+    SimOptions so;
+    so.chip = chip;
+    so.flash_size = "4MB";
+    so.flash_file = (dir / "flash.bin").string();
+    write_file(so.flash_file, flash);
+    sim = std::make_unique<Sim>(dir, so);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("read_flash skips erased blocks and still returns the whole flash", "[speed]") {
+  const char* chip = GENERATE("esp8266", "esp32");
+  CAPTURE(chip);
+  Board board(chip, 61);
+  const auto out = board.dir / "backup.bin";
+  auto r = espbak(*board.sim, {"read_flash", "0", "ALL", out.string()});
+  INFO(describe(r) << "\nespsim:\n" << board.sim->log());
+  REQUIRE(r.code == 0);
+  CHECK(difference(read_file(out), board.flash) == "");
+  const auto erased = erased_blocks(board.flash);
+  REQUIRE(erased > 0);
+  CHECK(json_number(r.out, "blocks_skipped") == static_cast<long long>(erased));
+  CHECK(json_number(r.out, "bytes_transferred") == static_cast<long long>(board.flash.size() - erased * kBlock));
+}
+
+TEST_CASE("read_flash --no-skip-erased transfers every byte", "[speed]") {
+  Board board("esp32", 62);
+  const auto out = board.dir / "backup.bin";
+  auto r = espbak(*board.sim, {"read_flash", "--no-skip-erased", "0", "ALL", out.string()});
+  INFO(describe(r));
+  REQUIRE(r.code == 0);
+  CHECK(difference(read_file(out), board.flash) == "");
+  CHECK(json_number(r.out, "blocks_skipped") == 0);
+  CHECK(json_number(r.out, "bytes_transferred") == static_cast<long long>(board.flash.size()));
+}
+
+TEST_CASE("read_flash --diff-with reads only the blocks that changed", "[speed]") {
+  const char* chip = GENERATE("esp8266", "esp32");
+  CAPTURE(chip);
+  Board board(chip, 63);
+  const auto first = board.dir / "first.bin";
+  REQUIRE(espbak(*board.sim, {"read_flash", "0", "ALL", first.string()}).code == 0);
+
+  // 8 KB changed inside the firmware (one 64 KB block), through the chip.
+  Bytes patch = random_bytes(8 * 1024, 64);
+  write_file(board.dir / "patch.bin", patch);
+  REQUIRE(espbak(*board.sim, {"write_flash", "0x21000", (board.dir / "patch.bin").string()}).code == 0);
+  const Bytes now = read_file(board.sim->flash_file());
+  REQUIRE(difference(now, board.flash) != "");
+
+  SECTION("old image of the same size") {
+    const auto second = board.dir / "second.bin";
+    auto r = espbak(*board.sim, {"read_flash", "--diff-with", first.string(), "0", "ALL", second.string()});
+    INFO(describe(r));
+    REQUIRE(r.code == 0);
+    CHECK(difference(read_file(second), now) == "");
+    CHECK(json_number(r.out, "bytes_transferred") == kBlock);
+    CHECK(json_number(r.out, "blocks_read") == 1);
+    CHECK(json_number(r.out, "blocks_copied") > 0);
+  }
+  SECTION("old image shorter than the read: the missing blocks are read") {
+    Bytes old = read_file(first);
+    old.resize(kMB + 100);
+    write_file(board.dir / "short.bin", old);
+    const auto second = board.dir / "second.bin";
+    auto r = espbak(*board.sim,
+                    {"read_flash", "--no-skip-erased", "--diff-with", (board.dir / "short.bin").string(), "0", "ALL",
+                     second.string()});
+    INFO(describe(r));
+    REQUIRE(r.code == 0);
+    CHECK(difference(read_file(second), now) == "");
+    // Past 1 MB everything is read; below it, only the changed block.
+    CHECK(json_number(r.out, "bytes_transferred") == static_cast<long long>(now.size() - kMB + kBlock));
+  }
+  SECTION("a directory of backups: the newest one of the right size is used") {
+    fs::create_directory(board.dir / "backups");
+    fs::copy_file(first, board.dir / "backups" / "monday.bin");
+    write_file(board.dir / "backups" / "small.bin", random_bytes(4096, 65));  // newer, wrong size
+    const auto second = board.dir / "second.bin";
+    auto r = espbak(*board.sim,
+                    {"read_flash", "--diff-with", (board.dir / "backups").string(), "0", "ALL", second.string()});
+    INFO(describe(r));
+    REQUIRE(r.code == 0);
+    CHECK(difference(read_file(second), now) == "");
+    CHECK(r.out.find("monday.bin") != std::string::npos);
+    CHECK(json_number(r.out, "bytes_transferred") == kBlock);
+  }
+}
+
+TEST_CASE("write_flash writes only the blocks that differ", "[speed]") {
+  const char* chip = GENERATE("esp8266", "esp32");
+  CAPTURE(chip);
+  Board board(chip, 66);
+  Bytes image = random_bytes(kMB, 67);
+  write_file(board.dir / "image.bin", image);
+  // 0x1800: the region starts and ends off a sector boundary.
+  const std::uint32_t address = 0x101800;
+  auto first = espbak(*board.sim, {"write_flash", hex_addr(address), (board.dir / "image.bin").string()});
+  INFO(describe(first));
+  REQUIRE(first.code == 0);
+  CHECK(json_number(first.out, "bytes_written") == static_cast<long long>(image.size()));
+
+  SECTION("unchanged image: nothing written, still verified") {
+    auto r = espbak(*board.sim, {"write_flash", hex_addr(address), (board.dir / "image.bin").string()});
+    INFO(describe(r));
+    REQUIRE(r.code == 0);
+    CHECK(json_number(r.out, "bytes_written") == 0);
+    CHECK(r.out.find("\"verified\":true") != std::string::npos);
+  }
+  SECTION("a few bytes changed, at both edges too: only their blocks are written") {
+    image[0] ^= 0x5A;                    // first (partial) block
+    image[0x30000] ^= 0x5A;              // a middle block
+    image[image.size() - 1] ^= 0x5A;     // last (partial) block
+    write_file(board.dir / "image.bin", image);
+    auto r = espbak(*board.sim, {"write_flash", hex_addr(address), (board.dir / "image.bin").string()});
+    INFO(describe(r));
+    REQUIRE(r.code == 0);
+    const long long written = json_number(r.out, "bytes_written");
+    CHECK(written > 0);
+    CHECK(written <= 3 * kBlock);
+    Bytes flash = read_file(board.sim->flash_file());
+    CHECK(difference(Bytes(flash.begin() + address, flash.begin() + address + image.size()), image) == "");
+  }
+  SECTION("--no-diff writes everything") {
+    auto r = espbak(*board.sim, {"write_flash", "--no-diff", hex_addr(address), (board.dir / "image.bin").string()});
+    INFO(describe(r));
+    REQUIRE(r.code == 0);
+    CHECK(json_number(r.out, "bytes_written") == static_cast<long long>(image.size()));
+  }
+}
+
+TEST_CASE("baud auto settles at a rate the bridge carries and the backup is exact", "[speed]") {
+  struct Case {
+    const char* bridge;
+    long long max_baud;  // docs/espsim.md "USB bridges"
+  };
+  const Case c = GENERATE(Case{"cp2102", 1'000'000}, Case{"ch340", 2'000'000});
+  CAPTURE(c.bridge);
+  TempDir dir;
+  Bytes flash = typical_flash(4 * kMB, 70);
+  SimOptions so;
+  so.chip = "esp32";
+  so.flash_size = "4MB";
+  so.flash_file = (dir / "flash.bin").string();
+  so.extra_args = {"--bridge", c.bridge};
+  write_file(so.flash_file, flash);
+  Sim sim(dir, so);
+  const auto out = dir / "backup.bin";
+  auto r = espbak(sim, {"-b", "auto", "read_flash", "0", "0x80000", out.string()});
+  INFO(describe(r) << "\nespsim:\n" << sim.log());
+  REQUIRE(r.code == 0);
+  const long long baud = json_number(r.out, "baud");
+  CHECK(baud > 115200);
+  CHECK(baud <= c.max_baud);
+  CHECK(r.err.find("Using " + std::to_string(baud) + " baud (auto)") != std::string::npos);
+  CHECK(difference(read_file(out), Bytes(flash.begin(), flash.begin() + 0x80000)) == "");
+}
