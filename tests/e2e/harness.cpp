@@ -241,4 +241,9 @@ std::string hex_addr(std::uint32_t v) {
   return buf;
 }
 
+std::string describe(const RunResult& r) {
+  return "exit " + std::to_string(r.code) + (r.timed_out ? " (timed out)" : "") + "\nstdout:\n" + r.out +
+         "\nstderr:\n" + r.err;
+}
+
 }  // namespace e2e

@@ -97,6 +97,9 @@ struct RunResult {
   bool timed_out = false;
 };
 
+// "exit N (timed out)" plus stdout and stderr, for INFO() on failures.
+std::string describe(const RunResult& r);
+
 // Runs espbak to completion (killed after `timeout`).
 RunResult run_espbak(const std::vector<std::string>& args,
                      std::chrono::milliseconds timeout = std::chrono::seconds(60),

@@ -56,9 +56,7 @@ struct RawClient {
   }
 };
 
-std::string describe(const RunResult& r, const Sim& sim) {
-  return "exit " + std::to_string(r.code) + "\nstdout:\n" + r.out + "\nstderr:\n" + r.err + "\nespsim:\n" + sim.log();
-}
+std::string describe(const RunResult& r, const Sim& sim) { return e2e::describe(r) + "\nespsim:\n" + sim.log(); }
 
 bool contains(const std::string& text, const std::string& what) { return text.find(what) != std::string::npos; }
 

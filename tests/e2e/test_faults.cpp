@@ -13,11 +13,6 @@ namespace {
 
 constexpr std::uint32_t kMB = 1024 * 1024;
 
-std::string describe(const RunResult& r) {
-  return "exit " + std::to_string(r.code) + (r.timed_out ? " (timed out)" : "") + "\nstdout:\n" + r.out +
-         "\nstderr:\n" + r.err;
-}
-
 bool file_exists(const fs::path& p) {
   std::error_code ec;
   return fs::exists(p, ec);

@@ -12,11 +12,6 @@ namespace {
 
 constexpr std::uint32_t kMB = 1024 * 1024;
 
-std::string describe(const RunResult& r) {
-  return "exit " + std::to_string(r.code) + (r.timed_out ? " (timed out)" : "") + "\nstdout:\n" + r.out +
-         "\nstderr:\n" + r.err;
-}
-
 RunResult espbak(const Sim& sim, std::vector<std::string> args, bool no_stub = false,
                  std::chrono::milliseconds timeout = std::chrono::seconds(90)) {
   std::vector<std::string> full = {"-p", sim.port()};
