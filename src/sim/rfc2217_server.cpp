@@ -73,39 +73,6 @@ SimTime clock_now() {
 
 constexpr SimTime kMaxWait = 100 * kMs;
 
-int open_listener(const Endpoint& where, std::uint16_t& real_port) {
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-  addrinfo* res = nullptr;
-  std::string port = std::to_string(where.port);
-  if (int e = ::getaddrinfo(where.host.c_str(), port.c_str(), &hints, &res); e != 0)
-    throw Error(ErrorKind::usage, "cannot resolve " + where.host + ": " + ::gai_strerror(e));
-  int fd = -1;
-  std::string why;
-  for (addrinfo* a = res; a && fd < 0; a = a->ai_next) {
-    int s = ::socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
-    if (s < 0) continue;
-    int one = 1;
-    ::setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if (::bind(s, a->ai_addr, a->ai_addrlen) == 0 && ::listen(s, 4) == 0) {
-      fd = s;
-    } else {
-      why = std::strerror(errno);
-      ::close(s);
-    }
-  }
-  ::freeaddrinfo(res);
-  if (fd < 0) throw Error(ErrorKind::port, "cannot listen on " + where.host + ":" + port + ": " + why);
-  sockaddr_storage addr{};
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  real_port = addr.ss_family == AF_INET6 ? ntohs(reinterpret_cast<sockaddr_in6*>(&addr)->sin6_port)
-                                         : ntohs(reinterpret_cast<sockaddr_in*>(&addr)->sin_port);
-  return fd;
-}
-
 std::uint32_t be32(const std::vector<std::uint8_t>& v) {
   if (v.size() < 4) return 0;
   return std::uint32_t(v[0]) << 24 | std::uint32_t(v[1]) << 16 | std::uint32_t(v[2]) << 8 | v[3];
@@ -116,23 +83,20 @@ std::uint32_t be32(const std::vector<std::uint8_t>& v) {
 void serve_rfc2217(Device& device, const LinkConfig& cfg, const Endpoint& where, const std::atomic<bool>& stop,
                    const std::function<void(const std::string&)>& ready) {
   if (!where.board.chip) throw Error(ErrorKind::internal, "rfc2217 endpoint without a chip");
-  std::uint16_t real_port = 0;
-  int listener = open_listener(where, real_port);
+  TcpListener opened = open_tcp_listener(where);
+  int listener = opened.fd;
   struct CloseFd {
     int& fd;
     ~CloseFd() {
       if (fd >= 0) ::close(fd);
     }
   } close_listener{listener};
-  std::string shown = where.host;
-  if (shown == "0.0.0.0" || shown == "::" || shown.empty()) shown = "127.0.0.1";
-  if (shown.find(':') != std::string::npos) shown = "[" + shown + "]";
 
   Link link(device, cfg);
   Board board(device, link, *where.board.chip, where.board);
   board.log = [](const std::string& line) { std::fprintf(stderr, "espsim: board: %s\n", line.c_str()); };
   board.power_on(clock_now());
-  ready("espsim: listening on rfc2217://" + shown + ":" + std::to_string(real_port));
+  ready("espsim: listening on rfc2217://" + opened.shown);
 
   int client = -1;
   TelnetServerCodec codec;

@@ -79,8 +79,9 @@ End serve_connection(int fd, Link& link, const std::atomic<bool>& stop) {
   return End::stopped;
 }
 
-void serve_tcp(Device& device, const LinkConfig& cfg, const Endpoint& where, const std::atomic<bool>& stop,
-               const std::function<void(const std::string&)>& ready) {
+}  // namespace
+
+TcpListener open_tcp_listener(const Endpoint& where) {
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
@@ -89,31 +90,40 @@ void serve_tcp(Device& device, const LinkConfig& cfg, const Endpoint& where, con
   std::string port = std::to_string(where.port);
   if (int e = ::getaddrinfo(where.host.c_str(), port.c_str(), &hints, &res); e != 0)
     throw Error(ErrorKind::usage, "cannot resolve " + where.host + ": " + ::gai_strerror(e));
-  Fd listener;
+  int fd = -1;
   std::string why;
-  for (addrinfo* a = res; a; a = a->ai_next) {
+  for (addrinfo* a = res; a && fd < 0; a = a->ai_next) {
     int s = ::socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
     if (s < 0) continue;
     int one = 1;
     ::setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
     if (::bind(s, a->ai_addr, a->ai_addrlen) == 0 && ::listen(s, 4) == 0) {
-      listener.fd = s;
-      break;
+      fd = s;
+    } else {
+      why = std::strerror(errno);
+      ::close(s);
     }
-    why = std::strerror(errno);
-    ::close(s);
   }
   ::freeaddrinfo(res);
-  if (listener.fd < 0) throw Error(ErrorKind::port, "cannot listen on " + where.host + ":" + port + ": " + why);
+  if (fd < 0) throw Error(ErrorKind::port, "cannot listen on " + where.host + ":" + port + ": " + why);
   sockaddr_storage addr{};
   socklen_t len = sizeof addr;
-  ::getsockname(listener.fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
   std::uint16_t real_port = addr.ss_family == AF_INET6 ? ntohs(reinterpret_cast<sockaddr_in6*>(&addr)->sin6_port)
                                                        : ntohs(reinterpret_cast<sockaddr_in*>(&addr)->sin_port);
   std::string shown = where.host;
   if (shown == "0.0.0.0" || shown == "::" || shown.empty()) shown = "127.0.0.1";
   if (shown.find(':') != std::string::npos) shown = "[" + shown + "]";
-  ready("espsim: listening on socket://" + shown + ":" + std::to_string(real_port));
+  return TcpListener{fd, shown + ":" + std::to_string(real_port)};
+}
+
+namespace {
+
+void serve_tcp(Device& device, const LinkConfig& cfg, const Endpoint& where, const std::atomic<bool>& stop,
+               const std::function<void(const std::string&)>& ready) {
+  TcpListener opened = open_tcp_listener(where);
+  Fd listener(opened.fd);
+  ready("espsim: listening on socket://" + opened.shown);
 
   Link link(device, cfg);
   while (!stop) {

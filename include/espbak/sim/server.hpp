@@ -20,6 +20,15 @@ struct Endpoint {
   BoardConfig board;      // rfc2217: the board around the chip (modem lines)
 };
 
+// A listening TCP socket for an endpoint's host and port (0 = any free
+// port). `shown` is the host:port to print: wildcard hosts as 127.0.0.1,
+// IPv6 literals in brackets. Throws espbak::Error when it cannot listen.
+struct TcpListener {
+  int fd = -1;
+  std::string shown;
+};
+TcpListener open_tcp_listener(const Endpoint& where);
+
 // Serves until `stop` becomes true. `ready` gets the one line to print once
 // the endpoint is open. Throws espbak::Error if the endpoint cannot be opened.
 // RFC 2217 listener (rfc2217_server.cpp): one client at a time, a second
