@@ -35,6 +35,20 @@ bool file_exists(const fs::path& p) {
   return fs::exists(p, ec);
 }
 
+// Arguments of a whole-flash backup that streams every block (no erased
+// blocks skipped), so the link can be cut while data is flowing.
+std::vector<std::string> streaming_backup_args(const Sim& sim, const fs::path& out) {
+  return {"-p", sim.port(), "read_flash", "--no-skip-erased", "0", "ALL", out.string()};
+}
+
+// Returns once the read has started writing its partial file.
+void wait_for_part_file(Process& p, const fs::path& out) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (!file_exists(out.string() + ".part") && p.running() && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  REQUIRE(file_exists(out.string() + ".part"));
+}
+
 }  // namespace
 
 TEST_CASE("write_flash then read_flash ALL round-trips a 4 MB image (stub)", "[flash]") {
@@ -325,12 +339,9 @@ TEST_CASE("a read whose link dies leaves no file behind", "[flash][slow]") {
   so.link = "realistic";
   Sim sim(dir, so);
   const fs::path out = dir / "dump.bin";
-  Process p(ESPBAK_BIN, {"-p", sim.port(), "read_flash", "0", "ALL", out.string()});
-  // Wait until the read has started (the .part file exists), then pull the plug.
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-  while (!file_exists(out.string() + ".part") && p.running() && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  REQUIRE(file_exists(out.string() + ".part"));
+  Process p(ESPBAK_BIN, streaming_backup_args(sim, out));
+  // Wait until the read has started, then pull the plug.
+  wait_for_part_file(p, out);
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   auto killed_at = std::chrono::steady_clock::now();
   sim.kill();
@@ -358,11 +369,8 @@ TEST_CASE("SIGTERM during a read removes the partial file", "[flash][slow]") {
   so.link = "realistic";
   Sim sim(dir, so);
   const fs::path out = dir / "dump.bin";
-  Process p(ESPBAK_BIN, {"-p", sim.port(), "read_flash", "0", "ALL", out.string()});
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-  while (!file_exists(out.string() + ".part") && p.running() && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  REQUIRE(file_exists(out.string() + ".part"));
+  Process p(ESPBAK_BIN, streaming_backup_args(sim, out));
+  wait_for_part_file(p, out);
   p.signal(SIGTERM);
   auto code = p.wait(std::chrono::seconds(10));
   REQUIRE(code.has_value());
