@@ -28,18 +28,20 @@ constexpr std::uint32_t kStubMaxReadPacket = 4096;
 // tinfl dictionary the stub decompresses into before writing (TINFL_LZ_DICT_SIZE).
 constexpr std::size_t kStubInflateBuffer = 32768;
 
-// esp-flasher-stub src/commands.h: 16-bit response codes, sent big-endian.
+// esp-flasher-stub src/commands.h: 16-bit response codes, sent big-endian,
+// i.e. the stub_error byte of protocol/opcodes.hpp followed by 0.
 namespace code {
+constexpr std::uint16_t from(std::uint8_t stub_error_byte) { return std::uint16_t(stub_error_byte << 8); }
 constexpr std::uint16_t ok = 0x0000;
-constexpr std::uint16_t bad_data_len = 0xC000;
-constexpr std::uint16_t bad_data_checksum = 0xC100;
-constexpr std::uint16_t invalid_command = 0xC300;
-constexpr std::uint16_t failed_spi_op = 0xC400;
-constexpr std::uint16_t not_in_flash_mode = 0xC600;
-constexpr std::uint16_t inflate_error = 0xC700;
-constexpr std::uint16_t not_enough_data = 0xC800;
-constexpr std::uint16_t too_much_data = 0xC900;
-constexpr std::uint16_t not_implemented = 0xFF00;
+constexpr std::uint16_t bad_data_len = from(stub_error::bad_data_len);
+constexpr std::uint16_t bad_data_checksum = from(stub_error::bad_data_checksum);
+constexpr std::uint16_t invalid_command = from(stub_error::invalid_command);
+constexpr std::uint16_t failed_spi_op = from(stub_error::failed_spi_op);
+constexpr std::uint16_t not_in_flash_mode = from(stub_error::not_in_flash_mode);
+constexpr std::uint16_t inflate_error = from(stub_error::inflate_error);
+constexpr std::uint16_t not_enough_data = from(stub_error::not_enough_data);
+constexpr std::uint16_t too_much_data = from(stub_error::too_much_data);
+constexpr std::uint16_t not_implemented = from(stub_error::cmd_not_implemented);
 }  // namespace code
 
 // Registers esptool reads beyond the chip row (esptool targets/esp32.py).
