@@ -13,6 +13,7 @@
 
 #include "espbak/ops/part_file.hpp"
 #include "espbak/util/error.hpp"
+#include "espbak/ops/survey.hpp"
 #include "espbak/util/md5.hpp"
 #include "espbak/util/numbers.hpp"
 
@@ -248,6 +249,11 @@ struct ReadBlock {
   std::uint64_t blocks = 1;      // survey blocks merged into this one
 };
 
+struct ReadPlan {
+  std::vector<ReadBlock> blocks;
+  std::vector<SurveyedBlock> survey;  // empty when no survey was taken
+};
+
 Bytes load_whole_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw Error(ErrorKind::input, fmt::format("cannot read '{}'", path));
@@ -293,15 +299,17 @@ Md5::Digest erased_md5(std::uint32_t length) {
 // One SPI_FLASH_MD5 per block (one at a time: the stub has a single
 // receive buffer, protocol-facts.md section 8), then each block's source.
 // Adjacent blocks of the same source are merged.
-std::vector<ReadBlock> plan_read(Session& s, const ReadFlashArgs& args, std::uint32_t size, const Bytes* old) {
+ReadPlan plan_read(Session& s, const ReadFlashArgs& args, std::uint32_t size, const Bytes* old) {
   Reporter& r = s.report();
-  std::vector<ReadBlock> plan;
+  ReadPlan result;
+  std::vector<ReadBlock>& plan = result.blocks;
   const std::uint64_t end = std::uint64_t(args.address) + size;
   for (std::uint64_t at = args.address; at < end;) {
     const std::uint64_t next = std::min<std::uint64_t>(end, (at / kSurveyBlock + 1) * kSurveyBlock);
     const auto offset = std::uint32_t(at - args.address), length = std::uint32_t(next - at);
     auto digest = s.with_recovery(fmt::format("computing the MD5 at {:#010x}", at),
                                   [&] { return s.loader().flash_md5(std::uint32_t(at), length); });
+    result.survey.push_back({offset, length, digest});
     BlockSource source = BlockSource::read;
     if (args.skip_erased && digest == erased_md5(length)) source = BlockSource::erased;
     else if (old && std::uint64_t(offset) + length <= old->size() &&
@@ -317,7 +325,7 @@ std::vector<ReadBlock> plan_read(Session& s, const ReadFlashArgs& args, std::uin
     at = next;
   }
   r.progress_end();
-  return plan;
+  return result;
 }
 
 }  // namespace
@@ -374,10 +382,9 @@ void cmd_read_flash(Session& s, const ReadFlashArgs& args) {
   if (want_survey && !can_survey)
     r.warning(fmt::format("The {} ROM cannot compute flash MD5; reading every block.", chip.name));
   const auto start = Clock::now();
-  std::vector<ReadBlock> plan =
-      want_survey && can_survey
-          ? plan_read(s, args, size, args.diff_with.empty() ? nullptr : &old_image)
-          : std::vector<ReadBlock>{{0, size, BlockSource::read}};
+  ReadPlan plan = want_survey && can_survey
+                     ? plan_read(s, args, size, args.diff_with.empty() ? nullptr : &old_image)
+                     : ReadPlan{{{0, size, BlockSource::read}}, {}};
 
   // Each chunk is verified on its own (the stub sends the MD5 of every
   // READ_FLASH; READ_FLASH_SLOW in the ROM carries none, so the chip's
@@ -400,7 +407,7 @@ void cmd_read_flash(Session& s, const ReadFlashArgs& args) {
   int attempt = 1;
   std::uint64_t transferred = 0;
   std::uint64_t blocks_erased = 0, blocks_copied = 0, blocks_read = 0, bytes_erased = 0, bytes_copied = 0;
-  for (const ReadBlock& block : plan) {
+  for (const ReadBlock& block : plan.blocks) {
     const std::uint32_t block_end = block.offset + block.length;
     if (block.source != BlockSource::read) {
       if (block.source == BlockSource::erased) {
@@ -450,17 +457,7 @@ void cmd_read_flash(Session& s, const ReadFlashArgs& args) {
   }
   r.progress_end();
   const auto local = md5.finish();
-  if (transferred < size) {
-    // Blocks that were not transferred were judged by their MD5 alone: the
-    // whole file is checked against one more SPI_FLASH_MD5 of the region.
-    auto remote = s.with_recovery(fmt::format("computing the MD5 at {:#010x}", args.address),
-                                  [&] { return s.loader().flash_md5(args.address, size); });
-    if (remote != local)
-      throw Error(ErrorKind::verify,
-                  fmt::format("the assembled file (MD5 {}) does not match the flash (MD5 {}); did the flash change "
-                              "during the read? Run again, or with --no-skip-erased and without --diff-with",
-                              hex(local), hex(remote)));
-  }
+  verify_file_against_survey(part, plan.survey, args.address);
   const double t = seconds_since(start);
   part.commit();
   if (blocks_erased || blocks_copied)

@@ -52,7 +52,7 @@ PartFile::PartFile(std::string final_path) : final_(std::move(final_path)), part
     throw Error(ErrorKind::input, fmt::format("output path too long: {}", final_));
   std::memcpy(g_part_path, part_.c_str(), part_.size() + 1);
   install_handlers();
-  fd_ = ::open(part_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  fd_ = ::open(part_.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd_ < 0) {
     int err = errno;
     restore_handlers();
@@ -76,6 +76,18 @@ void PartFile::write(std::span<const unsigned char> data) {
     }
     p += n;
     left -= std::size_t(n);
+  }
+}
+
+void PartFile::read_back(std::uint64_t offset, std::span<unsigned char> out) const {
+  std::size_t got = 0;
+  while (got < out.size()) {
+    ssize_t n = ::pread(fd_, out.data() + got, out.size() - got, off_t(offset + got));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0)
+      throw Error(ErrorKind::input, fmt::format("cannot read back '{}': {}", part_,
+                                                n < 0 ? std::strerror(errno) : "file shorter than written"));
+    got += std::size_t(n);
   }
 }
 

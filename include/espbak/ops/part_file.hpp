@@ -3,6 +3,7 @@
 // Destroyed without commit (error, exception) it is removed; SIGINT, SIGTERM
 // and SIGHUP remove it too before the process dies of the signal. One part
 // file at a time per process.
+#include <cstdint>
 #include <span>
 #include <string>
 
@@ -16,6 +17,9 @@ class PartFile {
   PartFile& operator=(const PartFile&) = delete;
 
   void write(std::span<const unsigned char> data);  // Error(input) on a write failure
+  // Reads back bytes already written (to verify what lies on disk);
+  // Error(input) on a failure or a short file.
+  void read_back(std::uint64_t offset, std::span<unsigned char> out) const;
   void commit();                                    // flush, close, rename to the final name
   const std::string& part_path() const { return part_; }
 
