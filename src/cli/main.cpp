@@ -112,8 +112,8 @@ int main(int argc, char** argv) {
                  "esptool's custom reset sequence, e.g. 'D0|R1|W0.1|D1|R0|W0.05|D0'");
   app.add_option(both_spellings("--custom-hard-reset-sequence"), g.hard_reset_sequence,
                  "Sequence for --after hard_reset instead of the RTS pulse");
-  app.add_option("-b,--baud", g.baud, "Baud rate for transfers, or auto: the fastest rate the link proves (default 115200; env ESPBAK_BAUD, ESPTOOL_BAUD)");
-  app.add_option("-c,--chip", g.chip, "Target chip: auto, esp8266, esp32");
+  app.add_option("-b,--baud", g.baud, "Baud rate, or auto: the fastest rate the link proves (default: auto for read_flash/write_flash, else 115200; env ESPBAK_BAUD, ESPTOOL_BAUD)");
+  app.add_option("-c,--chip", g.chip, "Target chip: auto, esp8266, esp32, esp32s3");
   app.add_option("--before", g.before, "default_reset|usb_reset|no_reset|no_reset_no_sync");
   app.add_option("-a,--after", g.after, "hard_reset|soft_reset|no_reset|no_reset_stub");
   app.add_flag("--no-stub,--no_stub", g.no_stub, "Talk to the ROM loader only (no flasher stub)");
@@ -293,6 +293,17 @@ int main(int argc, char** argv) {
                                                 "no_reset, no_reset_stub)", g.after));
     opts.before = *before;
     opts.after = *after;
+    // No rate given anywhere: the bulk transfers use -b auto (docs/cli.md),
+    // proven against espsim's bridge models (issue 6). Only where espbak
+    // resets the chip at both ends: a failed probe is recovered with a reset,
+    // and a chip left in the loader (--after no_reset*) keeps 115200 for the
+    // next run, as esptool does without -b. Short commands keep 115200: the
+    // probe would cost more than it saves.
+    const bool resets_both_ways =
+        (opts.before == espbak::BeforeReset::default_reset || opts.before == espbak::BeforeReset::usb_reset) &&
+        (opts.after == espbak::AfterReset::hard_reset || opts.after == espbak::AfterReset::soft_reset);
+    if (baud_text.empty() && resets_both_ways && (command == c_read_flash || command == c_write_flash))
+      opts.auto_baud = true;
     opts.no_stub = g.no_stub;
     opts.trace = g.trace;
     opts.connect_attempts = g.connect_attempts;

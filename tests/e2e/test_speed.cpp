@@ -218,3 +218,58 @@ TEST_CASE("baud auto settles at a rate the bridge carries and the backup is exac
   CHECK(r.err.find("Using " + std::to_string(baud) + " baud (auto)") != std::string::npos);
   CHECK(difference(read_file(out), Bytes(flash.begin(), flash.begin() + 0x80000)) == "");
 }
+
+TEST_CASE("without -b, read_flash and write_flash pick the rate; other commands and no_reset runs keep 115200",
+          "[speed]") {
+  TempDir dir;
+  Bytes flash = typical_flash(4 * kMB, 71);
+  SimOptions so;
+  so.chip = "esp32";
+  so.flash_size = "4MB";
+  so.flash_file = (dir / "flash.bin").string();
+  so.extra_args = {"--bridge", "cp2102"};  // fails above 1 Mbaud: the default must step down
+  write_file(so.flash_file, flash);
+  Sim sim(dir, so);
+  const auto out = dir / "backup.bin";
+
+  SECTION("read_flash") {
+    auto r = espbak(sim, {"read_flash", "0", "0x40000", out.string()});
+    INFO(describe(r) << "\nespsim:\n" << sim.log());
+    REQUIRE(r.code == 0);
+    const long long baud = json_number(r.out, "baud");
+    CHECK(baud > 115200);
+    CHECK(baud <= 1'000'000);
+    CHECK(r.err.find("Using " + std::to_string(baud) + " baud (auto)") != std::string::npos);
+    CHECK(difference(read_file(out), Bytes(flash.begin(), flash.begin() + 0x40000)) == "");
+  }
+  SECTION("write_flash") {
+    const auto image = dir / "image.bin";
+    write_file(image.string(), random_bytes(0x9000, 72));
+    auto r = espbak(sim, {"write_flash", "0x10000", image.string()});
+    INFO(describe(r) << "\nespsim:\n" << sim.log());
+    REQUIRE(r.code == 0);
+    CHECK(json_number(r.out, "baud") > 115200);
+    CHECK(r.err.find("baud (auto)") != std::string::npos);
+  }
+  SECTION("flash_id stays at 115200") {
+    auto r = espbak(sim, {"flash_id"});
+    INFO(describe(r));
+    REQUIRE(r.code == 0);
+    CHECK(r.err.find("(auto") == std::string::npos);
+    CHECK(r.err.find("Changing baud rate") == std::string::npos);
+  }
+  SECTION("--after no_reset keeps 115200 for the next run") {
+    auto r = espbak(sim, {"--after", "no_reset", "read_flash", "0", "0x10000", out.string()});
+    INFO(describe(r));
+    REQUIRE(r.code == 0);
+    CHECK(r.err.find("(auto") == std::string::npos);
+    CHECK(r.err.find("Changing baud rate") == std::string::npos);
+  }
+  SECTION("an explicit rate is honoured") {
+    auto r = espbak(sim, {"-b", "460800", "read_flash", "0", "0x10000", out.string()});
+    INFO(describe(r));
+    REQUIRE(r.code == 0);
+    CHECK(r.err.find("(auto") == std::string::npos);
+    CHECK(r.err.find("Changing baud rate to 460800") != std::string::npos);
+  }
+}
