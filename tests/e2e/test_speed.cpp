@@ -219,7 +219,7 @@ TEST_CASE("baud auto settles at a rate the bridge carries and the backup is exac
   CHECK(difference(read_file(out), Bytes(flash.begin(), flash.begin() + 0x80000)) == "");
 }
 
-TEST_CASE("without -b, read_flash and write_flash pick the rate; other commands and no_reset runs keep 115200",
+TEST_CASE("without -b, read_flash and write_flash pick the rate, other commands and no_reset runs keep 115200",
           "[speed]") {
   TempDir dir;
   Bytes flash = typical_flash(4 * kMB, 71);
