@@ -125,6 +125,71 @@ std::optional<std::array<std::uint8_t, 6>> esp32_mac(const RegReader& rd) {
 
 std::optional<std::uint32_t> no_chip_id(const RegReader&) { return std::nullopt; }
 
+// ---- ESP32-S3 (esptool targets/esp32s3.py; esptool-js 0.7.0 targets/esp32s3.js) --
+// eFuse BLOCK1 (system data) starts at +0x44, BLOCK2 at +0x5C (fact sheet 4.4).
+constexpr std::uint32_t kEsp32s3EfuseBase = 0x60007000;
+constexpr std::uint32_t kEsp32s3Block1 = kEsp32s3EfuseBase + 0x44;
+constexpr std::uint32_t kEsp32s3Block2 = kEsp32s3EfuseBase + 0x5C;
+
+std::uint32_t esp32s3_block1(const RegReader& rd, int word) { return rd(kEsp32s3Block1 + 4 * std::uint32_t(word)); }
+
+int esp32s3_raw_minor(const RegReader& rd) {
+  std::uint32_t hi = (esp32s3_block1(rd, 5) >> 23) & 1;
+  std::uint32_t lo = (esp32s3_block1(rd, 3) >> 18) & 7;
+  return int((hi << 3) | lo);
+}
+
+// Chips v0.0 reused the major-revision field: esptool's is_eco0() reports
+// v0.0 when the minor's low bits are 0 and the block version is v1.1.
+bool esp32s3_is_eco0(const RegReader& rd, int raw_minor) {
+  std::uint32_t blk_major = rd(kEsp32s3Block2 + 4 * 4) & 3;
+  std::uint32_t blk_minor = (esp32s3_block1(rd, 3) >> 24) & 7;
+  return (raw_minor & 7) == 0 && blk_major == 1 && blk_minor == 1;
+}
+
+std::string esp32s3_describe(const RegReader& rd) {
+  int minor = esp32s3_raw_minor(rd);
+  int major = int((esp32s3_block1(rd, 5) >> 24) & 3);
+  if (esp32s3_is_eco0(rd, minor)) major = minor = 0;
+  std::uint32_t pkg = (esp32s3_block1(rd, 3) >> 21) & 7;
+  std::string name = pkg == 0 ? "ESP32-S3 (QFN56)" : pkg == 1 ? "ESP32-S3-PICO-1 (LGA56)" : "unknown ESP32-S3";
+  char rev[48];
+  std::snprintf(rev, sizeof rev, " (revision v%d.%d)", major, minor);
+  return name + rev;
+}
+
+std::vector<std::string> esp32s3_features(const RegReader& rd) {
+  // esptool v5 prints "Wi-Fi, BT 5 (LE), Dual Core + LP Core, 240MHz" and
+  // the in-package flash / PSRAM from BLOCK1 words 3 and 4.
+  std::vector<std::string> f{"Wi-Fi", "BT 5 (LE)", "Dual Core + LP Core", "240MHz"};
+  std::uint32_t w3 = esp32s3_block1(rd, 3), w4 = esp32s3_block1(rd, 4);
+  static const char* flash_vendors[] = {"", "XMC", "GD", "FM", "TT", "BY", "", ""};
+  static const char* psram_vendors[] = {"", "AP_3v3", "AP_1v8", ""};
+  auto with_vendor = [](std::string what, const char* vendor) {
+    return *vendor ? what + " (" + vendor + ")" : what;
+  };
+  switch ((w3 >> 27) & 7) {
+    case 0: break;
+    case 1: f.push_back(with_vendor("Embedded Flash 8MB", flash_vendors[w4 & 7])); break;
+    case 2: f.push_back(with_vendor("Embedded Flash 4MB", flash_vendors[w4 & 7])); break;
+    default: f.push_back(with_vendor("Unknown Embedded Flash", flash_vendors[w4 & 7])); break;
+  }
+  switch ((w4 >> 3) & 3) {
+    case 0: break;
+    case 1: f.push_back(with_vendor("Embedded PSRAM 8MB", psram_vendors[(w4 >> 7) & 3])); break;
+    case 2: f.push_back(with_vendor("Embedded PSRAM 2MB", psram_vendors[(w4 >> 7) & 3])); break;
+    default: f.push_back(with_vendor("Unknown Embedded PSRAM", psram_vendors[(w4 >> 7) & 3])); break;
+  }
+  return f;
+}
+
+std::optional<std::array<std::uint8_t, 6>> esp32s3_mac(const RegReader& rd) {
+  // MAC_EFUSE_REG = BLOCK1 word 0 (bytes 2..5), word 1 low 16 bits (bytes 0..1).
+  std::uint32_t m0 = esp32s3_block1(rd, 0), m1 = esp32s3_block1(rd, 1);
+  return std::array<std::uint8_t, 6>{std::uint8_t(m1 >> 8), std::uint8_t(m1), std::uint8_t(m0 >> 24),
+                                     std::uint8_t(m0 >> 16), std::uint8_t(m0 >> 8), std::uint8_t(m0)};
+}
+
 const std::vector<ChipInfo>& table() {
   static const std::vector<ChipInfo> chips = {
       {
@@ -177,6 +242,35 @@ const std::vector<ChipInfo>& table() {
           .describe = esp32_describe,
           .features = esp32_features,
           .mac = esp32_mac,
+          .chip_id = no_chip_id,
+      },
+      {
+          .id = ChipId::esp32s3,
+          .name = "ESP32-S3",
+          .cli_name = "esp32s3",
+          // esptool <= v4.7 matched 0x9 at the magic register; v5 detects the
+          // S3 by its GET_SECURITY_INFO chip id only (fact sheet 4.1).
+          .magic_values = {0x00000009},
+          .security_chip_id = 9,
+          .rom_status_len = 4,
+          .rom = {.spi_attach = true, .spi_set_params = true, .read_flash_slow = true,
+                  .flash_md5 = true, .change_baud = true, .deflate = true, .security_info = true},
+          .spi = {.base = 0x60002000, .usr = 0x18, .usr1 = 0x1C, .usr2 = 0x20, .mosi_dlen = 0x24,
+                  .miso_dlen = 0x28, .w0 = 0x58, .addr_msb_aligned = false},
+          .efuse_base = kEsp32s3EfuseBase,
+          .uart_clkdiv_reg = 0x60000014,
+          .xtal_clk_divider = 1,
+          .uart_date_reg = 0x60000080,
+          .bootloader_offset = 0x0,
+          .stub_name = "esp32s3",
+          // Inherited from ESP32ROM in esptool (esp32s3.py overrides neither).
+          .flash_sizes = {{"1MB", 0x00}, {"2MB", 0x10}, {"4MB", 0x20}, {"8MB", 0x30}, {"16MB", 0x40},
+                          {"32MB", 0x50}, {"64MB", 0x60}, {"128MB", 0x70}},
+          .flash_freqs = {{"80m", 0xF}, {"40m", 0x0}, {"26m", 0x1}, {"20m", 0x2}},
+          .rom_erase_size_bug = false,
+          .describe = esp32s3_describe,
+          .features = esp32s3_features,
+          .mac = esp32s3_mac,
           .chip_id = no_chip_id,
       },
   };

@@ -135,6 +135,8 @@ int main(int argc, char** argv) {
   auto* c_chip_id = add_command("chip_id", "Print the chip ID (ESP8266) or the MAC");
   auto* c_read_mac = add_command("read_mac", "Print the MAC address");
   auto* c_flash_id = add_command("flash_id", "Print the SPI flash manufacturer, device and size");
+  auto* c_security_info = add_command("get_security_info",
+                                      "Print the chip's security info (ESP32-S2 and later; works in Secure Download Mode)");
   auto* c_list_ports = add_command("list_ports", "List serial ports with VID:PID, serial number and product");
 
   std::string rf_address, rf_size, rf_file;
@@ -364,6 +366,7 @@ int main(int argc, char** argv) {
     if (command == c_chip_id) espbak::cmd_chip_id(session);
     else if (command == c_read_mac) espbak::cmd_read_mac(session);
     else if (command == c_flash_id) espbak::cmd_flash_id(session);
+    else if (command == c_security_info) espbak::cmd_get_security_info(session);
     else if (command == c_read_flash) espbak::cmd_read_flash(session, rf);
     else if (command == c_write_flash) espbak::cmd_write_flash(session, wf, std::move(regions));
     else if (command == c_verify_flash) espbak::cmd_verify_flash(session, vf, std::move(regions));

@@ -378,6 +378,7 @@ void Loader::connect(const ConnectOptions& opts) {
   chip_ = nullptr;
   stub_ = false;
   sdm_ = false;
+  connect_si_.reset();
   sync_stub_detected_ = false;
   flash_id_cache_.reset();
   BeforeReset mode = opts.before;
@@ -442,11 +443,19 @@ Loader::SecurityInfo Loader::security_info() {
     res = check(Op::get_security_info, {}, 12);
     short_form = true;
   }
+  if (short_form) res.resize(12);
+  return parse_security_info(res);
+}
+
+Loader::SecurityInfo Loader::parse_security_info(std::span<const std::uint8_t> res) {
+  if (res.size() != 12 && res.size() != 20)
+    throw Error(ErrorKind::device,
+                fmt::format("GET_SECURITY_INFO returned {} bytes; expected 20 (or 12 on the ESP32-S2)", res.size()));
   SecurityInfo si;
   si.flags = get_u32(res, 0);
   si.flash_crypt_cnt = res[4];
   std::copy(res.begin() + 5, res.begin() + 12, si.key_purposes.begin());
-  if (!short_form) {
+  if (res.size() == 20) {
     si.chip_id = get_u32(res, 12);
     si.api_version = get_u32(res, 16);
   }
@@ -462,7 +471,8 @@ void Loader::detect_chip(const ChipInfo* expected) {
   std::optional<std::uint32_t> magic;
   try {
     SecurityInfo si = security_info();
-    sdm_ = si.flags & (1u << 2);  // SECURE_DOWNLOAD_ENABLE
+    sdm_ = si.flags & kSecureDownloadEnableFlag;
+    connect_si_ = si;
     if (si.chip_id && *si.chip_id != 0) chip_id = si.chip_id;
   } catch (const Error& e) {
     if (e.kind() == ErrorKind::port) throw;

@@ -142,6 +142,8 @@ std::uint32_t Loader::run_spiflash_command(std::uint8_t command, unsigned read_b
 }
 
 std::uint32_t Loader::flash_id() {
+  if (sdm_)  // RDID goes through READ_REG / WRITE_REG, which the ROM refuses
+    throw Error(ErrorKind::unsupported, "the flash ID cannot be read in Secure Download Mode");
   if (!flash_id_cache_) flash_id_cache_ = run_spiflash_command(kSpiFlashRdid, 24);
   return *flash_id_cache_;
 }
@@ -152,6 +154,8 @@ std::optional<std::uint32_t> Loader::detect_flash_size() { return flash_size_fro
 
 void Loader::run_stub() {
   if (stub_) return;
+  if (sdm_)  // the ROM refuses MEM_BEGIN/MEM_DATA/MEM_END (no RAM access)
+    throw Error(ErrorKind::unsupported, "Stub flasher is not supported in Secure Download Mode");
   if (sync_stub_detected_) {
     log(LoaderEvent::note, "Stub flasher is already running. No upload is necessary.");
     stub_ = true;
@@ -223,9 +227,19 @@ void Loader::erase_flash() {
 }
 
 void Loader::erase_region(std::uint32_t offset, std::uint32_t size) {
-  if (!stub_) throw Error(ErrorKind::unsupported, "erasing a region needs the flasher stub (drop --no-stub)");
+  // The ESP8266 ROM's FLASH_BEGIN erases the wrong amount (its SPIEraseArea
+  // bug), so esptool erases regions there only with the stub.
+  if (!stub_ && chip().rom_erase_size_bug)
+    throw Error(ErrorKind::unsupported, "erasing a region needs the flasher stub (drop --no-stub)");
   if (offset % kFlashSectorSize || size % kFlashSectorSize)
     throw Error(ErrorKind::usage, "erase offset and size must be multiples of 4096 (0x1000)");
+  if (!stub_) {
+    // esptool cmds.py erase_region: the ROM's FLASH_BEGIN erases the region
+    // it announces; no data follows and no FLASH_END (that would leave the
+    // loader).
+    flash_begin(size, offset);
+    return;
+  }
   check(Op::erase_region, words({offset, size}), 0, 0, timeouts::per_mb(timeouts::kEraseRegionPerMb, size));
 }
 
@@ -233,6 +247,8 @@ Md5::Digest Loader::flash_md5(std::uint32_t offset, std::uint32_t size) {
   if (!stub_ && !chip().rom.flash_md5)
     throw Error(ErrorKind::unsupported,
                 fmt::format("the {} ROM cannot compute a flash MD5; run without --no-stub", chip().name));
+  if (sdm_)
+    throw Error(ErrorKind::unsupported, "flash MD5 is not available in Secure Download Mode");
   auto timeout = timeouts::per_mb(timeouts::kMd5PerMb, size);
   Md5::Digest d{};
   if (stub_) {
@@ -255,6 +271,7 @@ void Loader::read_flash(std::uint32_t offset, std::uint32_t size, Bytes& out, co
   out.clear();
   if (size == 0) return;
   if (!stub_) {
+    if (sdm_) throw Error(ErrorKind::unsupported, "flash cannot be read in Secure Download Mode");
     if (!chip().rom.read_flash_slow)
       throw Error(ErrorKind::unsupported,
                   fmt::format("the {} ROM cannot read flash; run without --no-stub", chip().name));

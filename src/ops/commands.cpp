@@ -27,12 +27,6 @@ double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
-// esptool timeout_per_mb(): seconds per 10^6 bytes, at least DEFAULT_TIMEOUT.
-std::chrono::milliseconds timeout_per_mb(double seconds_per_mb, std::uint64_t bytes) {
-  double s = std::max(3.0, seconds_per_mb * double(bytes) / 1e6);
-  return std::chrono::milliseconds(std::int64_t(s * 1000));
-}
-
 std::string hex(const Md5::Digest& d) { return to_hex(d); }
 
 // Flash size for SPI_SET_PARAMS and for the region checks, resolving
@@ -123,7 +117,8 @@ std::vector<Span> differing_blocks(Session& s, std::uint32_t address, const Byte
 std::optional<Md5::Digest> write_region(Session& s, std::uint32_t address, const Bytes& image, const Md5::Digest& want,
                                         bool compress, bool diff, const std::string& what, const Progress& progress,
                                         std::uint64_t& unchanged) {
-  const bool can_verify = s.stub() || s.chip().rom.flash_md5;
+  // No SPI_FLASH_MD5 in Secure Download Mode: no diff, no verification.
+  const bool can_verify = (s.stub() || s.chip().rom.flash_md5) && !s.secure_download_mode();
   const auto size = std::uint32_t(image.size());
   bool first = true;
   std::uint64_t left = std::uint64_t(size) + 1;  // bytes still to (re)write; shrinking counts as progress
@@ -177,12 +172,14 @@ std::string rate_text(std::uint64_t bytes, double seconds) {
 // ---- chip_id, read_mac, flash_id -------------------------------------------
 
 void cmd_read_mac(Session& s) {
+  s.refuse_in_secure_download_mode("read_mac", "the MAC is in eFuse registers, and register reads are refused");
   std::string mac = format_mac(s.with_recovery("reading the MAC", [&] { return s.loader().mac(); }));
   s.report().result("MAC: " + mac);
   s.report().json().set("mac", mac);
 }
 
 void cmd_chip_id(Session& s) {
+  s.refuse_in_secure_download_mode("chip_id", "it needs register reads, which are refused");
   auto id = s.with_recovery("reading the chip ID", [&] { return s.chip().chip_id(s.loader().reg_reader()); });
   if (!id) {
     // esptool cmds.py chip_id(): NotSupportedError -> warning, then the MAC.
@@ -195,6 +192,7 @@ void cmd_chip_id(Session& s) {
 }
 
 void cmd_flash_id(Session& s) {
+  s.refuse_in_secure_download_mode("flash_id", "RDID needs register access, which is refused");
   std::uint32_t id = s.with_recovery("reading the flash ID", [&] {
     s.attach_flash();
     return s.flash_id();
@@ -333,6 +331,10 @@ ReadPlan plan_read(Session& s, const ReadFlashArgs& args, std::uint32_t size, co
 void cmd_read_flash(Session& s, const ReadFlashArgs& args) {
   Reporter& r = s.report();
   const ChipInfo& chip = s.chip();
+  s.refuse_in_secure_download_mode(
+      "read_flash", args.size ? "the ROM refuses flash reads there"
+                              : "the ROM refuses flash reads there, and flash size detection (for ALL) is "
+                                "impossible in it");
   if (!s.stub() && !chip.rom.read_flash_slow)
     throw Error(ErrorKind::unsupported,
                 fmt::format("the {} ROM loader cannot read flash; run without --no-stub so the flasher stub can",
@@ -518,6 +520,12 @@ std::vector<FlashRegion> prepare_write_flash(const WriteFlashArgs& args, Reporte
 void cmd_write_flash(Session& s, const WriteFlashArgs& args, std::vector<FlashRegion> regions) {
   Reporter& r = s.report();
   const ChipInfo& chip = s.chip();
+  const bool sdm = s.secure_download_mode();
+  if (sdm && args.params.size == "detect")
+    s.refuse_in_secure_download_mode("write_flash --flash_size detect",
+                                     "flash size detection is impossible in it: give a size, or keep");
+  if (sdm && args.erase_all)
+    s.refuse_in_secure_download_mode("write_flash --erase-all", "the ROM has no ERASE_FLASH");
   check_flash_params(chip, args.params);
   if (args.erase_all && !s.stub())
     throw Error(ErrorKind::unsupported,
@@ -532,6 +540,13 @@ void cmd_write_flash(Session& s, const WriteFlashArgs& args, std::vector<FlashRe
   if (size.flash_end) check_regions_fit(regions, *size.flash_end);
 
   bool compress = args.compress.value_or(s.stub());  // esptool v5: compress when the stub runs
+  if (sdm) {
+    // esptool writes uncompressed there (no stub); whether the ROM takes
+    // FLASH_DEFL_* in the mode is unverified (docs/espsim.md).
+    if (compress) r.warning("Secure Download Mode: writing uncompressed (FLASH_DATA).");
+    compress = false;
+    r.warning("Secure Download Mode: the ROM offers no flash MD5, so the data written cannot be verified.");
+  }
   if (compress && !s.stub() && !chip.rom.deflate) {
     r.warning(fmt::format("The {} ROM cannot decompress; writing uncompressed.", chip.name));
     compress = false;
@@ -572,10 +587,15 @@ void cmd_write_flash(Session& s, const WriteFlashArgs& args, std::vector<FlashRe
       address -= over;
       image.insert(image.begin(), over, 0xFF);
     }
-    PatchOutcome patched = patch_image_header(chip, address, params, std::move(image));
-    for (const auto& w : patched.warnings) r.warning(w);
-    for (const auto& n : patched.notes) r.info(n);
-    image = std::move(patched.image);
+    if (sdm) {
+      // esptool write_flash: no header patching with security features on.
+      if (address == chip.bootloader_offset) r.warning("Security features enabled, so not changing any flash settings.");
+    } else {
+      PatchOutcome patched = patch_image_header(chip, address, params, std::move(image));
+      for (const auto& w : patched.warnings) r.warning(w);
+      for (const auto& n : patched.notes) r.info(n);
+      image = std::move(patched.image);
+    }
 
     const auto local_md5 = Md5::of(image);
     bool compress_this = compress;
@@ -619,9 +639,11 @@ void cmd_write_flash(Session& s, const WriteFlashArgs& args, std::vector<FlashRe
     rj.set("bytes_written", std::uint64_t(image.size()) - unchanged);
     rj.set("md5", hex(local_md5));
     if (!flash_md5) {
-      // esptool skips the check where the ROM has no SPI_FLASH_MD5.
-      r.warning(fmt::format("The {} ROM cannot compute MD5; data written at {:#010x} not verified.", chip.name,
-                            address));
+      // esptool skips the check where the ROM has no SPI_FLASH_MD5 (and in
+      // Secure Download Mode, warned about once above).
+      if (!sdm)
+        r.warning(fmt::format("The {} ROM cannot compute MD5; data written at {:#010x} not verified.", chip.name,
+                              address));
       rj.set("verified", false);
     } else {
       if (*flash_md5 != local_md5) {
@@ -655,6 +677,7 @@ std::vector<FlashRegion> prepare_verify_flash(const VerifyFlashArgs& args) {
 void cmd_verify_flash(Session& s, const VerifyFlashArgs& args, std::vector<FlashRegion> regions) {
   Reporter& r = s.report();
   const ChipInfo& chip = s.chip();
+  s.refuse_in_secure_download_mode("verify_flash", "the ROM refuses flash reads and MD5 there");
   check_flash_params(chip, args.params);
   if (!s.stub() && !chip.rom.flash_md5)
     throw Error(ErrorKind::unsupported,
@@ -722,6 +745,7 @@ void cmd_verify_flash(Session& s, const VerifyFlashArgs& args, std::vector<Flash
 // ---- erase ----------------------------------------------------------------
 
 void cmd_erase_flash(Session& s) {
+  s.refuse_in_secure_download_mode("erase_flash", "the ROM has no ERASE_FLASH: erase_region erases a region");
   if (!s.stub())
     throw Error(ErrorKind::unsupported,
                 fmt::format("erase_flash needs the flasher stub (the {} ROM has no ERASE_FLASH); run without "
@@ -761,15 +785,10 @@ void cmd_erase_region(Session& s, std::uint32_t address, std::uint32_t size) {
   const auto t0 = Clock::now();
   if (s.stub()) {
     s.with_recovery("erasing the region", [&] { s.loader().erase_region(address, size); });
-  } else if (chip.id != ChipId::esp8266) {
-    // esptool: in the ROM, FLASH_BEGIN erases the region it announces.
-    // Payload: erase size, block count, block size, offset (ESP32 takes no
-    // 5th "encrypted" word).
-    std::uint32_t blocks = (size + kRomFlashWriteSize - 1) / kRomFlashWriteSize;
-    s.with_recovery("erasing the region", [&] {
-      s.loader().check(Op::flash_begin, words({size, blocks, kRomFlashWriteSize, address}), 0, 0,
-                       timeout_per_mb(30, size));  // ERASE_REGION_TIMEOUT_PER_MB
-    });
+  } else if (!chip.rom_erase_size_bug) {
+    // esptool: in the ROM, FLASH_BEGIN erases the region it announces (the
+    // loader sends it with the chip's payload form; also in Secure Download Mode).
+    s.with_recovery("erasing the region", [&] { s.loader().erase_region(address, size); });
   } else {
     throw Error(ErrorKind::unsupported,
                 "erase_region needs the flasher stub on the ESP8266; run without --no-stub");

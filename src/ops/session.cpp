@@ -170,6 +170,8 @@ void Session::connect() {
 
   JsonObject chip_json;
   chip_json.set("name", std::string(c.name));
+  // GET_SECURITY_INFO as answered during detection (ESP32-S2 and later).
+  if (const auto& si = loader_->connect_security_info()) chip_json.set("security_flags", si->flags);
   if (loader_->secure_download_mode()) {
     report_.info(fmt::format("Chip is {} in Secure Download Mode", c.name));
     chip_json.set("secure_download_mode", true);
@@ -191,7 +193,9 @@ void Session::connect() {
 
   bool want_stub = !options_.no_stub;
   if (want_stub && loader_->secure_download_mode()) {
-    report_.warning("Stub loader is not supported in Secure Download Mode, setting --no-stub");
+    // esptool: "Stub flasher is not supported in Secure Download Mode, it
+    // has been disabled." (the ROM refuses MEM_* uploads there).
+    report_.warning("Stub flasher is not supported in Secure Download Mode, continuing with the ROM loader");
     want_stub = false;
   }
   if (want_stub && !loader_->stub_running()) {
@@ -256,6 +260,14 @@ std::uint32_t Session::require_flash_size() {
     throw Error(ErrorKind::device,
                 fmt::format("Detecting flash size failed (flash ID {:#08x}). Set an exact size value.", flash_id()));
   return *size;
+}
+
+void Session::refuse_in_secure_download_mode(const std::string& command, const std::string& detail) const {
+  if (!loader_->secure_download_mode()) return;
+  throw Error(ErrorKind::unsupported,
+              fmt::format("{} is not possible: the {} is in Secure Download Mode, which allows only write_flash "
+                          "(unverified), erase_region and get_security_info{}",
+                          command, loader_->chip().name, detail.empty() ? "" : "; " + detail));
 }
 
 void Session::finish() {

@@ -45,6 +45,14 @@ BootText boot_text(ChipId chip) {
               "\r\n ets Jan  8 2013,rst cause:1, boot mode:(3,6)\r\n\r\nload 0x4010f000, len 3584, room 16 \r\n"
               "tail 0\r\nchksum 0xb0\r\ncsum 0xb0\r\n",
               115200};
+    case ChipId::esp32s3: {
+      // ESP32-S3 field logs (newer ROM banner form, fact sheet 7): boot:0x8
+      // is an SPI flash boot, boot:0x0 UART/USB download.
+      const std::string rom = "ESP-ROM:esp32s3-20210327\r\nBuild:Mar 27 2021\r\n";
+      const std::string flash_boot = rom + "rst:0x1 (POWERON),boot:0x8 (SPI_FAST_FLASH_BOOT)\r\n";
+      return {115200, rom + "rst:0x1 (POWERON),boot:0x0 (DOWNLOAD(USB/UART0))\r\nwaiting for download\r\n",
+              flash_boot, flash_boot, 115200};
+    }
     case ChipId::esp32:
       break;
   }

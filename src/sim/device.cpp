@@ -49,8 +49,46 @@ constexpr std::uint32_t kEsp32ApbCtlDate = 0x3FF6607C;
 constexpr std::uint32_t kEsp32RtcCaliCfg1 = 0x3FF5F06C;  // TIMERS_RTC_CALI_VALUE at bits 7..31
 constexpr std::uint32_t kEsp8266OtpMac0 = 0x3FF00050;
 
-// Crystal the simulated chip has (esptool normalises its estimate to 26 / 40).
-std::uint32_t xtal_hz(ChipId id) { return id == ChipId::esp8266 ? 26'000'000u : 40'000'000u; }
+// Crystal the simulated chip has (esptool normalises its estimate to 26 / 40;
+// the ESP32-S3's is fixed at 40 MHz, esptool targets/esp32s3.py).
+std::uint32_t xtal_hz(ChipId id) {
+  switch (id) {
+    case ChipId::esp8266: return 26'000'000u;
+    case ChipId::esp32: return 40'000'000u;
+    case ChipId::esp32s3: return 40'000'000u;
+  }
+  return 40'000'000u;
+}
+
+// ESP32-S3 eFuse words esptool decodes (targets/esp32s3.py): BLOCK1 at +0x44,
+// BLOCK2 at +0x5C.
+constexpr std::uint32_t kEsp32s3Block1 = 0x44, kEsp32s3Block2 = 0x5C;
+
+// Secure Download Mode: the ROM commands still served. Sources: esptool
+// test/test_esptool_sdm.py and cmds.py (write_flash with FLASH_BEGIN/DATA,
+// erase_region via FLASH_BEGIN, SPI_ATTACH "Enabling default SPI flash mode",
+// get_security_info; READ_REG 0x0a and READ_FLASH_SLOW 0x0e answered
+// "unsupported"), esptool issue #810 (an S3 in the mode changes baud rate),
+// ESP32-P4 errata ROM-770 ("the ROM rejects register read/write commands"),
+// esp-hal ENABLE_SECURITY_DOWNLOAD ("Reading/writing RAM or registers is not
+// supported"). UNVERIFIED, chosen strictly: SPI_FLASH_MD5 and FLASH_DEFL_*
+// refused (esptool never sends them in the mode); SPI_SET_PARAMS served
+// (esptool sends it there when given a flash size).
+bool allowed_in_secure_download_mode(std::uint8_t op) {
+  switch (static_cast<Op>(op)) {
+    case Op::sync:
+    case Op::spi_attach:
+    case Op::spi_set_params:
+    case Op::flash_begin:
+    case Op::flash_data:
+    case Op::flash_end:
+    case Op::change_baudrate:
+    case Op::get_security_info:
+      return true;
+    default:
+      return false;
+  }
+}
 
 std::uint32_t align_down(std::uint32_t v, std::uint32_t a) { return v / a * a; }
 std::uint64_t align_up(std::uint64_t v, std::uint64_t a) { return (v + a - 1) / a * a; }
@@ -73,7 +111,11 @@ FlashTimings FlashTimings::realistic() {
 }
 
 std::array<std::uint8_t, 6> default_mac(ChipId chip) {
-  if (chip == ChipId::esp8266) return {0x18, 0xFE, 0x34, 0xA1, 0xB2, 0xC3};
+  switch (chip) {
+    case ChipId::esp8266: return {0x18, 0xFE, 0x34, 0xA1, 0xB2, 0xC3};
+    case ChipId::esp32: return {0x24, 0x0A, 0xC4, 0x12, 0x34, 0x56};
+    case ChipId::esp32s3: return {0x7C, 0xDF, 0xA1, 0x12, 0x34, 0x56};  // an Espressif OUI of S2/S3 parts
+  }
   return {0x24, 0x0A, 0xC4, 0x12, 0x34, 0x56};
 }
 
@@ -157,6 +199,21 @@ void Device::init_registers() {
     regs_[kEsp8266OtpMac0 + 4] = sel << 16 | std::uint32_t(m[3]) << 8 | m[4];
     regs_[kEsp8266OtpMac0 + 8] = 0;
     regs_[kEsp8266OtpMac0 + 12] = mac3;
+  } else if (chip_.id == ChipId::esp32s3) {
+    // esptool targets/esp32s3.py: MAC in BLOCK1 word 0 (bytes 2..5) and the
+    // low half of word 1 (bytes 0..1). Word 3: package 0 (QFN56, bits 21-23),
+    // minor revision low bits 2 (bits 18-20), block version minor 1 (bits
+    // 24-26); word 5: major 0 (bits 24-25), minor high bit 0 (bit 23); word 4:
+    // no in-package flash, PSRAM 8MB (bits 3-4 = 1) from AP_3v3 (bits 7-8 =
+    // 1). esptool decodes "ESP32-S3 (QFN56) (revision v0.2)" and "Embedded
+    // PSRAM 8MB (AP_3v3)", as on a common module (ESP32-S3-WROOM-1-N8R8 class).
+    const std::uint32_t b1 = chip_.efuse_base + kEsp32s3Block1;
+    regs_[b1] = std::uint32_t(m[2]) << 24 | std::uint32_t(m[3]) << 16 | std::uint32_t(m[4]) << 8 | m[5];
+    regs_[b1 + 4] = std::uint32_t(m[0]) << 8 | m[1];
+    regs_[b1 + 12] = (2u << 18) | (1u << 24);
+    regs_[b1 + 16] = (1u << 3) | (1u << 7);
+    regs_[b1 + 20] = 0;
+    regs_[chip_.efuse_base + kEsp32s3Block2 + 16] = 1;  // BLK2 version major 1
   } else {
     const std::uint32_t efuse = chip_.efuse_base;
     // MAC: word 1 = bytes 2..5, word 2 = bytes 0..1 and the CRC8 in bits 16-23
@@ -488,6 +545,7 @@ void Device::handle_rom(const Bytes& frame) {
     rom_reply(op, value, err ? std::span<const std::uint8_t>{} : data, err);
   };
   const RomAbilities& can = chip_.rom;
+  if (cfg_.secure_download_mode && !allowed_in_secure_download_mode(op)) return unsupported();
 
   switch (static_cast<Op>(op)) {
     case Op::sync:
@@ -602,12 +660,29 @@ void Device::handle_rom(const Bytes& frame) {
       reply(0);  // at the old rate, then switch
       set_baud_after_tx(get_u32(d, 0));
       return;
-    case Op::get_security_info:
+    case Op::get_security_info: {
       if (!can.security_info) return unsupported();
-      return unsupported();  // no chip with this ROM ability is modelled yet
+      if (!d.empty()) return reply(rom_error::invalid_param);
+      Bytes info = security_info_reply();
+      return reply(0, 0, info);
+    }
     default:
       return unsupported();
   }
+}
+
+Bytes Device::security_info_reply() const {
+  // Fact sheet 2.1 (S3 and later, 20 bytes): u32 flags, u8 flash_crypt_cnt,
+  // 7 x u8 key purposes, u32 chip id, u32 API version. Flags: only
+  // SECURE_DOWNLOAD_ENABLE (bit 2) when the mode is on; no secure boot, no
+  // flash encryption, key purposes all 0 (unused). The API version the
+  // real S3 ROM reports is UNVERIFIED: 0 here.
+  Bytes out;
+  put_u32(out, cfg_.secure_download_mode ? 1u << 2 : 0u);
+  out.insert(out.end(), 8, 0);
+  put_u32(out, chip_.security_chip_id.value_or(0));
+  put_u32(out, 0);
+  return out;
 }
 
 // ---- stub ------------------------------------------------------------------------
@@ -797,8 +872,11 @@ void Device::handle_stub(const Bytes& frame) {
     }
     case Op::get_security_info:
       // ESP8266 / ESP32 have no security info: stub_lib reports "not
-      // supported", answered as "command not implemented".
-      result = size != 0 ? code::bad_data_len : code::not_implemented;
+      // supported", answered as "command not implemented". Later chips: the
+      // stub answers from the ROM's function, as the ROM does.
+      if (size != 0) result = code::bad_data_len;
+      else if (!chip_.rom.security_info) result = code::not_implemented;
+      else data = security_info_reply();
       break;
     case Op::read_flash:
       if (size != 16) { result = code::bad_data_len; break; }

@@ -50,6 +50,14 @@ const CHIPS = [
     jedecId: "C84016",
     mac: "24:0a:c4:12:34:56",
   },
+  {
+    chip: "esp32s3",
+    chipName: "ESP32-S3",
+    description: /^ESP32-S3 \(QFN56\) \(revision v0\.2\)$/,
+    flashSize: "4MB",
+    jedecId: "C84016",
+    mac: "7c:df:a1:12:34:56",
+  },
 ];
 
 // ---------------------------------------------------------------- esptool-js
@@ -438,3 +446,69 @@ for (const row of CHIPS) {
     });
   });
 }
+
+// Secure Download Mode (ESP32-S3): esptool-js must detect the chip from
+// GET_SECURITY_INFO, see the SECURE_DOWNLOAD_ENABLE flag, skip the stub and
+// write with ROM commands (FLASH_BEGIN/FLASH_DATA, uncompressed: espsim
+// refuses FLASH_DEFL_* in the mode, docs/espsim.md).
+describe(`esptool-js ${esptool.version} vs espsim --chip esp32s3 --secure-download-mode`, { timeout: 120000 }, () => {
+  let tempDir;
+  let flashFile;
+  let sim;
+  let device;
+  let transport;
+
+  before(async () => {
+    assert.ok(espsimBinary && fs.existsSync(espsimBinary), "ESPSIM_BIN must name the espsim executable");
+    tempDir = fs.mkdtempSync(path.join(os.tmpdir(), "espbak-interop-sdm-"));
+    flashFile = path.join(tempDir, "flash.bin");
+    sim = new EspsimProcess(espsimBinary, [
+      "--chip", "esp32s3", "--flash-size", "2MB", "--flash-file", flashFile,
+      "--listen", "tcp:127.0.0.1:0", "--link", "instant", "--secure-download-mode",
+    ]);
+    await sim.start();
+  });
+
+  after(async () => {
+    if (transport) {
+      try {
+        await withTimeout(transport.disconnect(), 5000, "disconnect");
+      } catch {
+        device?.destroy();
+      }
+    }
+    if (sim) await sim.stop();
+    if (tempDir && !keepFiles) fs.rmSync(tempDir, { recursive: true, force: true });
+  });
+
+  it("detects the S3 in Secure Download Mode, skips the stub and writes without it", async () => {
+    device = new TcpSerialPort({ host: sim.host, port: sim.port });
+    transport = new esptool.Transport(device, tracing);
+    if (!tracing) transport.trace = () => {};
+    const terminal = makeTerminal();
+    const loader = new esptool.ESPLoader({ transport, baudrate: ROM_BAUD, romBaudrate: ROM_BAUD, terminal });
+    await withTimeout(loader.main("no_reset"), 60000, "main(no_reset) in SDM");
+    const text = terminal.text();
+    assert.equal(loader.chip.CHIP_NAME, "ESP32-S3", "detected chip");
+    assert.equal(loader.secureDownloadMode, true, "secure download mode flag");
+    assert.match(text, /Stub flasher is not supported in Secure Download Mode/);
+    assert.doesNotMatch(text, /Uploading stub/);
+    assert.equal(loader.IS_STUB, false, "still the ROM loader");
+
+    const data = seededBytes(5000, "esp32s3-sdm");
+    await withTimeout(
+      loader.writeFlash({
+        fileArray: [{ data, address: 0x8000 }],
+        flashMode: "keep",
+        flashFreq: "keep",
+        flashSize: "keep",
+        eraseAll: false,
+        compress: false,
+      }),
+      60000,
+      "writeFlash in SDM",
+    );
+    const flash = new Uint8Array(fs.readFileSync(flashFile));
+    assertBytesEqual(flash.subarray(0x8000, 0x8000 + data.length), data, "flash after the SDM write", 0x8000);
+  });
+});

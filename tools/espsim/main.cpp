@@ -55,10 +55,14 @@ espbak::sim::Endpoint parse_listen(const std::string& spec) {
 
 int main(int argc, char** argv) {
   using namespace espbak;
-  CLI::App app{"espsim: simulated ESP8266/ESP32 serial bootloader and flasher stub"};
+  CLI::App app{"espsim: simulated ESP8266/ESP32/ESP32-S3 serial bootloader and flasher stub"};
   std::string chip_name, flash_size_text, flash_file, mac_text, jedec_text, listen, pty, link_mode = "instant";
   std::optional<std::uint32_t> latency_ms;
-  app.add_option("--chip", chip_name, "esp8266 | esp32")->required();
+  app.add_option("--chip", chip_name, "esp8266 | esp32 | esp32s3")->required();
+  bool secure_download_mode = false;
+  app.add_flag("--secure-download-mode", secure_download_mode,
+               "ESP32-S3: the ROM in Secure Download Mode (SECURE_DOWNLOAD_ENABLE set; register, RAM and flash "
+               "reads refused; see docs/espsim.md)");
   app.add_option("--flash-size", flash_size_text, "1MB | 2MB | 4MB | 8MB | 16MB")->required();
   app.add_option("--flash-file", flash_file, "file holding the flash contents (created 0xFF-filled)");
   app.add_option("--mac", mac_text, "MAC address XX:XX:XX:XX:XX:XX");
@@ -104,7 +108,10 @@ int main(int argc, char** argv) {
   }
 
   const ChipInfo* chip = find_chip(chip_name);
-  if (!chip) usage_error("unknown --chip '" + chip_name + "' (esp8266 or esp32)");
+  if (!chip) usage_error("unknown --chip '" + chip_name + "' (esp8266, esp32 or esp32s3)");
+  if (secure_download_mode && !chip->rom.security_info)
+    usage_error("--secure-download-mode: the " + std::string(chip->name) +
+                " has no Secure Download Mode (only ESP32-S2 and later chips do)");
   auto flash_size = parse_flash_size_name(flash_size_text);
   if (!flash_size || *flash_size < (1u << 20) || *flash_size > (16u << 20) || (*flash_size & (*flash_size - 1)))
     usage_error("--flash-size must be 1MB, 2MB, 4MB, 8MB or 16MB, got '" + flash_size_text + "'");
@@ -116,6 +123,7 @@ int main(int argc, char** argv) {
 
   sim::DeviceConfig cfg;
   cfg.chip = chip;
+  cfg.secure_download_mode = secure_download_mode;
   cfg.mac = sim::default_mac(chip->id);
   if (!mac_text.empty()) {
     auto mac = parse_mac(mac_text);

@@ -1,7 +1,7 @@
 #pragma once
 // Chip facts as data: one ChipInfo row per chip. A new chip is a new row.
 // Sources: ../shared/docs/protocol-facts.md sections 2, 4; esptool
-// targets/esp8266.py and targets/esp32.py (v5.3.1).
+// targets/esp8266.py, targets/esp32.py and targets/esp32s3.py (v5.3.1).
 #include <array>
 #include <cstdint>
 #include <functional>
@@ -13,7 +13,7 @@
 
 namespace espbak {
 
-enum class ChipId { esp8266, esp32 };
+enum class ChipId { esp8266, esp32, esp32s3 };
 
 // Registers of the SPI controller used to run a raw flash command (RDID) the
 // way esptool does (loader.py run_spiflash_command).

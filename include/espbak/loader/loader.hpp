@@ -61,6 +61,14 @@ inline constexpr double kMd5PerMb = 8, kEraseRegionPerMb = 30, kEraseWritePerMb 
 milliseconds per_mb(double seconds_per_mb, std::uint64_t bytes);
 }  // namespace timeouts
 
+// GET_SECURITY_INFO flag bits (fact sheet 2.1; esptool loader.py
+// get_security_info), in bit order; "" for bits with no name.
+inline constexpr std::uint32_t kSecureDownloadEnableFlag = 1u << 2;
+inline constexpr const char* kSecurityFlagNames[] = {
+    "SECURE_BOOT_EN",      "SECURE_BOOT_AGGRESSIVE_REVOKE", "SECURE_DOWNLOAD_ENABLE", "SECURE_BOOT_KEY_REVOKE0",
+    "SECURE_BOOT_KEY_REVOKE1", "SECURE_BOOT_KEY_REVOKE2",   "SOFT_DIS_JTAG",          "HARD_DIS_JTAG",
+    "DIS_USB",             "DIS_DOWNLOAD_DCACHE",           "DIS_DOWNLOAD_ICACHE"};
+
 class Loader {
  public:
   struct Strategy;  // one entry of the reset cycle (loader.cpp)
@@ -131,6 +139,12 @@ class Loader {
     std::optional<std::uint32_t> api_version;
   };
   SecurityInfo security_info();
+  // Decodes a GET_SECURITY_INFO result: 20 bytes (S3 and later) or 12 bytes
+  // (ESP32-S2, no chip id / API version). Error(device) on any other length.
+  static SecurityInfo parse_security_info(std::span<const std::uint8_t> result);
+  // What GET_SECURITY_INFO answered during connect() (nullopt: the ROM or
+  // stub has no such command, as on ESP8266 and ESP32).
+  const std::optional<SecurityInfo>& connect_security_info() const { return connect_si_; }
 
   // Flash access setup, as esptool does it after connecting.
   void spi_attach();                        // ROM: SPI_ATTACH or ESP8266's FLASH_BEGIN(0,0)
@@ -146,7 +160,10 @@ class Loader {
 
   // Flash operations. Each picks the ROM or stub form.
   void erase_flash();                                             // stub only
-  void erase_region(std::uint32_t offset, std::uint32_t size);    // stub only
+  // Stub: ERASE_REGION. ROM (not ESP8266): FLASH_BEGIN, which erases the
+  // region it announces (esptool cmds.py erase_region; works in Secure
+  // Download Mode too).
+  void erase_region(std::uint32_t offset, std::uint32_t size);
   Md5::Digest flash_md5(std::uint32_t offset, std::uint32_t size);
   // Reads [offset, offset+size) into `out` (resized). Stub: streaming
   // READ_FLASH with flow control and final MD5 check; ESP32 ROM:
@@ -191,6 +208,7 @@ class Loader {
   const ChipInfo* expected_chip_ = nullptr;
   bool stub_ = false;
   bool sdm_ = false;
+  std::optional<SecurityInfo> connect_si_;
   bool trace_ = false;
   bool early_read_ack_ = true;
   bool sync_stub_detected_ = false;

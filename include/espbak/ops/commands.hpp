@@ -15,6 +15,10 @@ namespace espbak {
 void cmd_chip_id(Session& s);
 void cmd_read_mac(Session& s);
 void cmd_flash_id(Session& s);
+// GET_SECURITY_INFO (ESP32-S2 and later; works in Secure Download Mode):
+// flags, flash crypt count, key purposes, chip id, API version
+// (src/ops/security_info.cpp).
+void cmd_get_security_info(Session& s);
 
 struct ReadFlashArgs {
   std::uint32_t address = 0;

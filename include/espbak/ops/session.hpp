@@ -64,6 +64,14 @@ class Session {
   // Leaves the chip per --after and prints what esptool prints.
   void finish();
 
+  // Secure Download Mode (ESP32-S2 and later, fact sheet 2.1): the ROM
+  // accepts only flash writes, region erases (FLASH_BEGIN) and
+  // GET_SECURITY_INFO. Commands that need anything else call this first:
+  // Error(unsupported) naming `command`, the chip and what the mode allows
+  // (plus `detail`), before anything is sent. No-op outside the mode.
+  bool secure_download_mode() const { return loader_->secure_download_mode(); }
+  void refuse_in_secure_download_mode(const std::string& command, const std::string& detail = {}) const;
+
   // ---- surviving a bad link (src/ops/recovery.cpp, docs/exit-codes.md) ----
   // Attempts per unit of work (a read chunk, a region write, a query).
   static constexpr int kUnitAttempts = 3;

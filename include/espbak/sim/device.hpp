@@ -47,6 +47,10 @@ struct DeviceConfig {
   FlashTimings timings;
   bool uart_timing = false;     // charge 10 bit times per byte the device sends
   std::uint32_t initial_baud = 115200;
+  // ESP32-S2 and later: the ROM runs in Secure Download Mode (eFuse
+  // ENABLE_SECURITY_DOWNLOAD): GET_SECURITY_INFO sets flag bit 2 and the ROM
+  // refuses every command but flash writes (docs/espsim.md lists them).
+  bool secure_download_mode = false;
 };
 
 // The default MAC espsim reports for a chip (an Espressif OUI).
@@ -136,6 +140,7 @@ class Device {
   void set_baud_after_tx(std::uint32_t baud);
   // chip model
   void init_registers();
+  Bytes security_info_reply() const;  // GET_SECURITY_INFO result (20-byte form)
   void write_register(std::uint32_t addr, std::uint32_t value, std::uint32_t mask);
   std::uint8_t write_regs(std::span<const std::uint8_t> data, bool stub);
   SimTime erase_range(std::uint32_t offset, std::uint32_t len);  // returns time taken
