@@ -22,6 +22,7 @@
 
 #include "espbak/protocol/telnet.hpp"
 #include "espbak/util/error.hpp"
+#include "poll_wait.hpp"
 #include "tcp.hpp"
 
 namespace espbak::detail {
@@ -127,8 +128,8 @@ class Rfc2217Transport final : public Transport {
         if (!server_accepts_com_port_ && (errno == ECONNRESET || errno == EPIPE)) refused_before_negotiation();
         throw Error(ErrorKind::port, "connection to " + url_ + " lost: " + std::strerror(errno));
       }
-      pollfd p{fd_, POLLOUT, 0};
-      if (::poll(&p, 1, 10000) == 0) throw Error(ErrorKind::port, "writing to " + url_ + " timed out");
+      if (poll_wait(fd_, POLLOUT, kWriteTimeout) == 0)
+        throw Error(ErrorKind::port, "writing to " + url_ + " timed out");
     }
   }
 
@@ -175,10 +176,7 @@ class Rfc2217Transport final : public Transport {
   // Returns false on timeout.
   bool pump_until(Clock::time_point deadline) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-    pollfd p{fd_, POLLIN, 0};
-    int r;
-    do r = ::poll(&p, 1, int(std::max<std::int64_t>(0, left.count())));
-    while (r < 0 && errno == EINTR);
+    int r = poll_wait(fd_, POLLIN, left);
     if (r < 0) throw Error(ErrorKind::port, "read from " + url_ + " failed: " + std::strerror(errno));
     if (r == 0) return false;
     std::uint8_t buf[8192];

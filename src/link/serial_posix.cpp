@@ -16,6 +16,7 @@
 
 #include "espbak/link/discovery.hpp"
 #include "espbak/util/error.hpp"
+#include "poll_wait.hpp"
 
 namespace espbak::detail {
 namespace {
@@ -101,17 +102,9 @@ class PosixSerial final : public Transport {
 
   std::size_t read(std::span<std::uint8_t> buf, std::chrono::milliseconds timeout) override {
     if (buf.empty()) return 0;
-    pollfd p{fd_, POLLIN, 0};
-    int ms = int(std::max<std::int64_t>(0, timeout.count()));
-    for (;;) {
-      int r = poll(&p, 1, ms);
-      if (r < 0) {
-        if (errno == EINTR) continue;
-        fail("read failed");
-      }
-      if (r == 0) return 0;
-      break;
-    }
+    int r = poll_wait(fd_, POLLIN, timeout);
+    if (r < 0) fail("read failed");
+    if (r == 0) return 0;
     ssize_t n = ::read(fd_, buf.data(), buf.size());
     if (n > 0) return std::size_t(n);
     if (n < 0 && (errno == EAGAIN || errno == EINTR)) return 0;
@@ -130,11 +123,9 @@ class PosixSerial final : public Transport {
       }
       if (n < 0 && errno == EINTR) continue;
       if (n < 0 && errno != EAGAIN) fail("write failed");
-      // esptool's serial write timeout is 10 s.
-      pollfd p{fd_, POLLOUT, 0};
-      int r = poll(&p, 1, 10000);
+      int r = poll_wait(fd_, POLLOUT, kWriteTimeout);
       if (r == 0) throw Error(ErrorKind::port, "writing to " + path_ + " timed out");
-      if (r < 0 && errno != EINTR) fail("write failed");
+      if (r < 0) fail("write failed");
     }
   }
 

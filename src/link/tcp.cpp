@@ -15,11 +15,12 @@
 #include <cstring>
 
 #include "espbak/util/error.hpp"
+#include "poll_wait.hpp"
 
 namespace espbak::detail {
 namespace {
 
-constexpr int kConnectTimeoutMs = 3000;
+constexpr std::chrono::milliseconds kConnectTimeout{3000};
 
 std::string reason(int err) {
   switch (err) {
@@ -38,15 +39,9 @@ class TcpTransport final : public Transport {
 
   std::size_t read(std::span<std::uint8_t> buf, std::chrono::milliseconds timeout) override {
     if (buf.empty()) return 0;
-    pollfd p{fd_, POLLIN, 0};
-    int ms = int(std::max<std::int64_t>(0, timeout.count()));
-    for (;;) {
-      int r = poll(&p, 1, ms);
-      if (r < 0 && errno == EINTR) continue;
-      if (r < 0) throw Error(ErrorKind::port, "read from " + url_ + " failed: " + std::strerror(errno));
-      if (r == 0) return 0;
-      break;
-    }
+    int r = poll_wait(fd_, POLLIN, timeout);
+    if (r < 0) throw Error(ErrorKind::port, "read from " + url_ + " failed: " + std::strerror(errno));
+    if (r == 0) return 0;
     ssize_t n = ::recv(fd_, buf.data(), buf.size(), 0);
     if (n > 0) return std::size_t(n);
     if (n < 0 && (errno == EAGAIN || errno == EINTR)) return 0;
@@ -65,8 +60,8 @@ class TcpTransport final : public Transport {
       if (n < 0 && errno == EINTR) continue;
       if (n < 0 && errno != EAGAIN)
         throw Error(ErrorKind::port, "connection to " + url_ + " lost: " + std::strerror(errno));
-      pollfd p{fd_, POLLOUT, 0};
-      if (poll(&p, 1, 10000) == 0) throw Error(ErrorKind::port, "writing to " + url_ + " timed out");
+      if (poll_wait(fd_, POLLOUT, kWriteTimeout) == 0)
+        throw Error(ErrorKind::port, "writing to " + url_ + " timed out");
     }
   }
 
@@ -109,10 +104,7 @@ int connect_with_timeout(const addrinfo* ai, int& err) {
       close(fd);
       return -1;
     }
-    pollfd p{fd, POLLOUT, 0};
-    int r;
-    do r = poll(&p, 1, kConnectTimeoutMs);
-    while (r < 0 && errno == EINTR);
+    int r = poll_wait(fd, POLLOUT, kConnectTimeout);
     if (r == 0) {
       err = ETIMEDOUT;
       close(fd);
