@@ -10,20 +10,6 @@ using namespace espbak::test;
 
 namespace {
 
-struct Rig {
-  FakeLink link;
-  FakeChip chip;
-  Loader loader{link};
-  std::vector<std::pair<LoaderEvent, std::string>> events;
-  explicit Rig(FakeChip::Kind k) : chip(link, k) {
-    loader.set_sleeper([](std::chrono::milliseconds) {});
-    loader.set_log([this](LoaderEvent e, const std::string& t) { events.push_back({e, t}); });
-  }
-  int count(LoaderEvent e) const {
-    return int(std::count_if(events.begin(), events.end(), [&](auto& p) { return p.first == e; }));
-  }
-};
-
 ConnectOptions opts(BeforeReset before = BeforeReset::no_reset, int attempts = 7,
                     const ChipInfo* expected = nullptr) {
   ConnectOptions o;
@@ -36,7 +22,7 @@ ConnectOptions opts(BeforeReset before = BeforeReset::no_reset, int attempts = 7
 }  // namespace
 
 TEST_CASE("connect retries SYNC and detects an ESP32 ROM by its magic value") {
-  Rig r(FakeChip::Kind::esp32_rom);
+  LoaderRig r(FakeChip::Kind::esp32_rom);
   r.chip.syncs_to_ignore = 2;
   r.loader.connect(opts());
   CHECK(r.loader.chip().id == ChipId::esp32);
@@ -54,13 +40,13 @@ TEST_CASE("connect retries SYNC and detects an ESP32 ROM by its magic value") {
 }
 
 TEST_CASE("connect detects an ESP8266 ROM") {
-  Rig r(FakeChip::Kind::esp8266_rom);
+  LoaderRig r(FakeChip::Kind::esp8266_rom);
   r.loader.connect(opts());
   CHECK(r.loader.chip().id == ChipId::esp8266);
 }
 
 TEST_CASE("a SYNC answered with value 0 means a stub is already running, and run_stub uploads nothing") {
-  Rig r(FakeChip::Kind::stub);
+  LoaderRig r(FakeChip::Kind::stub);
   r.loader.connect(opts());
   CHECK(r.loader.sync_stub_detected());
   auto before = r.link.host_frames.size();
@@ -70,7 +56,7 @@ TEST_CASE("a SYNC answered with value 0 means a stub is already running, and run
 }
 
 TEST_CASE("connect gives up after the attempts with a one-line hint") {
-  Rig r(FakeChip::Kind::esp32_rom);
+  LoaderRig r(FakeChip::Kind::esp32_rom);
   r.chip.syncs_to_ignore = 1000;
   try {
     r.loader.connect(opts(BeforeReset::no_reset, 2, &chip(ChipId::esp8266)));
@@ -87,7 +73,7 @@ TEST_CASE("connect gives up after the attempts with a one-line hint") {
 }
 
 TEST_CASE("a boot log without 'waiting for download' reports the wrong boot mode") {
-  Rig r(FakeChip::Kind::esp32_rom);
+  LoaderRig r(FakeChip::Kind::esp32_rom);
   r.link.modem_lines = true;
   r.chip.syncs_to_ignore = 1000;
   r.link.on_reset_released = [&] {
@@ -103,7 +89,7 @@ TEST_CASE("a boot log without 'waiting for download' reports the wrong boot mode
 }
 
 TEST_CASE("default reset drives the UnixTight sequence when the port has modem lines") {
-  Rig r(FakeChip::Kind::esp32_rom);
+  LoaderRig r(FakeChip::Kind::esp32_rom);
   r.link.modem_lines = true;
   r.loader.connect(opts(BeforeReset::default_reset));
   // The fake has no TIOCMSET, so set_dtr_rts falls back to DTR then RTS.
@@ -115,14 +101,14 @@ TEST_CASE("default reset drives the UnixTight sequence when the port has modem l
 }
 
 TEST_CASE("without modem lines default reset becomes no reset, with a note") {
-  Rig r(FakeChip::Kind::esp32_rom);
+  LoaderRig r(FakeChip::Kind::esp32_rom);
   r.loader.connect(opts(BeforeReset::default_reset));
   CHECK(r.count(LoaderEvent::note) >= 1);
   CHECK(r.link.line_changes.empty());
 }
 
 TEST_CASE("a --chip naming a different chip is a usage error naming both chips") {
-  Rig r(FakeChip::Kind::esp32_rom);
+  LoaderRig r(FakeChip::Kind::esp32_rom);
   try {
     r.loader.connect(opts(BeforeReset::no_reset, 1, &chip(ChipId::esp8266)));
     FAIL("expected a mismatch error");
@@ -133,7 +119,7 @@ TEST_CASE("a --chip naming a different chip is a usage error naming both chips")
 }
 
 TEST_CASE("an unknown magic value is refused when auto-detecting, tolerated with --chip") {
-  Rig r(FakeChip::Kind::esp32_rom);
+  LoaderRig r(FakeChip::Kind::esp32_rom);
   r.chip.regs[0x40001000] = 0x12345678;
   try {
     r.loader.connect(opts());
@@ -142,7 +128,7 @@ TEST_CASE("an unknown magic value is refused when auto-detecting, tolerated with
     CHECK(e.kind() == ErrorKind::unsupported);
     CHECK(std::string(e.what()).find("0x12345678") != std::string::npos);
   }
-  Rig r2(FakeChip::Kind::esp32_rom);
+  LoaderRig r2(FakeChip::Kind::esp32_rom);
   r2.chip.regs[0x40001000] = 0x12345678;
   r2.loader.connect(opts(BeforeReset::no_reset, 1, &chip(ChipId::esp32)));
   CHECK(r2.loader.chip().id == ChipId::esp32);
@@ -150,7 +136,7 @@ TEST_CASE("an unknown magic value is refused when auto-detecting, tolerated with
 }
 
 TEST_CASE("no_reset_no_sync sends no SYNC") {
-  Rig r(FakeChip::Kind::esp32_rom);
+  LoaderRig r(FakeChip::Kind::esp32_rom);
   r.loader.connect(opts(BeforeReset::no_reset_no_sync));
   CHECK(r.link.commands(Op::sync).empty());
   CHECK(r.loader.chip().id == ChipId::esp32);

@@ -2,6 +2,8 @@
 // A scripted in-memory Transport for loader tests: the "device" reacts to
 // each SLIP frame the host writes (a small ROM/stub model whose answers each
 // test can override), and records everything the host sent.
+#include <algorithm>
+#include <chrono>
 #include <deque>
 #include <functional>
 #include <map>
@@ -10,6 +12,7 @@
 #include <vector>
 
 #include "espbak/link/transport.hpp"
+#include "espbak/loader/loader.hpp"
 #include "espbak/protocol/packet.hpp"
 #include "espbak/protocol/slip.hpp"
 
@@ -171,6 +174,37 @@ struct FakeChip {
         ok(c->op);
         return;
     }
+  }
+};
+
+// A Loader talking to a FakeChip over a FakeLink, never sleeping, with every
+// event it logs kept in `events`.
+struct LoaderRig {
+  FakeLink link;
+  FakeChip chip;
+  Loader loader{link};
+  std::vector<std::pair<LoaderEvent, std::string>> events;
+  explicit LoaderRig(FakeChip::Kind k) : chip(link, k) {
+    loader.set_sleeper([](std::chrono::milliseconds) {});
+    loader.set_log([this](LoaderEvent e, const std::string& t) { events.push_back({e, t}); });
+  }
+  int count(LoaderEvent e) const {
+    return int(std::count_if(events.begin(), events.end(), [&](auto& p) { return p.first == e; }));
+  }
+};
+
+// A LoaderRig already connected (no reset; a stub is taken as running, nothing
+// uploaded), with the connect traffic forgotten: tests see only their own.
+struct ConnectedRig : LoaderRig {
+  explicit ConnectedRig(FakeChip::Kind k) : LoaderRig(k) {
+    ConnectOptions o;
+    o.before = BeforeReset::no_reset;
+    loader.connect(o);
+    if (k == FakeChip::Kind::stub) loader.run_stub();  // already running: no upload
+    link.host_frames.clear();
+    chip.reg_writes.clear();
+    chip.reg_reads.clear();
+    events.clear();
   }
 };
 

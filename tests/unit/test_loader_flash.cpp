@@ -15,23 +15,6 @@ using namespace espbak::test;
 
 namespace {
 
-struct Rig {
-  FakeLink link;
-  FakeChip chip;
-  Loader loader{link};
-  explicit Rig(FakeChip::Kind k, std::optional<ChipId> stub_chip = std::nullopt) : chip(link, k) {
-    if (stub_chip == ChipId::esp8266) chip.regs[0x40001000] = 0xFFF0C101;
-    loader.set_sleeper([](std::chrono::milliseconds) {});
-    ConnectOptions o;
-    o.before = BeforeReset::no_reset;
-    loader.connect(o);
-    if (k == FakeChip::Kind::stub) loader.run_stub();  // already running: no upload
-    link.host_frames.clear();
-    chip.reg_writes.clear();
-    chip.reg_reads.clear();
-  }
-};
-
 Bytes pattern(std::size_t n, std::uint32_t seed = 1) {
   Bytes b(n);
   for (std::size_t i = 0; i < n; ++i) {
@@ -48,7 +31,7 @@ using Entry = std::array<std::uint32_t, 4>;
 }  // namespace
 
 TEST_CASE("flash_id on ESP32 runs esptool's SPI user-command register sequence") {
-  Rig r(FakeChip::Kind::esp32_rom);
+  ConnectedRig r(FakeChip::Kind::esp32_rom);
   r.chip.regs[0x3FF4201C] = 0x80000040;  // USR before
   r.chip.regs[0x3FF42024] = 0x70000003;  // USR2 before
   r.chip.flash_id = 0x164020;
@@ -72,7 +55,7 @@ TEST_CASE("flash_id on ESP32 runs esptool's SPI user-command register sequence")
 }
 
 TEST_CASE("flash_id on ESP8266 packs the bit lengths into USR1") {
-  Rig r(FakeChip::Kind::esp8266_rom);
+  ConnectedRig r(FakeChip::Kind::esp8266_rom);
   r.chip.flash_id = 0x1640EF;
   CHECK(r.loader.flash_id() == 0x1640EF);
   REQUIRE(r.chip.reg_writes.size() == 7);
@@ -84,14 +67,14 @@ TEST_CASE("flash_id on ESP8266 packs the bit lengths into USR1") {
 }
 
 TEST_CASE("an SPI command that never finishes is an error after 10 polls") {
-  Rig r(FakeChip::Kind::esp32_rom);
+  ConnectedRig r(FakeChip::Kind::esp32_rom);
   r.chip.spi_cmd_reg = 0;  // the fake controller no longer clears the busy bit
   CHECK_THROWS_AS(r.loader.flash_id(), Error);
   CHECK(std::count(r.chip.reg_reads.begin(), r.chip.reg_reads.end(), 0x3FF42000u) == 10);
 }
 
 TEST_CASE("stub read_flash acknowledges every packet with the running byte count and checks the MD5") {
-  Rig r(FakeChip::Kind::stub);
+  ConnectedRig r(FakeChip::Kind::stub);
   const std::uint32_t size = 10000;  // two full packets and a short last one
   Bytes flash = pattern(size);
   std::vector<std::uint32_t> acks;
@@ -144,7 +127,7 @@ TEST_CASE("stub read_flash acknowledges a packet as soon as it starts and never 
   // The fake stub sends the first half of a packet, and the rest only once
   // that packet is acknowledged: a host that waits for the whole packet
   // before acknowledging it would stall here.
-  Rig r(FakeChip::Kind::stub);
+  ConnectedRig r(FakeChip::Kind::stub);
   const std::uint32_t size = 10000;
   Bytes flash = pattern(size);
   std::uint32_t started = 0;  // packets whose first half was sent
@@ -195,7 +178,7 @@ TEST_CASE("stub read_flash acknowledges a packet as soon as it starts and never 
 }
 
 TEST_CASE("stub read_flash: a short packet before the end is corruption") {
-  Rig r(FakeChip::Kind::stub);
+  ConnectedRig r(FakeChip::Kind::stub);
   r.chip.custom = [&](const Command& c) {
     if (c.op != std::uint8_t(Op::read_flash)) return false;
     r.chip.ok(c.op);
@@ -213,7 +196,7 @@ TEST_CASE("stub read_flash: a short packet before the end is corruption") {
 }
 
 TEST_CASE("ESP32 ROM read_flash uses READ_FLASH_SLOW in 64-byte steps") {
-  Rig r(FakeChip::Kind::esp32_rom);
+  ConnectedRig r(FakeChip::Kind::esp32_rom);
   Bytes flash = pattern(0x2000);
   r.chip.custom = [&](const Command& c) {
     if (c.op != std::uint8_t(Op::read_flash_slow)) return false;
@@ -233,7 +216,7 @@ TEST_CASE("ESP32 ROM read_flash uses READ_FLASH_SLOW in 64-byte steps") {
 }
 
 TEST_CASE("ESP8266 ROM refuses read_flash, flash_md5 and change_baud") {
-  Rig r(FakeChip::Kind::esp8266_rom);
+  ConnectedRig r(FakeChip::Kind::esp8266_rom);
   Bytes out;
   auto kind = [](auto f) {
     try {
@@ -250,7 +233,7 @@ TEST_CASE("ESP8266 ROM refuses read_flash, flash_md5 and change_baud") {
 }
 
 TEST_CASE("uncompressed write through the stub: 0x4000 blocks padded with 0xFF, then FLASH_END(1)") {
-  Rig r(FakeChip::Kind::stub);
+  ConnectedRig r(FakeChip::Kind::stub);
   Bytes data = pattern(0x4000 + 100);
   r.loader.write_flash(0x10000, data, false);
   auto begin = r.link.commands(Op::flash_begin);
@@ -272,7 +255,7 @@ TEST_CASE("uncompressed write through the stub: 0x4000 blocks padded with 0xFF, 
 }
 
 TEST_CASE("uncompressed write through the ESP8266 ROM: erase-size workaround, 0x400 blocks, no FLASH_END") {
-  Rig r(FakeChip::Kind::esp8266_rom);
+  ConnectedRig r(FakeChip::Kind::esp8266_rom);
   Bytes data = pattern(0x3000);
   r.loader.write_flash(0x1000, data, false);
   auto begin = r.link.commands(Op::flash_begin);
@@ -285,7 +268,7 @@ TEST_CASE("uncompressed write through the ESP8266 ROM: erase-size workaround, 0x
 }
 
 TEST_CASE("compressed write through the stub: exact size, 0x4000 blocks of zlib data, DEFL_END(1)") {
-  Rig r(FakeChip::Kind::stub);
+  ConnectedRig r(FakeChip::Kind::stub);
   Bytes data = pattern(200000);  // incompressible enough to need several blocks
   std::uint64_t last_progress = 0;
   r.loader.write_flash(0x20000, data, true, [&](std::uint64_t done, std::uint64_t total) {
@@ -319,7 +302,7 @@ TEST_CASE("compressed write through the stub: exact size, 0x4000 blocks of zlib 
 }
 
 TEST_CASE("compressed write through the ESP32 ROM: size rounded to 0x400, 0x400 blocks, no DEFL_END") {
-  Rig r(FakeChip::Kind::esp32_rom);
+  ConnectedRig r(FakeChip::Kind::esp32_rom);
   Bytes data = pattern(5000);
   r.loader.write_flash(0x8000, data, true);
   auto begin = r.link.commands(Op::flash_defl_begin);
@@ -332,7 +315,7 @@ TEST_CASE("compressed write through the ESP32 ROM: size rounded to 0x400, 0x400 
 }
 
 TEST_CASE("a failed block is retried, three attempts in all") {
-  Rig r(FakeChip::Kind::stub);
+  ConnectedRig r(FakeChip::Kind::stub);
   int failures_left = 2;
   r.chip.custom = [&](const Command& c) {
     if (c.op != std::uint8_t(Op::flash_data) || failures_left == 0) return false;
@@ -350,7 +333,7 @@ TEST_CASE("a failed block is retried, three attempts in all") {
 }
 
 TEST_CASE("run_stub uploads the stub segments in 0x1800 blocks and waits for OHAI") {
-  Rig r(FakeChip::Kind::esp32_rom);
+  ConnectedRig r(FakeChip::Kind::esp32_rom);
   r.chip.custom = [&](const Command& c) {
     if (c.op != std::uint8_t(Op::mem_end)) return false;
     r.chip.ok(c.op);
@@ -379,7 +362,7 @@ TEST_CASE("run_stub uploads the stub segments in 0x1800 blocks and waits for OHA
 }
 
 TEST_CASE("run_stub fails clearly when the stub does not greet") {
-  Rig r(FakeChip::Kind::esp32_rom);
+  ConnectedRig r(FakeChip::Kind::esp32_rom);
   r.chip.custom = [&](const Command& c) {
     if (c.op != std::uint8_t(Op::mem_end)) return false;
     r.chip.ok(c.op);
@@ -392,7 +375,7 @@ TEST_CASE("run_stub fails clearly when the stub does not greet") {
 
 TEST_CASE("change_baud: the stub gets (new, current) and the ESP32 ROM gets the drift-scaled rate") {
   SECTION("stub") {
-    Rig r(FakeChip::Kind::stub);
+    ConnectedRig r(FakeChip::Kind::stub);
     r.loader.change_baud(921600);
     auto c = r.link.commands(Op::change_baudrate);
     REQUIRE(c.size() == 1);
@@ -400,7 +383,7 @@ TEST_CASE("change_baud: the stub gets (new, current) and the ESP32 ROM gets the 
     CHECK(r.link.baud() == 921600);
   }
   SECTION("ESP32 ROM") {
-    Rig r(FakeChip::Kind::esp32_rom);
+    ConnectedRig r(FakeChip::Kind::esp32_rom);
     // ROM estimate = cali * 15625 * ck8m / 40 = 41.6 MHz -> scaled 4 % up.
     std::uint32_t cali = 13312, ck8m = 8;
     r.chip.regs[0x3FF5F06C] = cali << 7;
@@ -417,7 +400,7 @@ TEST_CASE("change_baud: the stub gets (new, current) and the ESP32 ROM gets the 
 TEST_CASE("flash_md5: stub sends 16 raw bytes, the ESP32 ROM 32 hex characters") {
   auto digest = Md5::of(pattern(64));
   SECTION("stub") {
-    Rig r(FakeChip::Kind::stub);
+    ConnectedRig r(FakeChip::Kind::stub);
     r.chip.custom = [&](const Command& c) {
       if (c.op != std::uint8_t(Op::spi_flash_md5)) return false;
       r.chip.ok(c.op, 0, Bytes(digest.begin(), digest.end()));
@@ -426,7 +409,7 @@ TEST_CASE("flash_md5: stub sends 16 raw bytes, the ESP32 ROM 32 hex characters")
     CHECK(r.loader.flash_md5(0, 64) == digest);
   }
   SECTION("ESP32 ROM") {
-    Rig r(FakeChip::Kind::esp32_rom);
+    ConnectedRig r(FakeChip::Kind::esp32_rom);
     std::string hex = to_hex(digest);
     r.chip.custom = [&](const Command& c) {
       if (c.op != std::uint8_t(Op::spi_flash_md5)) return false;
@@ -439,7 +422,7 @@ TEST_CASE("flash_md5: stub sends 16 raw bytes, the ESP32 ROM 32 hex characters")
 
 TEST_CASE("finish: no_reset returns the stub to the ROM and soft_reset on the ROM runs the app") {
   SECTION("stub, no_reset") {
-    Rig r(FakeChip::Kind::stub);
+    ConnectedRig r(FakeChip::Kind::stub);
     r.loader.finish(AfterReset::no_reset);
     auto cmds = r.link.commands();
     REQUIRE(cmds.size() == 2);
@@ -449,7 +432,7 @@ TEST_CASE("finish: no_reset returns the stub to the ROM and soft_reset on the RO
     CHECK(cmds[1].data == words({0}));
   }
   SECTION("ESP8266 ROM, soft_reset") {
-    Rig r(FakeChip::Kind::esp8266_rom);
+    ConnectedRig r(FakeChip::Kind::esp8266_rom);
     r.loader.finish(AfterReset::soft_reset);
     auto cmds = r.link.commands();
     REQUIRE(cmds.size() == 2);
@@ -457,12 +440,12 @@ TEST_CASE("finish: no_reset returns the stub to the ROM and soft_reset on the RO
     CHECK(cmds[1].data == words({1}));
   }
   SECTION("ESP8266 ROM spi_attach is FLASH_BEGIN(0, 0); ESP32 ROM sends 8 bytes") {
-    Rig r(FakeChip::Kind::esp8266_rom);
+    ConnectedRig r(FakeChip::Kind::esp8266_rom);
     r.loader.spi_attach();
     auto cmds = r.link.commands();
     REQUIRE(cmds.size() == 1);
     CHECK(cmds[0].op == std::uint8_t(Op::flash_begin));
-    Rig r2(FakeChip::Kind::esp32_rom);
+    ConnectedRig r2(FakeChip::Kind::esp32_rom);
     r2.loader.spi_attach();
     auto c2 = r2.link.commands(Op::spi_attach);
     REQUIRE(c2.size() == 1);
