@@ -1,8 +1,6 @@
 // Transports against in-process peers: a pty pair and a loopback TCP listener.
 #if !defined(_WIN32)
-#include <arpa/inet.h>
 #include <fcntl.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -14,8 +12,10 @@
 
 #include "espbak/link/transport.hpp"
 #include "espbak/util/error.hpp"
+#include "test_loopback_listener.hpp"
 
 using namespace espbak;
+using espbak::test::LoopbackListener;
 using namespace std::chrono_literals;
 
 namespace {
@@ -33,24 +33,6 @@ struct Pty {
   ~Pty() {
     if (master >= 0) close(master);
   }
-};
-
-struct Listener {
-  int fd = -1;
-  int port = 0;
-  Listener() {
-    fd = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    REQUIRE(bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
-    REQUIRE(listen(fd, 1) == 0);
-    socklen_t len = sizeof a;
-    getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-    port = ntohs(a.sin_port);
-  }
-  ~Listener() { close(fd); }
-  std::string url() const { return "socket://127.0.0.1:" + std::to_string(port); }
 };
 
 std::string error_of(const std::function<void()>& f, ErrorKind expected = ErrorKind::port) {
@@ -148,11 +130,11 @@ TEST_CASE("a pty whose other end closed reports the device as gone") {
 }
 
 TEST_CASE("socket:// connects over TCP, has no modem lines, and reports the peer closing") {
-  Listener l;
-  auto t = open_transport(l.url(), 115200);
+  LoopbackListener l;
+  auto t = open_transport(l.url("socket"), 115200);
   int peer = accept(l.fd, nullptr, nullptr);
   REQUIRE(peer >= 0);
-  CHECK(t->name() == l.url());
+  CHECK(t->name() == l.url("socket"));
   CHECK_FALSE(t->has_modem_lines());
   CHECK_FALSE(t->set_rts(true));
   t->set_baud(460800);  // remembered, nothing else
@@ -172,13 +154,13 @@ TEST_CASE("socket:// connects over TCP, has no modem lines, and reports the peer
   CHECK(t->read(std::span(buf, 3), 20ms) == 0);
 
   close(peer);
-  CHECK(error_of([&] { t->read(std::span(buf, 3), 1000ms); }) == "connection closed by " + l.url());
+  CHECK(error_of([&] { t->read(std::span(buf, 3), 1000ms); }) == "connection closed by " + l.url("socket"));
 }
 
 TEST_CASE("socket:// to a closed port is refused with a clear message") {
   int port;
   {
-    Listener l;  // find a free port, then close it
+    LoopbackListener l;  // find a free port, then close it
     port = l.port;
   }
   std::string url = "socket://127.0.0.1:" + std::to_string(port);

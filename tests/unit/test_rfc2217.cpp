@@ -1,7 +1,5 @@
 // RFC 2217: espbak's client transport against espsim's server codec on a
 // loopback socket; the simulated board's reset circuits; UART mis-sampling.
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -16,8 +14,10 @@
 #include "espbak/sim/board.hpp"
 #include "espbak/sim/rfc2217.hpp"
 #include "espbak/util/error.hpp"
+#include "test_loopback_listener.hpp"
 
 using namespace espbak;
+using espbak::test::LoopbackListener;
 using namespace std::chrono_literals;
 
 namespace {
@@ -26,33 +26,18 @@ namespace {
 // and the same value, echoes "ping" as "pong\xff", and before acknowledging
 // a purge sends stale bytes the client must discard.
 struct TestServer {
-  int listener = -1;
-  int port = 0;
+  LoopbackListener listener;
   std::thread thread;
   std::mutex mu;
   std::vector<sim::ComPortCommand> commands;
   std::vector<std::uint8_t> data;
 
-  TestServer() {
-    listener = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    REQUIRE(bind(listener, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
-    REQUIRE(listen(listener, 1) == 0);
-    socklen_t len = sizeof a;
-    getsockname(listener, reinterpret_cast<sockaddr*>(&a), &len);
-    port = ntohs(a.sin_port);
-    thread = std::thread([this] { run(); });
-  }
-  ~TestServer() {
-    thread.join();
-    close(listener);
-  }
-  std::string url() const { return "rfc2217://127.0.0.1:" + std::to_string(port); }
+  TestServer() { thread = std::thread([this] { run(); }); }
+  ~TestServer() { thread.join(); }  // then the listener closes
+  std::string url() const { return listener.url("rfc2217"); }
 
   void run() {
-    int fd = accept(listener, nullptr, nullptr);
+    int fd = accept(listener.fd, nullptr, nullptr);
     if (fd < 0) return;
     sim::TelnetServerCodec codec;
     std::uint8_t buf[4096];
@@ -136,16 +121,9 @@ TEST_CASE("the rfc2217 client negotiates, sets 8N1 and the baud, drives DTR and 
 }
 
 TEST_CASE("a server that does not speak RFC 2217 is named as such") {
-  int listener = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  REQUIRE(bind(listener, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
-  REQUIRE(listen(listener, 1) == 0);
-  socklen_t len = sizeof a;
-  getsockname(listener, reinterpret_cast<sockaddr*>(&a), &len);
+  LoopbackListener listener;
   std::thread refuse([&] {
-    int fd = accept(listener, nullptr, nullptr);
+    int fd = accept(listener.fd, nullptr, nullptr);
     const std::uint8_t dont[] = {255, 254, 44};  // IAC DONT COM-PORT-OPTION
     send(fd, dont, sizeof dont, MSG_NOSIGNAL);
     std::uint8_t buf[256];
@@ -154,14 +132,13 @@ TEST_CASE("a server that does not speak RFC 2217 is named as such") {
     close(fd);
   });
   try {
-    open_transport("rfc2217://127.0.0.1:" + std::to_string(ntohs(a.sin_port)), 115200);
+    open_transport(listener.url("rfc2217"), 115200);
     FAIL("opened");
   } catch (const Error& e) {
     CHECK(e.kind() == ErrorKind::port);
     CHECK(std::string(e.what()).find("not an RFC 2217 server") != std::string::npos);
   }
   refuse.join();
-  close(listener);
 }
 
 namespace {
