@@ -241,6 +241,16 @@ std::string hex_addr(std::uint32_t v) {
   return buf;
 }
 
+std::string flat(const RunResult& r) {
+  std::string all = r.out + "\n" + r.err, out;
+  for (char c : all) {
+    bool space = c == ' ' || c == '\n' || c == '\t' || c == '\r';
+    if (space && (out.empty() || out.back() == ' ')) continue;
+    out += space ? ' ' : c;
+  }
+  return out;
+}
+
 std::string describe(const RunResult& r) {
   return "exit " + std::to_string(r.code) + (r.timed_out ? " (timed out)" : "") + "\nstdout:\n" + r.out +
          "\nstderr:\n" + r.err;

@@ -109,6 +109,9 @@ Bytes read_file(const fs::path& p);
 void write_file(const fs::path& p, const Bytes& data);
 Bytes random_bytes(std::size_t n, std::uint32_t seed);
 std::size_t line_count(const std::string& text);
+// stdout and stderr as one text with every run of whitespace one space: the
+// console wraps long lines, and progress goes to stdout, warnings to stderr.
+std::string flat(const RunResult& r);
 std::string hex_addr(std::uint32_t v);  // "0x12000"
 
 }  // namespace e2e

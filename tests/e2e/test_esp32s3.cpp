@@ -9,18 +9,6 @@ using namespace e2e;
 
 namespace {
 
-// stdout and stderr as one text with every run of whitespace one space: the
-// console wraps long lines, and progress goes to stdout, warnings to stderr.
-std::string flat(const RunResult& r) {
-  std::string all = r.out + "\n" + r.err, out;
-  for (char c : all) {
-    bool space = c == ' ' || c == '\n' || c == '\t' || c == '\r';
-    if (space && (out.empty() || out.back() == ' ')) continue;
-    out += space ? ' ' : c;
-  }
-  return out;
-}
-
 RunResult espbak(const Sim& sim, std::vector<std::string> args, std::chrono::milliseconds timeout = std::chrono::seconds(90)) {
   std::vector<std::string> full = {"-p", sim.port()};
   full.insert(full.end(), args.begin(), args.end());
