@@ -101,6 +101,7 @@ int main(int argc, char** argv) {
   app.fallthrough();  // global options may also follow the command
   app.require_subcommand(1);
   app.set_help_flag("-h,--help", "Print this help message and exit");
+  app.set_version_flag("--version", "espbak " ESPBAK_VERSION, "Print the version and exit (as the version command)");
 
   GlobalArgs g;
   app.add_option("-p,--port", g.port,
@@ -195,6 +196,8 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
   } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
     std::string msg = e.what();

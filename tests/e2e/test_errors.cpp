@@ -59,4 +59,8 @@ TEST_CASE("help and version need no port", "[errors]") {
   CHECK(v.code == 0);
   CHECK(v.out.rfind("espbak ", 0) == 0);
   CHECK(v.out.find("stub") != std::string::npos);
+  auto f = run_espbak({"--version"}, std::chrono::seconds(5), {"ESPBAK_PORT=", "ESPTOOL_PORT="});
+  CHECK(f.code == 0);
+  CHECK(f.out.rfind("espbak ", 0) == 0);
+  CHECK(f.err.empty());
 }
