@@ -227,6 +227,8 @@ void Session::connect() {
   }
 }
 
+std::uint32_t Session::baud() const { return link_->baud(); }
+
 void Session::attach_flash() {
   if (loader_->stub_running()) return;  // esptool attach_flash(): ROM only
   report_.info("Enabling default SPI flash mode...");

@@ -109,6 +109,8 @@ class Session {
   int recoveries() const { return recoveries_; }
 
   Loader& loader() { return *loader_; }
+  // The link's current baud rate (after any change).
+  std::uint32_t baud() const;
   const ChipInfo& chip() const { return loader_->chip(); }
   bool stub() const { return loader_->stub_running(); }
   Reporter& report() { return report_; }
