@@ -104,8 +104,7 @@ std::vector<std::uint8_t> uart_missample(std::span<const std::uint8_t> sent, std
   return got;
 }
 
-Board::Board(Device& device, Link& link, const ChipInfo& chip, BoardConfig config)
-    : device_(device), link_(link), chip_(chip), cfg_(config) {}
+Board::Board(Link& link, const ChipInfo& chip, BoardConfig config) : link_(link), chip_(chip), cfg_(config) {}
 
 void Board::power_on(SimTime now) {
   state_ = State::firmware;

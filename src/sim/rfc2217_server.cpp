@@ -93,7 +93,7 @@ void serve_rfc2217(Device& device, const LinkConfig& cfg, const Endpoint& where,
   } close_listener{listener};
 
   Link link(device, cfg);
-  Board board(device, link, *where.board.chip, where.board);
+  Board board(link, *where.board.chip, where.board);
   board.log = [](const std::string& line) { std::fprintf(stderr, "espsim: board: %s\n", line.c_str()); };
   board.power_on(clock_now());
   ready("espsim: listening on rfc2217://" + opened.shown);

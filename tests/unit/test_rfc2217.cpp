@@ -150,7 +150,7 @@ struct BoardRig {
   sim::Board board;
   std::vector<std::string> log;
   explicit BoardRig(sim::ResetCircuit circuit, sim::SimTime en_delay = 5 * sim::kMs)
-      : device(config(), flash), link(device, sim::LinkConfig{}), board(device, link, chip(ChipId::esp32), board_config(circuit, en_delay)) {
+      : device(config(), flash), link(device, sim::LinkConfig{}), board(link, chip(ChipId::esp32), board_config(circuit, en_delay)) {
     board.log = [this](const std::string& s) { log.push_back(s); };
     board.power_on(0);
   }

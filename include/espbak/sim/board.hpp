@@ -39,7 +39,8 @@ class Board {
  public:
   enum class State { in_reset, download, firmware };
 
-  Board(Device& device, Link& link, const ChipInfo& chip, BoardConfig config);
+  // The Link carries the Device (it resets it when the chip leaves reset).
+  Board(Link& link, const ChipInfo& chip, BoardConfig config);
 
   // Power applied at `now`: the chip boots (GPIO0 pulled up: firmware).
   void power_on(SimTime now);
@@ -77,7 +78,6 @@ class Board {
     if (log) log(text);
   }
 
-  Device& device_;
   Link& link_;
   const ChipInfo& chip_;
   BoardConfig cfg_;
