@@ -356,6 +356,29 @@ void refine_block(Session& s, bool& refining_pays, const ReadFlashArgs& args, st
   }
 }
 
+// A block that is not erased but has no old image to compare with often
+// ends in erased flash (the last block of a firmware, a partition partly
+// used): the chip hashes its sectors from the end while they are erased, and
+// only the part before them is read. A fully used block costs one sector
+// round trip. Same pay rule as refine_block.
+void trim_erased_tail(Session& s, bool& refining_pays, const ReadFlashArgs& args, std::uint32_t offset,
+                      std::uint32_t length, std::vector<ReadBlock>& plan) {
+  const double block_wire_seconds = double(length) * 10.0 / double(std::max<std::uint32_t>(s.baud(), 1));
+  std::uint32_t keep = length;  // bytes from the block's start that must be read
+  while (keep > 0 && refining_pays) {
+    const std::uint32_t n = keep % kSector ? keep % kSector : kSector;
+    const std::uint32_t at = args.address + offset + keep - n;
+    const auto t0 = Clock::now();
+    auto digest = s.with_recovery(fmt::format("computing the MD5 at {:#010x}", at),
+                                  [&] { return s.loader().flash_md5(at, n); });
+    if (16 * seconds_since(t0) > block_wire_seconds / 2) refining_pays = false;
+    if (digest != erased_md5(n)) break;
+    keep -= n;
+  }
+  if (keep > 0) append(plan, {offset, keep, BlockSource::read});
+  if (keep < length) append(plan, {offset + keep, length - keep, BlockSource::erased, keep > 0 ? 0u : 1u});
+}
+
 // One SPI_FLASH_MD5 per block (one at a time: the stub has a single
 // receive buffer, protocol-facts.md section 8), then each block's source;
 // blocks that differ from the old image are refined by sector (above).
@@ -386,6 +409,8 @@ ReadPlan plan_read(Session& s, const ReadFlashArgs& args, std::uint32_t size, co
     const bool old_covers = old && std::uint64_t(offset) + length <= old->size();
     if (source == BlockSource::read && old_covers && length > kSector)
       refine_block(s, refining_pays, args, offset, length, old, result.blocks);
+    else if (source == BlockSource::read && args.skip_erased && refining_pays && length > kSector)
+      trim_erased_tail(s, refining_pays, args, offset, length, result.blocks);
     else
       append(result.blocks, {offset, length, source, survey_blocks});
     r.progress("Comparing", offset + length, size);
