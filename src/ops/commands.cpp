@@ -325,15 +325,29 @@ void append(std::vector<ReadBlock>& plan, ReadBlock block) {
 constexpr std::uint32_t kSector = 4096;
 constexpr int kGiveUpRun = 3;
 
-// `refining_pays` is cleared for the rest of the survey once a sector's
-// round trip proved too slow.
-void refine_block(Session& s, bool& refining_pays, const ReadFlashArgs& args, std::uint32_t offset, std::uint32_t length,
+// Whether hashing by sector pays on this link: no longer once two sectors in
+// a row took too long (one slow sector can be the host's scheduler, and the
+// plan should not depend on that).
+class SectorPace {
+ public:
+  bool pays() const { return pays_; }
+  void record(double seconds, double block_wire_seconds) {
+    slow_in_a_row_ = 16 * seconds > block_wire_seconds / 2 ? slow_in_a_row_ + 1 : 0;
+    if (slow_in_a_row_ >= 2) pays_ = false;
+  }
+
+ private:
+  bool pays_ = true;
+  int slow_in_a_row_ = 0;
+};
+
+void refine_block(Session& s, SectorPace& pace, const ReadFlashArgs& args, std::uint32_t offset, std::uint32_t length,
                   const Bytes* old, std::vector<ReadBlock>& plan) {
   const double block_wire_seconds = double(length) * 10.0 / double(std::max<std::uint32_t>(s.baud(), 1));
   int differing_run = 0;
   bool counted = false;  // the survey block counts once in blocks_read
   for (std::uint32_t done = 0; done < length;) {
-    if (!refining_pays || differing_run >= kGiveUpRun) {
+    if (!pace.pays() || differing_run >= kGiveUpRun) {
       append(plan, {offset + done, length - done, BlockSource::read, counted ? 0u : 1u});
       return;
     }
@@ -342,7 +356,7 @@ void refine_block(Session& s, bool& refining_pays, const ReadFlashArgs& args, st
     const auto t0 = Clock::now();
     auto digest = s.with_recovery(fmt::format("computing the MD5 at {:#010x}", at),
                                   [&] { return s.loader().flash_md5(at, n); });
-    if (16 * seconds_since(t0) > block_wire_seconds / 2) refining_pays = false;
+    pace.record(seconds_since(t0), block_wire_seconds);
     const BlockSource source = source_of(digest, offset + done, n, args.skip_erased, old);
     std::uint64_t count = 0;
     if (source == BlockSource::read) {
@@ -361,17 +375,17 @@ void refine_block(Session& s, bool& refining_pays, const ReadFlashArgs& args, st
 // used): the chip hashes its sectors from the end while they are erased, and
 // only the part before them is read. A fully used block costs one sector
 // round trip. Same pay rule as refine_block.
-void trim_erased_tail(Session& s, bool& refining_pays, const ReadFlashArgs& args, std::uint32_t offset,
+void trim_erased_tail(Session& s, SectorPace& pace, const ReadFlashArgs& args, std::uint32_t offset,
                       std::uint32_t length, std::vector<ReadBlock>& plan) {
   const double block_wire_seconds = double(length) * 10.0 / double(std::max<std::uint32_t>(s.baud(), 1));
   std::uint32_t keep = length;  // bytes from the block's start that must be read
-  while (keep > 0 && refining_pays) {
+  while (keep > 0 && pace.pays()) {
     const std::uint32_t n = keep % kSector ? keep % kSector : kSector;
     const std::uint32_t at = args.address + offset + keep - n;
     const auto t0 = Clock::now();
     auto digest = s.with_recovery(fmt::format("computing the MD5 at {:#010x}", at),
                                   [&] { return s.loader().flash_md5(at, n); });
-    if (16 * seconds_since(t0) > block_wire_seconds / 2) refining_pays = false;
+    pace.record(seconds_since(t0), block_wire_seconds);
     if (digest != erased_md5(n)) break;
     keep -= n;
   }
@@ -390,13 +404,13 @@ void trim_erased_tail(Session& s, bool& refining_pays, const ReadFlashArgs& args
 // nor unchanged are surveyed again in 64 KB blocks: a mostly erased or
 // unchanged flash then costs a quarter of the round trips, a fully used one
 // about a third more chip time. Both costs are measured on the region's
-// first block (one 4 KB MD5 for the round trip, the 64 KB survey MD5).
+// first block (4 KB MD5s for the round trip, the 64 KB survey MD5).
 constexpr std::uint32_t kCoarseSurveyBlock = 4 * kSurveyBlock;
 
 ReadPlan plan_read(Session& s, const ReadFlashArgs& args, std::uint32_t size, const Bytes* old) {
   Reporter& r = s.report();
   ReadPlan result;
-  bool refining_pays = true;
+  SectorPace pace;
   auto md5_at = [&](std::uint64_t at, std::uint32_t length) {
     return s.with_recovery(fmt::format("computing the MD5 at {:#010x}", at),
                            [&] { return s.loader().flash_md5(std::uint32_t(at), length); });
@@ -408,9 +422,9 @@ ReadPlan plan_read(Session& s, const ReadFlashArgs& args, std::uint32_t size, co
     const BlockSource source = source_of(digest, offset, length, args.skip_erased, old);
     const bool old_covers = old && std::uint64_t(offset) + length <= old->size();
     if (source == BlockSource::read && old_covers && length > kSector)
-      refine_block(s, refining_pays, args, offset, length, old, result.blocks);
-    else if (source == BlockSource::read && args.skip_erased && refining_pays && length > kSector)
-      trim_erased_tail(s, refining_pays, args, offset, length, result.blocks);
+      refine_block(s, pace, args, offset, length, old, result.blocks);
+    else if (source == BlockSource::read && args.skip_erased && pace.pays() && length > kSector)
+      trim_erased_tail(s, pace, args, offset, length, result.blocks);
     else
       append(result.blocks, {offset, length, source, survey_blocks});
     r.progress("Comparing", offset + length, size);
@@ -423,14 +437,22 @@ ReadPlan plan_read(Session& s, const ReadFlashArgs& args, std::uint32_t size, co
   bool coarse = false;
   std::uint64_t at = args.address;
   if (size > kCoarseSurveyBlock) {
+    // The round trip is the quicker of two small MD5s, so that one hiccup of
+    // the host's scheduler does not decide; below kCoarseMinRoundTrip (a
+    // local or 1 ms link) the fine survey is kept whatever the hashing costs.
+    constexpr double kCoarseMinRoundTrip = 0.005;
     const auto first_end = fine_block_end(at);
-    auto t0 = Clock::now();
-    md5_at(at, std::min<std::uint32_t>(kSector, std::uint32_t(first_end - at)));
-    const double round_trip = seconds_since(t0);
-    t0 = Clock::now();
+    const auto small = std::min<std::uint32_t>(kSector, std::uint32_t(first_end - at));
+    double round_trip = 1e9;
+    for (int i = 0; i < 2; ++i) {
+      const auto t0 = Clock::now();
+      md5_at(at, small);
+      round_trip = std::min(round_trip, seconds_since(t0));
+    }
+    const auto t0 = Clock::now();
     const auto digest = md5_at(at, std::uint32_t(first_end - at));
-    const double block_seconds = seconds_since(t0);
-    coarse = round_trip > block_seconds - round_trip;  // a round trip costs more than the hashing
+    const double hashing = seconds_since(t0) - round_trip;
+    coarse = round_trip > kCoarseMinRoundTrip && round_trip > hashing;
     settle(at, std::uint32_t(first_end - at), digest, 1);
     at = first_end;
   }
