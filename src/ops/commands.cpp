@@ -29,6 +29,30 @@ double seconds_since(Clock::time_point start) {
 
 std::string hex(const Md5::Digest& d) { return to_hex(d); }
 
+// What one SPI_FLASH_MD5 costs on this link, for choosing how finely to
+// compare flash with an image: the round trip (the quicker of two 4 KB MD5s,
+// so that one hiccup of the host's scheduler does not decide) and the chip's
+// hashing of [at, at + length), whose digest comes along.
+struct Md5Costs {
+  double round_trip, hashing;
+  Md5::Digest digest;
+};
+
+template <class Md5At>
+Md5Costs measure_md5_costs(Md5At md5_at, std::uint64_t at, std::uint32_t length) {
+  constexpr std::uint32_t kProbe = 4096;
+  Md5Costs costs{1e9, 0.0, {}};
+  for (int i = 0; i < 2; ++i) {
+    const auto t0 = Clock::now();
+    md5_at(at, std::min(kProbe, length));
+    costs.round_trip = std::min(costs.round_trip, seconds_since(t0));
+  }
+  const auto t0 = Clock::now();
+  costs.digest = md5_at(at, length);
+  costs.hashing = seconds_since(t0) - costs.round_trip;
+  return costs;
+}
+
 // Flash size for SPI_SET_PARAMS and for the region checks, resolving
 // --flash_size keep|detect|<size> the way esptool _set_flash_parameters does.
 // Returns the size name to put in image headers ("keep" stays "keep").
@@ -87,16 +111,23 @@ struct Span {
   std::uint32_t offset, length;  // within the region
 };
 
+std::uint64_t rewrite_block_end(std::uint64_t at, std::uint64_t end) {
+  return std::min<std::uint64_t>(end, (at / kRewriteBlock + 1) * kRewriteBlock);
+}
+
 // The parts of the region [address, address + image.size()) whose MD5 on the
 // chip differs from `image`, by kRewriteBlock blocks, adjacent ones merged.
-std::vector<Span> differing_blocks(Session& s, std::uint32_t address, const Bytes& image) {
+// `first_digest`: the chip's MD5 of the first block, where already known.
+std::vector<Span> differing_blocks(Session& s, std::uint32_t address, const Bytes& image,
+                                   std::optional<Md5::Digest> first_digest = std::nullopt) {
   std::vector<Span> out;
   const std::uint64_t end = std::uint64_t(address) + image.size();
   for (std::uint64_t at = address; at < end;) {
-    std::uint64_t next = std::min<std::uint64_t>(end, (at / kRewriteBlock + 1) * kRewriteBlock);
+    std::uint64_t next = rewrite_block_end(at, end);
     auto offset = std::uint32_t(at - address), length = std::uint32_t(next - at);
     auto want = Md5::of(std::span(image).subspan(offset, length));
-    if (s.loader().flash_md5(std::uint32_t(at), length) != want) {
+    auto got = at == address && first_digest ? *first_digest : s.loader().flash_md5(std::uint32_t(at), length);
+    if (got != want) {
       if (!out.empty() && out.back().offset + out.back().length == offset) out.back().length += length;
       else out.push_back({offset, length});
     }
@@ -126,16 +157,40 @@ std::optional<Md5::Digest> write_region(Session& s, std::uint32_t address, const
     try {
       std::vector<Span> todo{{0, size}};
       if (first && diff && can_verify) {
-        // One MD5 of the whole region first: a flash that already holds the
-        // image (a restore of an unchanged backup) costs that one command,
-        // which is also the final check.
-        auto got = s.loader().flash_md5(address, size);
-        if (got == want) {
-          unchanged = size;
-          return got;
+        // Where a round trip costs more than hashing a block (a 16 ms bridge
+        // latency), one MD5 of the whole region first: a flash that already
+        // holds the image (a restore of an unchanged backup) then costs that
+        // one command, which is also the final check. Elsewhere straight to
+        // the block MD5s: an image that differs then costs one hashing pass,
+        // not two, and one that does not costs a round trip per block more.
+        // A region within one block is always one MD5.
+        const std::uint64_t end = std::uint64_t(address) + size;
+        const std::uint64_t first_end = rewrite_block_end(address, end);
+        std::optional<Md5::Digest> first_digest;
+        bool whole_first = first_end == end;
+        if (!whole_first) {
+          const auto costs = measure_md5_costs(
+              [&](std::uint64_t at, std::uint32_t n) { return s.loader().flash_md5(std::uint32_t(at), n); }, address,
+              std::uint32_t(first_end - address));
+          whole_first = costs.round_trip > costs.hashing;
+          first_digest = costs.digest;
         }
+        if (whole_first) {
+          auto got = s.loader().flash_md5(address, size);
+          if (got == want) {
+            unchanged = size;
+            return got;
+          }
+        }
+        if (first_end != end) todo = differing_blocks(s, address, image, first_digest);
+        // Every block's MD5 on the chip is the image's: so is the region's.
+        if (todo.empty()) {
+          unchanged = size;
+          return want;
+        }
+      } else if (!first && can_verify) {
+        todo = differing_blocks(s, address, image);
       }
-      if ((!first || diff) && can_verify) todo = differing_blocks(s, address, image);
       std::uint64_t now_left = 0;
       for (const Span& part : todo) now_left += part.length;
       if (first) unchanged = size - now_left;
@@ -437,23 +492,13 @@ ReadPlan plan_read(Session& s, const ReadFlashArgs& args, std::uint32_t size, co
   bool coarse = false;
   std::uint64_t at = args.address;
   if (size > kCoarseSurveyBlock) {
-    // The round trip is the quicker of two small MD5s, so that one hiccup of
-    // the host's scheduler does not decide; below kCoarseMinRoundTrip (a
-    // local or 1 ms link) the fine survey is kept whatever the hashing costs.
+    // Below kCoarseMinRoundTrip (a local or 1 ms link) the fine survey is
+    // kept whatever the hashing costs.
     constexpr double kCoarseMinRoundTrip = 0.005;
     const auto first_end = fine_block_end(at);
-    const auto small = std::min<std::uint32_t>(kSector, std::uint32_t(first_end - at));
-    double round_trip = 1e9;
-    for (int i = 0; i < 2; ++i) {
-      const auto t0 = Clock::now();
-      md5_at(at, small);
-      round_trip = std::min(round_trip, seconds_since(t0));
-    }
-    const auto t0 = Clock::now();
-    const auto digest = md5_at(at, std::uint32_t(first_end - at));
-    const double hashing = seconds_since(t0) - round_trip;
-    coarse = round_trip > kCoarseMinRoundTrip && round_trip > hashing;
-    settle(at, std::uint32_t(first_end - at), digest, 1);
+    const auto costs = measure_md5_costs(md5_at, at, std::uint32_t(first_end - at));
+    coarse = costs.round_trip > kCoarseMinRoundTrip && costs.round_trip > costs.hashing;
+    settle(at, std::uint32_t(first_end - at), costs.digest, 1);
     at = first_end;
   }
   while (at < end) {

@@ -269,6 +269,50 @@ TEST_CASE("write_flash writes only the blocks that differ", "[speed]") {
   }
 }
 
+TEST_CASE("write_flash compares by blocks on a fast link and asks for the whole region's MD5 first on a slow one",
+          "[speed]") {
+  struct Case {
+    const char* latency_ms;
+    std::size_t unchanged_md5s;  // MD5 commands for an image the flash already holds
+    std::size_t changed_md5s;    // ... for one where a block differs
+  };
+  // 1 ms: a round trip (~2 ms) costs less than hashing 64 KB (~21 ms): 2
+  // probes + 8 blocks, and the block MD5s are the final check. 30 ms: 2
+  // probes + the first block + the whole region. One block changed: the same,
+  // then (30 ms) the 7 other blocks, then the region's MD5 after writing.
+  const Case c = GENERATE(Case{"1", 2 + 8, 2 + 8 + 1}, Case{"30", 2 + 1 + 1, 2 + 1 + 1 + 7 + 1});
+  CAPTURE(c.latency_ms);
+  TempDir dir;
+  Bytes flash = random_bytes(kMB, 71);
+  SimOptions so;
+  so.chip = "esp32";
+  so.flash_size = "1MB";
+  so.flash_file = (dir / "flash.bin").string();
+  so.link = "realistic";
+  so.extra_args = {"--latency-ms", c.latency_ms};
+  write_file(so.flash_file, flash);
+  Sim sim(dir, so);
+  const std::uint32_t address = 0x40000, size = 8 * kBlock;
+  Bytes image(flash.begin() + address, flash.begin() + address + size);
+  write_file(dir / "image.bin", image);
+  auto r = espbak(sim, {"--trace", "-b", "2000000", "write_flash", hex_addr(address), (dir / "image.bin").string()});
+  INFO(describe(r).substr(0, 4000));
+  REQUIRE(r.code == 0);
+  CHECK(json_number(r.out, "bytes_written") == 0);
+  CHECK(md5_commands(r) == c.unchanged_md5s);
+
+  // One block changed: written alone.
+  image[3 * kBlock + 5] ^= 0xA5;
+  write_file(dir / "image.bin", image);
+  r = espbak(sim, {"--trace", "-b", "2000000", "write_flash", hex_addr(address), (dir / "image.bin").string()});
+  INFO(describe(r).substr(0, 4000));
+  REQUIRE(r.code == 0);
+  CHECK(json_number(r.out, "bytes_written") == kBlock);
+  CHECK(md5_commands(r) == c.changed_md5s);
+  Bytes now = read_file(so.flash_file);
+  CHECK(difference(Bytes(now.begin() + address, now.begin() + address + size), image) == "");
+}
+
 TEST_CASE("baud auto settles at a rate the bridge carries and the backup is exact", "[speed]") {
   struct Case {
     const char* bridge;
