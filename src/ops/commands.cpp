@@ -118,18 +118,65 @@ std::uint64_t rewrite_block_end(std::uint64_t at, std::uint64_t end) {
 // The parts of the region [address, address + image.size()) whose MD5 on the
 // chip differs from `image`, by kRewriteBlock blocks, adjacent ones merged.
 // `first_digest`: the chip's MD5 of the first block, where already known.
+//
+// `coarse` (a round trip costs more than hashing a block, e.g. a 16 ms bridge
+// latency): 256 KB blocks first, as in the read survey, and a differing one
+// is compared again by 64 KB blocks only while that pays: after
+// kFruitlessComparisons in a row found every 64 KB block different (an image
+// that differs everywhere), differing 256 KB blocks are written whole, until
+// an unchanged one comes; the whole-planned block just before it (where a
+// changed part ends) is then compared by 64 KB blocks after all.
+constexpr std::uint32_t kCoarseCompareBlock = 4 * kRewriteBlock;
+constexpr int kFruitlessComparisons = 2;
+
 std::vector<Span> differing_blocks(Session& s, std::uint32_t address, const Bytes& image,
-                                   std::optional<Md5::Digest> first_digest = std::nullopt) {
+                                   std::optional<Md5::Digest> first_digest = std::nullopt, bool coarse = false) {
   std::vector<Span> out;
   const std::uint64_t end = std::uint64_t(address) + image.size();
-  for (std::uint64_t at = address; at < end;) {
-    std::uint64_t next = rewrite_block_end(at, end);
+  auto differs = [&](std::uint64_t at, std::uint64_t next) {
     auto offset = std::uint32_t(at - address), length = std::uint32_t(next - at);
-    auto want = Md5::of(std::span(image).subspan(offset, length));
     auto got = at == address && first_digest ? *first_digest : s.loader().flash_md5(std::uint32_t(at), length);
-    if (got != want) {
-      if (!out.empty() && out.back().offset + out.back().length == offset) out.back().length += length;
-      else out.push_back({offset, length});
+    if (got == Md5::of(std::span(image).subspan(offset, length))) return false;
+    if (!out.empty() && out.back().offset + out.back().length == offset) out.back().length += length;
+    else out.push_back({offset, length});
+    return true;
+  };
+  // Compares [from, to) by kRewriteBlock blocks; whether one was unchanged.
+  auto compare_fine = [&](std::uint64_t from, std::uint64_t to) {
+    bool found_unchanged = false;
+    for (std::uint64_t at = from; at < to; at = rewrite_block_end(at, to))
+      if (!differs(at, rewrite_block_end(at, to))) found_unchanged = true;
+    return found_unchanged;
+  };
+  int fruitless = 0;
+  std::uint64_t whole_before = 0;  // end of a 256 KB block planned whole, last in `out` (0: none)
+  std::uint64_t at = address;
+  if (first_digest) {  // already paid for: 64 KB blocks up to the first 256 KB boundary
+    at = rewrite_block_end(address, end);
+    compare_fine(address, at);
+  }
+  while (at < end) {
+    if (!coarse || at % kCoarseCompareBlock != 0 || end - at < kCoarseCompareBlock) {
+      const auto next = rewrite_block_end(at, end);
+      compare_fine(at, next);
+      at = next;
+      continue;
+    }
+    const auto next = at + kCoarseCompareBlock;
+    const auto offset = std::uint32_t(at - address);
+    if (s.loader().flash_md5(std::uint32_t(at), kCoarseCompareBlock) ==
+        Md5::of(std::span(image).subspan(offset, kCoarseCompareBlock))) {
+      if (whole_before != 0 && whole_before == at) {
+        out.back().length -= kCoarseCompareBlock;
+        if (out.back().length == 0) out.pop_back();
+        if (compare_fine(at - kCoarseCompareBlock, at)) fruitless = 0;
+      }
+    } else if (fruitless >= kFruitlessComparisons) {
+      if (!out.empty() && out.back().offset + out.back().length == offset) out.back().length += kCoarseCompareBlock;
+      else out.push_back({offset, kCoarseCompareBlock});
+      whole_before = next;
+    } else {
+      fruitless = compare_fine(at, next) ? 0 : fruitless + 1;
     }
     at = next;
   }
@@ -157,36 +204,27 @@ std::optional<Md5::Digest> write_region(Session& s, std::uint32_t address, const
     try {
       std::vector<Span> todo{{0, size}};
       if (first && diff && can_verify) {
-        // Where a round trip costs more than hashing a block (a 16 ms bridge
-        // latency), one MD5 of the whole region first: a flash that already
-        // holds the image (a restore of an unchanged backup) then costs that
-        // one command, which is also the final check. Elsewhere straight to
-        // the block MD5s: an image that differs then costs one hashing pass,
-        // not two, and one that does not costs a round trip per block more.
-        // A region within one block is always one MD5.
+        // Block MD5s (the first one measures what an MD5 costs, which
+        // decides between 64 KB and 256 KB blocks). All equal: the region is
+        // already there, and those MD5s are the final check. A region within
+        // one block is one MD5.
         const std::uint64_t end = std::uint64_t(address) + size;
         const std::uint64_t first_end = rewrite_block_end(address, end);
-        std::optional<Md5::Digest> first_digest;
-        bool whole_first = first_end == end;
-        if (!whole_first) {
-          const auto costs = measure_md5_costs(
-              [&](std::uint64_t at, std::uint32_t n) { return s.loader().flash_md5(std::uint32_t(at), n); }, address,
-              std::uint32_t(first_end - address));
-          whole_first = costs.round_trip > costs.hashing;
-          first_digest = costs.digest;
-        }
-        if (whole_first) {
+        if (first_end == end) {
           auto got = s.loader().flash_md5(address, size);
           if (got == want) {
             unchanged = size;
             return got;
           }
-        }
-        if (first_end != end) todo = differing_blocks(s, address, image, first_digest);
-        // Every block's MD5 on the chip is the image's: so is the region's.
-        if (todo.empty()) {
-          unchanged = size;
-          return want;
+        } else {
+          const auto costs = measure_md5_costs(
+              [&](std::uint64_t at, std::uint32_t n) { return s.loader().flash_md5(std::uint32_t(at), n); }, address,
+              std::uint32_t(first_end - address));
+          todo = differing_blocks(s, address, image, costs.digest, costs.round_trip > costs.hashing);
+          if (todo.empty()) {
+            unchanged = size;
+            return want;
+          }
         }
       } else if (!first && can_verify) {
         todo = differing_blocks(s, address, image);
@@ -460,7 +498,25 @@ void trim_erased_tail(Session& s, SectorPace& pace, const ReadFlashArgs& args, s
 // unchanged flash then costs a quarter of the round trips, a fully used one
 // about a third more chip time. Both costs are measured on the region's
 // first block (4 KB MD5s for the round trip, the 64 KB survey MD5).
+//
+// Surveying a used 256 KB block again by 64 KB blocks costs four round trips
+// and a second hashing pass, and pays only where used and skippable flash
+// alternate within 256 KB. A fully used flash would pay it everywhere (at
+// 16 ms, 12 % of a 4 MB read at 921600 baud, bench/results): once
+// kFruitlessRefinements in a row found nothing to skip, used 256 KB blocks
+// are planned whole, until a skippable one comes; then the whole-planned
+// block just before it, which often ends in erased flash (the end of a
+// firmware or of a partition's data), is refined after all (nothing has been
+// read yet) and refining starts again.
 constexpr std::uint32_t kCoarseSurveyBlock = 4 * kSurveyBlock;
+constexpr int kFruitlessRefinements = 2;
+
+std::uint64_t skippable_bytes(const std::vector<ReadBlock>& plan) {
+  std::uint64_t n = 0;
+  for (const ReadBlock& b : plan)
+    if (b.source != BlockSource::read) n += b.length;
+  return n;
+}
 
 ReadPlan plan_read(Session& s, const ReadFlashArgs& args, std::uint32_t size, const Bytes* old) {
   Reporter& r = s.report();
@@ -501,18 +557,54 @@ ReadPlan plan_read(Session& s, const ReadFlashArgs& args, std::uint32_t size, co
     settle(at, std::uint32_t(first_end - at), costs.digest, 1);
     at = first_end;
   }
+  // Surveys [from, to) by 64 KB blocks; returns the bytes found skippable.
+  auto survey_fine = [&](std::uint64_t from, std::uint64_t to) {
+    const std::uint64_t before = skippable_bytes(result.blocks);
+    for (std::uint64_t a = from; a < to;) {
+      const auto next = fine_block_end(a);
+      settle(a, std::uint32_t(next - a), md5_at(a, std::uint32_t(next - a)), 1);
+      a = next;
+    }
+    return skippable_bytes(result.blocks) - before;
+  };
+  int fruitless = 0;
+  std::uint64_t whole_before = 0;  // end of a used 256 KB block planned whole, last in the plan (0: none)
+  // A skippable block at `at` follows a block planned whole: that one is
+  // taken out of the plan (its survey entry is the last one) and refined.
+  auto refine_whole_before = [&] {
+    if (whole_before == 0 || whole_before != at) return;
+    whole_before = 0;
+    result.survey.pop_back();
+    ReadBlock& last = result.blocks.back();  // a read block ending at `at`, merged or not
+    last.length -= kCoarseSurveyBlock;
+    last.blocks -= kCoarseSurveyBlock / kSurveyBlock;
+    if (last.length == 0) result.blocks.pop_back();
+    if (survey_fine(at - kCoarseSurveyBlock, at) > 0) fruitless = 0;
+  };
   while (at < end) {
     if (coarse && at % kCoarseSurveyBlock == 0 && end - at >= kCoarseSurveyBlock) {
       const auto digest = md5_at(at, kCoarseSurveyBlock);
       const auto offset = std::uint32_t(at - args.address);
       if (source_of(digest, offset, kCoarseSurveyBlock, args.skip_erased, old) != BlockSource::read) {
+        refine_whole_before();
         settle(at, kCoarseSurveyBlock, digest, kCoarseSurveyBlock / kSurveyBlock);
-        at += kCoarseSurveyBlock;
-        continue;
+      } else if (fruitless >= kFruitlessRefinements) {
+        result.survey.push_back({offset, kCoarseSurveyBlock, digest});
+        append(result.blocks, {offset, kCoarseSurveyBlock, BlockSource::read, kCoarseSurveyBlock / kSurveyBlock});
+        r.progress("Comparing", offset + kCoarseSurveyBlock, size);
+        whole_before = at + kCoarseSurveyBlock;
+      } else {
+        fruitless = survey_fine(at, at + kCoarseSurveyBlock) > 0 ? 0 : fruitless + 1;
       }
+      at += kCoarseSurveyBlock;
+      continue;
     }
     const auto next = fine_block_end(at);
-    settle(at, std::uint32_t(next - at), md5_at(at, std::uint32_t(next - at)), 1);
+    const auto length = std::uint32_t(next - at);
+    const auto digest = md5_at(at, length);
+    if (source_of(digest, std::uint32_t(at - args.address), length, args.skip_erased, old) != BlockSource::read)
+      refine_whole_before();
+    settle(at, length, digest, 1);
     at = next;
   }
   r.progress_end();

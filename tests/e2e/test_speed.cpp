@@ -227,6 +227,41 @@ TEST_CASE("on a slow link the survey asks for 256 KB blocks first and the backup
   CHECK(json_number(r.out, "blocks_copied") + json_number(r.out, "blocks_skipped") == 15);  // the rest: unchanged or erased
 }
 
+TEST_CASE("on a slow link a fully used flash is surveyed in 256 KB blocks, refined again before erased flash",
+          "[speed]") {
+  TempDir dir;
+  // Used (random) up to 0x110000, erased from there: the 256 KB block at
+  // 0x100000 ends in three erased 64 KB blocks.
+  constexpr std::uint32_t kUsed = 0x110000, kSize = 0x180000;
+  Bytes flash(2 * kMB, 0xFF);
+  Bytes used = random_bytes(kUsed, 72);
+  std::copy(used.begin(), used.end(), flash.begin());
+  SimOptions so;
+  so.chip = "esp32";
+  so.flash_size = "2MB";
+  so.flash_file = (dir / "flash.bin").string();
+  so.link = "realistic";
+  so.extra_args = {"--latency-ms", "30"};
+  write_file(so.flash_file, flash);
+  Sim sim(dir, so);
+  const auto out = dir / "backup.bin";
+  auto r = espbak(sim, {"--trace", "-b", "2000000", "read_flash", "0", hex_addr(kSize), out.string()});
+  INFO(describe(r).substr(0, 4000));
+  REQUIRE(r.code == 0);
+  CHECK(difference(read_file(out), Bytes(flash.begin(), flash.begin() + kSize)) == "");
+  // The erased 64 KB blocks inside the whole-planned block at 0x100000 are
+  // found once the erased block at 0x140000 is seen, and not read.
+  CHECK(json_number(r.out, "bytes_transferred") == kUsed);
+  CHECK(json_number(r.out, "blocks_skipped") == 3 + 4);
+  CHECK(json_number(r.out, "blocks_read") == kUsed / kBlock);
+  // 2 probes + the first 64 KB block + 3 up to 0x40000; 256 KB blocks at
+  // 0x40000 and 0x80000 refined in vain (1 + 4 each); 0xC0000 and 0x100000
+  // planned whole (1 each); 0x140000 erased (1), then 0x100000 refined (4);
+  // at most a few sector MD5s (erased tails) until they prove too slow.
+  // Refining every used block would take 8 more.
+  CHECK(md5_commands(r) <= 2 + 1 + 3 + 5 + 5 + 1 + 1 + 1 + 4 + 2);
+}
+
 TEST_CASE("write_flash writes only the blocks that differ", "[speed]") {
   const char* chip = GENERATE("esp8266", "esp32");
   CAPTURE(chip);
@@ -269,18 +304,18 @@ TEST_CASE("write_flash writes only the blocks that differ", "[speed]") {
   }
 }
 
-TEST_CASE("write_flash compares by blocks on a fast link and asks for the whole region's MD5 first on a slow one",
-          "[speed]") {
+TEST_CASE("write_flash compares 64 KB blocks on a fast link and 256 KB blocks first on a slow one", "[speed]") {
   struct Case {
     const char* latency_ms;
     std::size_t unchanged_md5s;  // MD5 commands for an image the flash already holds
-    std::size_t changed_md5s;    // ... for one where a block differs
+    std::size_t changed_md5s;    // ... for one where a 64 KB block differs
   };
-  // 1 ms: a round trip (~2 ms) costs less than hashing 64 KB (~21 ms): 2
-  // probes + 8 blocks, and the block MD5s are the final check. 30 ms: 2
-  // probes + the first block + the whole region. One block changed: the same,
-  // then (30 ms) the 7 other blocks, then the region's MD5 after writing.
-  const Case c = GENERATE(Case{"1", 2 + 8, 2 + 8 + 1}, Case{"30", 2 + 1 + 1, 2 + 1 + 1 + 7 + 1});
+  // The region is 0x40000..0xC0000. 1 ms: a round trip (~2 ms) costs less
+  // than hashing 64 KB (~21 ms): 2 probes + 8 blocks (the block MD5s are the
+  // final check), one changed: the same + the region's MD5 after writing.
+  // 30 ms: 2 probes + 64 KB blocks up to 0x80000 (4) + one 256 KB block;
+  // with the change in that one: + its 4 blocks + the region's MD5.
+  const Case c = GENERATE(Case{"1", 2 + 8, 2 + 8 + 1}, Case{"30", 2 + 4 + 1, 2 + 4 + 1 + 4 + 1});
   CAPTURE(c.latency_ms);
   TempDir dir;
   Bytes flash = random_bytes(kMB, 71);
@@ -301,8 +336,7 @@ TEST_CASE("write_flash compares by blocks on a fast link and asks for the whole 
   CHECK(json_number(r.out, "bytes_written") == 0);
   CHECK(md5_commands(r) == c.unchanged_md5s);
 
-  // One block changed: written alone.
-  image[3 * kBlock + 5] ^= 0xA5;
+  image[5 * kBlock + 5] ^= 0xA5;  // flash 0x90000, in the second 256 KB block
   write_file(dir / "image.bin", image);
   r = espbak(sim, {"--trace", "-b", "2000000", "write_flash", hex_addr(address), (dir / "image.bin").string()});
   INFO(describe(r).substr(0, 4000));
@@ -311,6 +345,37 @@ TEST_CASE("write_flash compares by blocks on a fast link and asks for the whole 
   CHECK(md5_commands(r) == c.changed_md5s);
   Bytes now = read_file(so.flash_file);
   CHECK(difference(Bytes(now.begin() + address, now.begin() + address + size), image) == "");
+}
+
+TEST_CASE("on a slow link write_flash stops comparing 64 KB blocks of an image that differs everywhere", "[speed]") {
+  TempDir dir;
+  Bytes flash = random_bytes(2 * kMB, 73);
+  SimOptions so;
+  so.chip = "esp32";
+  so.flash_size = "2MB";
+  so.flash_file = (dir / "flash.bin").string();
+  so.link = "realistic";
+  so.extra_args = {"--latency-ms", "30"};
+  write_file(so.flash_file, flash);
+  Sim sim(dir, so);
+  // The image (0x30000..0x180000) differs from the flash up to 0x130000.
+  const std::uint32_t address = 0x30000, changed_end = 0x130000;
+  Bytes image(flash.begin() + address, flash.begin() + 0x180000);
+  Bytes fresh = random_bytes(changed_end - address, 74);
+  std::copy(fresh.begin(), fresh.end(), image.begin());
+  write_file(dir / "image.bin", image);
+  auto r = espbak(sim, {"--trace", "-b", "2000000", "write_flash", hex_addr(address), (dir / "image.bin").string()});
+  INFO(describe(r).substr(0, 4000));
+  REQUIRE(r.code == 0);
+  CHECK(json_number(r.out, "bytes_written") == changed_end - address);
+  // 2 probes + the first 64 KB block; 256 KB blocks at 0x40000 and 0x80000
+  // compared again in vain (1 + 4 each); 0xC0000 and 0x100000 planned whole
+  // (1 each); 0x140000 unchanged (1), then 0x100000 compared by 64 KB
+  // blocks (4); the region's MD5 after writing. Comparing every differing
+  // 256 KB block by 64 KB blocks would take 4 more.
+  CHECK(md5_commands(r) == 2 + 1 + 5 + 5 + 1 + 1 + 1 + 4 + 1);
+  Bytes now = read_file(so.flash_file);
+  CHECK(difference(Bytes(now.begin() + address, now.begin() + 0x180000), image) == "");
 }
 
 TEST_CASE("baud auto settles at a rate the bridge carries and the backup is exact", "[speed]") {
