@@ -628,8 +628,14 @@ function writeCharts(opts, records) {
       log("gnuplot not installed: chart data left in", dat);
       continue;
     }
-    const r = spawnSync("gnuplot", ["-e", `datafile='${dat}'; outfile='${path.join(opts.out, base + ".png")}'; sizelabel='${sizeName(size)}'; chip='${opts.chip}'`, path.join(here, "plot.gp")], { encoding: "utf8" });
-    if (r.status !== 0) log(`gnuplot failed for ${base}: ${r.stderr}`);
+    const png = path.join(opts.out, base + ".png");
+    const r = spawnSync("gnuplot", ["-e", `datafile='${dat}'; outfile='${png}'; sizelabel='${sizeName(size)}'; chip='${opts.chip}'`, path.join(here, "plot.gp")], { encoding: "utf8" });
+    if (r.status !== 0) {
+      // gnuplot leaves an empty file behind (e.g. a --only run without both
+      // tools at one latency: no complete data row); results.md links every PNG.
+      log(`gnuplot failed for ${base}: ${r.stderr}`);
+      fs.rmSync(png, { force: true });
+    }
   }
 }
 
