@@ -369,11 +369,21 @@ void Loader::send_block(Op op, std::span<const std::uint8_t> block, std::uint32_
   }
 }
 
-void Loader::write_flash(std::uint32_t offset, std::span<const std::uint8_t> data, bool compress,
-                         const Progress& progress) {
-  if (data.empty()) return;
+std::uint64_t Loader::write_flash(std::uint32_t offset, std::span<const std::uint8_t> data, bool compress,
+                                  const Progress& progress) {
+  if (data.empty()) return 0;
   const std::uint32_t size = std::uint32_t(data.size());
   const std::uint32_t block = flash_write_size();
+
+  if (compress && !stub_ && !chip().rom.deflate)
+    throw Error(ErrorKind::unsupported,
+                fmt::format("the {} ROM cannot take compressed data; run without --no-stub or use --no-compress",
+                            chip().name));
+  Bytes comp;
+  if (compress) {
+    comp = zlib_compress(data);
+    if (comp.size() >= data.size()) compress = false;
+  }
 
   if (!compress) {
     flash_begin(size, offset);
@@ -392,14 +402,9 @@ void Loader::write_flash(std::uint32_t offset, std::span<const std::uint8_t> dat
     // only after the last write. esptool sends nothing to the ROM here (it
     // would leave the loader).
     if (stub_) check(Op::flash_end, words({1}), 0, 0, timeouts::per_mb(timeouts::kEraseWritePerMb, block));
-    return;
+    return size;
   }
 
-  if (!stub_ && !chip().rom.deflate)
-    throw Error(ErrorKind::unsupported,
-                fmt::format("the {} ROM cannot take compressed data; run without --no-stub or use --no-compress",
-                            chip().name));
-  Bytes comp = zlib_compress(data);
   const std::uint32_t num_blocks = std::uint32_t((comp.size() + block - 1) / block);
   // Stub: exact byte count (it erases as it writes). ROM: rounded up to whole
   // 0x400 blocks, erased up front (loader.py flash_defl_begin).
@@ -426,6 +431,7 @@ void Loader::write_flash(std::uint32_t offset, std::span<const std::uint8_t> dat
   // written, and carries any deferred write error. ROM: nothing (it would
   // leave the loader).
   if (stub_) check(Op::flash_defl_end, words({1}), 0, 0, last_timeout);
+  return comp.size();
 }
 
 }  // namespace espbak

@@ -9,7 +9,6 @@
 #include <iterator>
 
 #include <fmt/format.h>
-#include <zlib.h>
 
 #include "espbak/ops/part_file.hpp"
 #include "espbak/util/error.hpp"
@@ -191,10 +190,19 @@ std::vector<Span> differing_blocks(Session& s, std::uint32_t address, const Byte
 // returned as it is, for the caller to report a mismatch.
 //
 // With `diff`, even the first write compares block MD5s with the chip and
-// sends only the blocks that differ (`unchanged` gets the bytes left alone).
+// sends only the blocks that differ. Compression is decided per part
+// written (Loader::write_flash), so an image the flash already holds is
+// never compressed.
+struct RegionWriteStats {
+  std::uint64_t unchanged = 0;  // bytes the first write left alone
+  std::uint64_t sent = 0;       // data bytes sent, over all attempts (zlib stream bytes where compressed)
+  bool compressed = false;      // some part went compressed
+};
+
 std::optional<Md5::Digest> write_region(Session& s, std::uint32_t address, const Bytes& image, const Md5::Digest& want,
                                         bool compress, bool diff, const std::string& what, const Progress& progress,
-                                        std::uint64_t& unchanged) {
+                                        RegionWriteStats& stats) {
+  std::uint64_t& unchanged = stats.unchanged;
   // No SPI_FLASH_MD5 in Secure Download Mode: no diff, no verification.
   const bool can_verify = (s.stub() || s.chip().rom.flash_md5) && !s.secure_download_mode();
   const auto size = std::uint32_t(image.size());
@@ -235,9 +243,13 @@ std::optional<Md5::Digest> write_region(Session& s, std::uint32_t address, const
       const bool whole = todo.size() == 1 && todo.front().length == size;
       if (now_left < left && attempt > 1) attempt = 1;  // the last try got somewhere: a fresh budget
       left = now_left;
-      for (const Span& part : todo)
-        s.loader().write_flash(address + part.offset, std::span(image).subspan(part.offset, part.length), compress,
-                               first && whole ? progress : Progress{});
+      for (const Span& part : todo) {
+        const auto sent = s.loader().write_flash(address + part.offset,
+                                                 std::span(image).subspan(part.offset, part.length), compress,
+                                                 first && whole ? progress : Progress{});
+        stats.sent += sent;
+        if (compress && sent < part.length) stats.compressed = true;
+      }
       first = false;
       if (!can_verify) return std::nullopt;
       auto got = s.loader().flash_md5(address, size);
@@ -883,45 +895,36 @@ void cmd_write_flash(Session& s, const WriteFlashArgs& args, std::vector<FlashRe
     }
 
     const auto local_md5 = Md5::of(image);
-    bool compress_this = compress;
-    std::uint64_t compressed_size = 0;
-    if (compress_this) {
-      uLongf out_len = compressBound(uLong(image.size()));
-      Bytes out(out_len);
-      if (compress2(out.data(), &out_len, image.data(), uLong(image.size()), 9) != Z_OK)
-        throw Error(ErrorKind::internal, "zlib compression failed");
-      compressed_size = out_len;
-      // esptool v5: no point sending a stream that is not smaller.
-      if (compressed_size >= image.size()) compress_this = false;
-    }
     const auto t0 = Clock::now();
     const std::string what = fmt::format("writing {} at {:#010x}", region.file, address);
-    std::uint64_t unchanged = 0;
-    auto flash_md5 = write_region(s, address, image, local_md5, compress_this, args.diff && !args.erase_all, what,
-                                  progress_for(r, "Writing", 0, image.size()), unchanged);
+    RegionWriteStats stats;
+    auto flash_md5 = write_region(s, address, image, local_md5, compress, args.diff && !args.erase_all, what,
+                                  progress_for(r, "Writing", 0, image.size()), stats);
     r.progress_end();
     const double t = seconds_since(t0);
+    const std::uint64_t unchanged = stats.unchanged, written = image.size() - unchanged;
     if (unchanged == image.size())
       r.info(fmt::format("Skipped all {} bytes at {:#010x}: the flash already holds them.", unchanged, address));
     else if (unchanged)
       r.info(fmt::format("Skipped {} unchanged bytes at {:#010x}; wrote the {} bytes that differ.", unchanged, address,
-                         image.size() - unchanged));
-    if (compress_this) {
-      std::string speed = t > 0 ? fmt::format(" (effective {:.1f} kbit/s)", double(image.size()) / t * 8 / 1000) : "";
-      r.info(fmt::format("Wrote {} bytes ({} compressed) at {:#010x} in {:.1f} seconds{}...", image.size(),
-                         compressed_size, address, t, speed));
-    } else {
-      r.info(fmt::format("Wrote {} bytes at {:#010x} in {:.1f} seconds{}...", image.size(), address, t,
-                         rate_text(image.size(), t)));
+                         written));
+    if (written && stats.compressed) {
+      std::string speed = t > 0 ? fmt::format(" (effective {:.1f} kbit/s)", double(written) / t * 8 / 1000) : "";
+      r.info(fmt::format("Wrote {} bytes ({} compressed) at {:#010x} in {:.1f} seconds{}...", written, stats.sent,
+                         address, t, speed));
+    } else if (written) {
+      r.info(fmt::format("Wrote {} bytes at {:#010x} in {:.1f} seconds{}...", written, address, t,
+                         rate_text(written, t)));
     }
 
     JsonObject rj;
     rj.set("address", address);
     rj.set("file", region.file);
     rj.set("size", std::uint64_t(image.size()));
-    rj.set("compressed", compress_this);
+    rj.set("compressed", stats.compressed);
     rj.set("bytes_unchanged", unchanged);
-    rj.set("bytes_written", std::uint64_t(image.size()) - unchanged);
+    rj.set("bytes_written", written);
+    rj.set("bytes_sent", stats.sent);
     rj.set("md5", hex(local_md5));
     if (!flash_md5) {
       // esptool skips the check where the ROM has no SPI_FLASH_MD5 (and in

@@ -169,10 +169,13 @@ class Loader {
   // READ_FLASH with flow control and final MD5 check; ESP32 ROM:
   // READ_FLASH_SLOW; ESP8266 ROM: Error(unsupported).
   void read_flash(std::uint32_t offset, std::uint32_t size, Bytes& out, const Progress& progress = {});
-  // Writes `data` at `offset`. compress: FLASH_DEFL_* (stub or ESP32 ROM),
-  // else FLASH_*. Does not verify; callers compare flash_md5 afterwards.
-  void write_flash(std::uint32_t offset, std::span<const std::uint8_t> data, bool compress,
-                   const Progress& progress = {});
+  // Writes `data` at `offset`. compress: FLASH_DEFL_* (stub or ESP32 ROM)
+  // unless the zlib stream is not smaller than the data (esptool v5 sends
+  // such data plainly), else FLASH_*. Returns the bytes of data sent: the
+  // zlib stream's size when compressed, data.size() when not. Does not
+  // verify; callers compare flash_md5 afterwards.
+  std::uint64_t write_flash(std::uint32_t offset, std::span<const std::uint8_t> data, bool compress,
+                            const Progress& progress = {});
 
   // Leave the chip as --after asks. `hard_reset_sequence` replaces the RTS
   // pulse (esptool's custom_hard_reset_sequence).
