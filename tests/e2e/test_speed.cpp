@@ -125,6 +125,19 @@ std::size_t md5_commands(const RunResult& r) {
   return n;
 }
 
+// An ESP32 on espsim's realistic link with `latency_ms` per direction,
+// its flash file holding `flash` (whose size is the flash size).
+SimOptions realistic_esp32(const TempDir& dir, const Bytes& flash, const char* latency_ms) {
+  SimOptions so;
+  so.chip = "esp32";
+  so.flash_size = std::to_string(flash.size() / kMB) + "MB";
+  so.flash_file = (dir / "flash.bin").string();
+  so.link = "realistic";
+  so.extra_args = {"--latency-ms", latency_ms};
+  write_file(so.flash_file, flash);
+  return so;
+}
+
 TEST_CASE("read_flash --diff-with reads only the sectors that changed", "[speed]") {
   const char* chip = GENERATE("esp8266", "esp32");
   CAPTURE(chip);
@@ -200,13 +213,8 @@ TEST_CASE("read_flash --diff-with reads only the sectors that changed", "[speed]
 TEST_CASE("on a slow link the survey asks for 256 KB blocks first and the backup is exact", "[speed]") {
   TempDir dir;
   Bytes flash = typical_flash(4 * kMB, 67);
-  SimOptions so;
-  so.chip = "esp32";
-  so.flash_size = "4MB";
-  so.flash_file = (dir / "flash.bin").string();
-  so.link = "realistic";
-  so.extra_args = {"--latency-ms", "30"};  // a round trip (60 ms) costs more than hashing 64 KB (~21 ms)
-  write_file(so.flash_file, flash);
+  // 30 ms: a round trip (60 ms) costs more than hashing 64 KB (~21 ms).
+  const SimOptions so = realistic_esp32(dir, flash, "30");
   Sim sim(dir, so);
   // The old image differs from the chip in 8 KB at 0x21000.
   Bytes old(flash.begin(), flash.begin() + kMB);
@@ -236,13 +244,7 @@ TEST_CASE("on a slow link a fully used flash is surveyed in 256 KB blocks, refin
   Bytes flash(2 * kMB, 0xFF);
   Bytes used = random_bytes(kUsed, 72);
   std::copy(used.begin(), used.end(), flash.begin());
-  SimOptions so;
-  so.chip = "esp32";
-  so.flash_size = "2MB";
-  so.flash_file = (dir / "flash.bin").string();
-  so.link = "realistic";
-  so.extra_args = {"--latency-ms", "30"};
-  write_file(so.flash_file, flash);
+  const SimOptions so = realistic_esp32(dir, flash, "30");
   Sim sim(dir, so);
   const auto out = dir / "backup.bin";
   auto r = espbak(sim, {"--trace", "-b", "2000000", "read_flash", "0", hex_addr(kSize), out.string()});
@@ -319,13 +321,7 @@ TEST_CASE("write_flash compares 64 KB blocks on a fast link and 256 KB blocks fi
   CAPTURE(c.latency_ms);
   TempDir dir;
   Bytes flash = random_bytes(kMB, 71);
-  SimOptions so;
-  so.chip = "esp32";
-  so.flash_size = "1MB";
-  so.flash_file = (dir / "flash.bin").string();
-  so.link = "realistic";
-  so.extra_args = {"--latency-ms", c.latency_ms};
-  write_file(so.flash_file, flash);
+  const SimOptions so = realistic_esp32(dir, flash, c.latency_ms);
   Sim sim(dir, so);
   const std::uint32_t address = 0x40000, size = 8 * kBlock;
   Bytes image(flash.begin() + address, flash.begin() + address + size);
@@ -350,13 +346,7 @@ TEST_CASE("write_flash compares 64 KB blocks on a fast link and 256 KB blocks fi
 TEST_CASE("on a slow link write_flash stops comparing 64 KB blocks of an image that differs everywhere", "[speed]") {
   TempDir dir;
   Bytes flash = random_bytes(2 * kMB, 73);
-  SimOptions so;
-  so.chip = "esp32";
-  so.flash_size = "2MB";
-  so.flash_file = (dir / "flash.bin").string();
-  so.link = "realistic";
-  so.extra_args = {"--latency-ms", "30"};
-  write_file(so.flash_file, flash);
+  const SimOptions so = realistic_esp32(dir, flash, "30");
   Sim sim(dir, so);
   // The image (0x30000..0x180000) differs from the flash up to 0x130000.
   const std::uint32_t address = 0x30000, changed_end = 0x130000;
@@ -437,19 +427,16 @@ TEST_CASE("without -b, read_flash and write_flash pick the rate, other commands 
     CHECK(json_number(r.out, "baud") > 115200);
     CHECK(r.err.find("baud (auto)") != std::string::npos);
   }
-  SECTION("flash_id stays at 115200") {
-    auto r = espbak(sim, {"flash_id"});
+  auto stays_at_115200 = [&](const std::vector<std::string>& args) {
+    auto r = espbak(sim, args);
     INFO(describe(r));
     REQUIRE(r.code == 0);
     CHECK(r.err.find("(auto") == std::string::npos);
     CHECK(r.err.find("Changing baud rate") == std::string::npos);
-  }
+  };
+  SECTION("flash_id stays at 115200") { stays_at_115200({"flash_id"}); }
   SECTION("--after no_reset keeps 115200 for the next run") {
-    auto r = espbak(sim, {"--after", "no_reset", "read_flash", "0", "0x10000", out.string()});
-    INFO(describe(r));
-    REQUIRE(r.code == 0);
-    CHECK(r.err.find("(auto") == std::string::npos);
-    CHECK(r.err.find("Changing baud rate") == std::string::npos);
+    stays_at_115200({"--after", "no_reset", "read_flash", "0", "0x10000", out.string()});
   }
   SECTION("an explicit rate is honoured") {
     auto r = espbak(sim, {"-b", "460800", "read_flash", "0", "0x10000", out.string()});
