@@ -759,9 +759,11 @@ void cmd_read_flash(Session& s, const ReadFlashArgs& args) {
   verify_file_against_survey(part, plan.survey, args.address);
   const double t = seconds_since(start);
   part.commit();
-  if (blocks_erased || blocks_copied)
-    r.info(fmt::format("Transferred {} bytes; skipped {} erased bytes, copied {} unchanged bytes{}", transferred,
-                       bytes_erased, bytes_copied, old_path.empty() ? "" : " from '" + old_path + "'"));
+  if (blocks_erased || blocks_copied) {
+    std::string line = fmt::format("Transferred {} bytes; skipped {} erased bytes", transferred, bytes_erased);
+    if (!old_path.empty()) line += fmt::format(", copied {} unchanged bytes from '{}'", bytes_copied, old_path);
+    r.info(line);
+  }
   r.info(fmt::format("Read {} bytes at {:#010x} in {:.1f} seconds{}...", size, args.address, t, rate_text(size, t)));
   r.info(fmt::format("Flash read to '{}' completed.", args.file));
   auto& j = r.json();

@@ -103,6 +103,9 @@ TEST_CASE("read_flash skips erased blocks and still returns the whole flash", "[
   const auto transferred = bytes_to_transfer(board.flash);
   CHECK(transferred < board.flash.size() - erased * kBlock);  // the erased tails were skipped too
   CHECK(json_number(r.out, "bytes_transferred") == static_cast<long long>(transferred));
+  // Without --diff-with nothing is copied, and the summary does not say so.
+  CHECK(r.err.find("Transferred " + std::to_string(transferred) + " bytes; skipped " +
+                   std::to_string(board.flash.size() - transferred) + " erased bytes\n") != std::string::npos);
 }
 
 TEST_CASE("read_flash --no-skip-erased transfers every byte", "[speed]") {
