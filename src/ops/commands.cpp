@@ -110,6 +110,41 @@ struct Span {
   std::uint32_t offset, length;  // within the region
 };
 
+// Where a round trip costs more than hashing 64 KB on the chip (a 16 ms
+// bridge latency), the read survey and the write comparison ask for the MD5
+// of blocks this size first.
+constexpr std::uint32_t kCoarseBlock = 256 * 1024;
+
+// When the read survey and the write comparison compare a kCoarseBlock block
+// that is neither skippable (erased / unchanged) again by 64 KB blocks.
+// That costs four round trips and a second hashing pass, and pays only where
+// skippable and other flash alternate within 256 KB: once kFruitlessInARow
+// such refinements in a row found nothing skippable, blocks are planned
+// whole, until a skippable block comes. The block planned whole just before
+// it (where used or changed flash often ends) is then refined after all (the
+// caller takes it back out of its plan, which nothing has acted on yet).
+class CoarsePace {
+ public:
+  static constexpr int kFruitlessInARow = 2;
+  bool refine() const { return fruitless_ < kFruitlessInARow; }
+  void refined(bool found_skippable) { fruitless_ = found_skippable ? 0 : fruitless_ + 1; }
+  // A block refined after all, on the way back: finding something starts refining again.
+  void refined_back(bool found_skippable) {
+    if (found_skippable) fruitless_ = 0;
+  }
+  void planned_whole(std::uint64_t end) { whole_end_ = end; }
+  // Whether the block planned whole last ends at `at`; it is then forgotten.
+  bool take_whole_ending_at(std::uint64_t at) {
+    if (whole_end_ == 0 || whole_end_ != at) return false;
+    whole_end_ = 0;
+    return true;
+  }
+
+ private:
+  int fruitless_ = 0;
+  std::uint64_t whole_end_ = 0;  // 0: none (a block ends past address 0)
+};
+
 std::uint64_t rewrite_block_end(std::uint64_t at, std::uint64_t end) {
   return std::min<std::uint64_t>(end, (at / kRewriteBlock + 1) * kRewriteBlock);
 }
@@ -119,14 +154,9 @@ std::uint64_t rewrite_block_end(std::uint64_t at, std::uint64_t end) {
 // `first_digest`: the chip's MD5 of the first block, where already known.
 //
 // `coarse` (a round trip costs more than hashing a block, e.g. a 16 ms bridge
-// latency): 256 KB blocks first, as in the read survey, and a differing one
-// is compared again by 64 KB blocks only while that pays: after
-// kFruitlessComparisons in a row found every 64 KB block different (an image
-// that differs everywhere), differing 256 KB blocks are written whole, until
-// an unchanged one comes; the whole-planned block just before it (where a
-// changed part ends) is then compared by 64 KB blocks after all.
-constexpr std::uint32_t kCoarseCompareBlock = 4 * kRewriteBlock;
-constexpr int kFruitlessComparisons = 2;
+// latency): kCoarseBlock blocks first, as in the read survey, and a
+// differing one is compared again by 64 KB blocks as CoarsePace says (an
+// image that differs everywhere is soon written in whole 256 KB blocks).
 
 std::vector<Span> differing_blocks(Session& s, std::uint32_t address, const Bytes& image,
                                    std::optional<Md5::Digest> first_digest = std::nullopt, bool coarse = false) {
@@ -147,35 +177,34 @@ std::vector<Span> differing_blocks(Session& s, std::uint32_t address, const Byte
       if (!differs(at, rewrite_block_end(at, to))) found_unchanged = true;
     return found_unchanged;
   };
-  int fruitless = 0;
-  std::uint64_t whole_before = 0;  // end of a 256 KB block planned whole, last in `out` (0: none)
+  CoarsePace pace;
   std::uint64_t at = address;
   if (first_digest) {  // already paid for: 64 KB blocks up to the first 256 KB boundary
     at = rewrite_block_end(address, end);
     compare_fine(address, at);
   }
   while (at < end) {
-    if (!coarse || at % kCoarseCompareBlock != 0 || end - at < kCoarseCompareBlock) {
+    if (!coarse || at % kCoarseBlock != 0 || end - at < kCoarseBlock) {
       const auto next = rewrite_block_end(at, end);
       compare_fine(at, next);
       at = next;
       continue;
     }
-    const auto next = at + kCoarseCompareBlock;
+    const auto next = at + kCoarseBlock;
     const auto offset = std::uint32_t(at - address);
-    if (s.loader().flash_md5(std::uint32_t(at), kCoarseCompareBlock) ==
-        Md5::of(std::span(image).subspan(offset, kCoarseCompareBlock))) {
-      if (whole_before != 0 && whole_before == at) {
-        out.back().length -= kCoarseCompareBlock;
+    if (s.loader().flash_md5(std::uint32_t(at), kCoarseBlock) ==
+        Md5::of(std::span(image).subspan(offset, kCoarseBlock))) {
+      if (pace.take_whole_ending_at(at)) {
+        out.back().length -= kCoarseBlock;
         if (out.back().length == 0) out.pop_back();
-        if (compare_fine(at - kCoarseCompareBlock, at)) fruitless = 0;
+        pace.refined_back(compare_fine(at - kCoarseBlock, at));
       }
-    } else if (fruitless >= kFruitlessComparisons) {
-      if (!out.empty() && out.back().offset + out.back().length == offset) out.back().length += kCoarseCompareBlock;
-      else out.push_back({offset, kCoarseCompareBlock});
-      whole_before = next;
+    } else if (!pace.refine()) {
+      if (!out.empty() && out.back().offset + out.back().length == offset) out.back().length += kCoarseBlock;
+      else out.push_back({offset, kCoarseBlock});
+      pace.planned_whole(next);
     } else {
-      fruitless = compare_fine(at, next) ? 0 : fruitless + 1;
+      pace.refined(compare_fine(at, next));
     }
     at = next;
   }
@@ -509,19 +538,10 @@ void trim_erased_tail(Session& s, SectorPace& pace, const ReadFlashArgs& args, s
 // nor unchanged are surveyed again in 64 KB blocks: a mostly erased or
 // unchanged flash then costs a quarter of the round trips, a fully used one
 // about a third more chip time. Both costs are measured on the region's
-// first block (4 KB MD5s for the round trip, the 64 KB survey MD5).
-//
-// Surveying a used 256 KB block again by 64 KB blocks costs four round trips
-// and a second hashing pass, and pays only where used and skippable flash
-// alternate within 256 KB. A fully used flash would pay it everywhere (at
-// 16 ms, 12 % of a 4 MB read at 921600 baud, bench/results): once
-// kFruitlessRefinements in a row found nothing to skip, used 256 KB blocks
-// are planned whole, until a skippable one comes; then the whole-planned
-// block just before it, which often ends in erased flash (the end of a
-// firmware or of a partition's data), is refined after all (nothing has been
-// read yet) and refining starts again.
-constexpr std::uint32_t kCoarseSurveyBlock = 4 * kSurveyBlock;
-constexpr int kFruitlessRefinements = 2;
+// first block (4 KB MD5s for the round trip, the 64 KB survey MD5). Used
+// 256 KB blocks are surveyed again in 64 KB blocks as CoarsePace says: a
+// fully used flash would pay that everywhere (at 16 ms, 12 % of a 4 MB read
+// at 921600 baud, bench/results).
 
 std::uint64_t skippable_bytes(const std::vector<ReadBlock>& plan) {
   std::uint64_t n = 0;
@@ -559,7 +579,7 @@ ReadPlan plan_read(Session& s, const ReadFlashArgs& args, std::uint32_t size, co
   const std::uint64_t end = std::uint64_t(args.address) + size;
   bool coarse = false;
   std::uint64_t at = args.address;
-  if (size > kCoarseSurveyBlock) {
+  if (size > kCoarseBlock) {
     // Below kCoarseMinRoundTrip (a local or 1 ms link) the fine survey is
     // kept whatever the hashing costs.
     constexpr double kCoarseMinRoundTrip = 0.005;
@@ -579,36 +599,34 @@ ReadPlan plan_read(Session& s, const ReadFlashArgs& args, std::uint32_t size, co
     }
     return skippable_bytes(result.blocks) - before;
   };
-  int fruitless = 0;
-  std::uint64_t whole_before = 0;  // end of a used 256 KB block planned whole, last in the plan (0: none)
+  CoarsePace coarse_pace;
   // A skippable block at `at` follows a block planned whole: that one is
   // taken out of the plan (its survey entry is the last one) and refined.
   auto refine_whole_before = [&] {
-    if (whole_before == 0 || whole_before != at) return;
-    whole_before = 0;
+    if (!coarse_pace.take_whole_ending_at(at)) return;
     result.survey.pop_back();
     ReadBlock& last = result.blocks.back();  // a read block ending at `at`, merged or not
-    last.length -= kCoarseSurveyBlock;
-    last.blocks -= kCoarseSurveyBlock / kSurveyBlock;
+    last.length -= kCoarseBlock;
+    last.blocks -= kCoarseBlock / kSurveyBlock;
     if (last.length == 0) result.blocks.pop_back();
-    if (survey_fine(at - kCoarseSurveyBlock, at) > 0) fruitless = 0;
+    coarse_pace.refined_back(survey_fine(at - kCoarseBlock, at) > 0);
   };
   while (at < end) {
-    if (coarse && at % kCoarseSurveyBlock == 0 && end - at >= kCoarseSurveyBlock) {
-      const auto digest = md5_at(at, kCoarseSurveyBlock);
+    if (coarse && at % kCoarseBlock == 0 && end - at >= kCoarseBlock) {
+      const auto digest = md5_at(at, kCoarseBlock);
       const auto offset = std::uint32_t(at - args.address);
-      if (source_of(digest, offset, kCoarseSurveyBlock, args.skip_erased, old) != BlockSource::read) {
+      if (source_of(digest, offset, kCoarseBlock, args.skip_erased, old) != BlockSource::read) {
         refine_whole_before();
-        settle(at, kCoarseSurveyBlock, digest, kCoarseSurveyBlock / kSurveyBlock);
-      } else if (fruitless >= kFruitlessRefinements) {
-        result.survey.push_back({offset, kCoarseSurveyBlock, digest});
-        append(result.blocks, {offset, kCoarseSurveyBlock, BlockSource::read, kCoarseSurveyBlock / kSurveyBlock});
-        r.progress("Comparing", offset + kCoarseSurveyBlock, size);
-        whole_before = at + kCoarseSurveyBlock;
+        settle(at, kCoarseBlock, digest, kCoarseBlock / kSurveyBlock);
+      } else if (!coarse_pace.refine()) {
+        result.survey.push_back({offset, kCoarseBlock, digest});
+        append(result.blocks, {offset, kCoarseBlock, BlockSource::read, kCoarseBlock / kSurveyBlock});
+        r.progress("Comparing", offset + kCoarseBlock, size);
+        coarse_pace.planned_whole(at + kCoarseBlock);
       } else {
-        fruitless = survey_fine(at, at + kCoarseSurveyBlock) > 0 ? 0 : fruitless + 1;
+        coarse_pace.refined(survey_fine(at, at + kCoarseBlock) > 0);
       }
-      at += kCoarseSurveyBlock;
+      at += kCoarseBlock;
       continue;
     }
     const auto next = fine_block_end(at);
