@@ -478,8 +478,7 @@ void Loader::detect_chip(const ChipInfo* expected) {
     if (e.kind() == ErrorKind::port) throw;
   }
   if (chip_id) {
-    for (const auto& c : all_chips())
-      if (c.security_chip_id && *c.security_chip_id == *chip_id) found = &c;
+    found = chip_by_security_id(*chip_id);
   } else {
     for (int tries = 0; tries < 2 && !magic; ++tries) {
       try {
@@ -527,21 +526,30 @@ void Loader::detect_chip(const ChipInfo* expected) {
 
 // ---- chip information ----------------------------------------------------------------
 
-std::string Loader::chip_description() { return chip().describe(reg_reader()); }
+std::string Loader::chip_description() {
+  FieldReader fields(reg_reader());
+  return chip().describe(fields);
+}
 
-std::vector<std::string> Loader::chip_features() { return chip().features(reg_reader()); }
+std::vector<std::string> Loader::chip_features() {
+  FieldReader fields(reg_reader());
+  return chip().features(fields);
+}
 
 std::array<std::uint8_t, 6> Loader::mac() {
-  auto m = chip().mac(reg_reader());
+  FieldReader fields(reg_reader());
+  auto m = chip().mac(fields);
   if (!m) throw Error(ErrorKind::device, "cannot read the MAC address: unknown OUI in the chip's eFuses");
   return *m;
 }
 
 std::uint32_t Loader::crystal_mhz() {
   // loader.py get_crystal_freq(): our baud times the UART divider gives the
-  // APB clock (ESP8266: twice the crystal).
-  std::uint32_t div = read_reg(chip().uart_clkdiv_reg) & 0xFFFFF;
-  double est = double(link_.baud()) * double(div) / 1e6 / double(chip().xtal_clk_divider);
+  // APB clock (ESP8266: twice the crystal). Some chips' crystal is fixed.
+  const Crystal& xtal = chip().crystal;
+  if (xtal.fixed_mhz) return *xtal.fixed_mhz;
+  std::uint32_t div = read_reg(xtal.uart_clkdiv_reg) & 0xFFFFF;
+  double est = double(link_.baud()) * double(div) / 1e6 / double(xtal.clk_divider);
   std::uint32_t norm = est > 45 ? 48 : est > 33 ? 40 : 26;
   if (std::abs(est - double(norm)) > 1)
     log(LoaderEvent::warning, fmt::format("Detected crystal freq {:.2f} MHz is quite different to normalized freq {} "
@@ -569,7 +577,7 @@ void Loader::finish(AfterReset after, const std::optional<ResetSequence>& hard_r
         // "run user code" is the ROM's nearest thing to a soft reset.
         flash_begin(0, 0);
         check(Op::flash_end, words({1}));
-      } else if (chip().id == ChipId::esp8266) {
+      } else if (chip().quirks.stub_runs_user_code) {
         // The ESP8266 stub jumps to the application without answering.
         send_frame(encode_command(Op::run_user_code, {}), op_label(std::uint8_t(Op::run_user_code)));
       } else {

@@ -24,12 +24,6 @@ constexpr unsigned kUsr2CommandLenShift = 28;
 constexpr unsigned kEsp8266MisoBitlenShift = 8;  // ESP8266 packs bit lengths into USR1
 constexpr unsigned kEsp8266MosiBitlenShift = 17;
 
-// ESP32 ROM baud correction (targets/esp32.py get_rom_cal_crystal_freq): the
-// ROM derives its UART clock from the drifting 8 MHz oscillator.
-constexpr std::uint32_t kEsp32RtcCaliCfg1 = 0x3FF5F06C;
-constexpr unsigned kEsp32RtcCaliValueShift = 7;
-constexpr std::uint32_t kEsp32RtcCaliValueMask = 0x1FFFFFF;
-
 constexpr std::uint32_t kReadFlashMaxInFlight = 64;  // esptool's value; stubs keep 1 in flight anyway
 constexpr std::uint32_t kReadFlashSlowBlock = 64;
 constexpr int kWriteBlockAttempts = 3;
@@ -204,11 +198,11 @@ void Loader::change_baud(std::uint32_t baud) {
   } else if (!chip().rom.change_baud) {
     throw Error(ErrorKind::unsupported,
                 fmt::format("the {} ROM cannot change baud rate; use the stub (drop --no-stub)", chip().name));
-  } else if (chip().id == ChipId::esp32) {
+  } else if (const auto& cal = chip().rom_baud_calibration) {
     // esptool targets/esp32.py change_baud: scale by the ROM's own crystal
-    // estimate so its UART lands on the requested rate.
-    std::uint32_t cali = (read_reg(kEsp32RtcCaliCfg1) >> kEsp32RtcCaliValueShift) & kEsp32RtcCaliValueMask;
-    std::uint32_t ck8m = read_reg(chip().efuse_base + 4 * 4) & 0xFF;  // EFUSE_RD_CK8M_FREQ, word 4
+    // estimate (get_rom_cal_crystal_freq) so its UART lands on the requested rate.
+    FieldReader fields(reg_reader());
+    std::uint32_t cali = fields(cal->rtc_cali_value), ck8m = fields(cal->ck8m_freq);
     double rom_freq = double(cali) * 15625.0 * double(ck8m) / 40.0;
     double valid_freq = rom_freq > 33e6 ? 40e6 : 26e6;
     if (rom_freq > 0) sent = std::uint32_t(double(baud) * rom_freq / valid_freq);
@@ -229,7 +223,7 @@ void Loader::erase_flash() {
 void Loader::erase_region(std::uint32_t offset, std::uint32_t size) {
   // The ESP8266 ROM's FLASH_BEGIN erases the wrong amount (its SPIEraseArea
   // bug), so esptool erases regions there only with the stub.
-  if (!stub_ && chip().rom_erase_size_bug)
+  if (!stub_ && chip().quirks.rom_erase_size_bug)
     throw Error(ErrorKind::unsupported, "erasing a region needs the flasher stub (drop --no-stub)");
   if (offset % kFlashSectorSize || size % kFlashSectorSize)
     throw Error(ErrorKind::usage, "erase offset and size must be multiples of 4096 (0x1000)");
@@ -346,10 +340,10 @@ void Loader::flash_begin(std::uint32_t size, std::uint32_t offset) {
   const std::uint32_t num_blocks = (size + block - 1) / block;
   // ESP8266 ROM erase-size bug workaround (esptool targets/esp8266.py).
   const std::uint32_t erase_size =
-      (!stub_ && chip().rom_erase_size_bug) ? esp8266_rom_erase_size(offset, size) : size;
+      (!stub_ && chip().quirks.rom_erase_size_bug) ? esp8266_rom_erase_size(offset, size) : size;
   Bytes params = words({erase_size, num_blocks, block, offset});
   // The 5th word (encrypted) is understood by stubs and by ROMs after ESP32.
-  if (stub_ || (chip().id != ChipId::esp32 && chip().id != ChipId::esp8266)) put_u32(params, 0);
+  if (stub_ || chip().quirks.rom_flash_begin_encrypt_word) put_u32(params, 0);
   // The ROM erases the whole region before answering.
   auto timeout = stub_ ? timeouts::kDefault : timeouts::per_mb(timeouts::kEraseRegionPerMb, size);
   check(Op::flash_begin, params, 0, 0, timeout);
@@ -410,7 +404,7 @@ std::uint64_t Loader::write_flash(std::uint32_t offset, std::span<const std::uin
   // 0x400 blocks, erased up front (loader.py flash_defl_begin).
   const std::uint32_t size_word = stub_ ? size : (size + kRomFlashWriteSize - 1) / kRomFlashWriteSize * kRomFlashWriteSize;
   Bytes params = words({size_word, num_blocks, block, offset});
-  if (stub_ || (chip().id != ChipId::esp32 && chip().id != ChipId::esp8266)) put_u32(params, 0);
+  if (stub_ || chip().quirks.rom_flash_begin_encrypt_word) put_u32(params, 0);
   check(Op::flash_defl_begin, params, 0, 0,
         stub_ ? timeouts::kDefault : timeouts::per_mb(timeouts::kEraseRegionPerMb, size_word));
 

@@ -314,7 +314,10 @@ void cmd_read_mac(Session& s) {
 
 void cmd_chip_id(Session& s) {
   s.refuse_in_secure_download_mode("chip_id", "it needs register reads, which are refused");
-  auto id = s.with_recovery("reading the chip ID", [&] { return s.chip().chip_id(s.loader().reg_reader()); });
+  auto id = s.with_recovery("reading the chip ID", [&] {
+    FieldReader fields(s.loader().reg_reader());
+    return s.chip().chip_id(fields);
+  });
   if (!id) {
     // esptool cmds.py chip_id(): NotSupportedError -> warning, then the MAC.
     s.report().warning(fmt::format("{} has no Chip ID. Reading MAC instead.", s.chip().name));
@@ -1093,7 +1096,7 @@ void cmd_erase_region(Session& s, std::uint32_t address, std::uint32_t size) {
   const auto t0 = Clock::now();
   if (s.stub()) {
     s.with_recovery("erasing the region", [&] { s.loader().erase_region(address, size); });
-  } else if (!chip.rom_erase_size_bug) {
+  } else if (!chip.quirks.rom_erase_size_bug) {
     // esptool: in the ROM, FLASH_BEGIN erases the region it announces (the
     // loader sends it with the chip's payload form; also in Secure Download Mode).
     s.with_recovery("erasing the region", [&] { s.loader().erase_region(address, size); });

@@ -120,7 +120,7 @@ std::optional<ImageLayout> parse_image_layout(const ChipInfo& chip, std::span<co
   if (image.size() < 8 || image[0] != kImageMagic) return std::nullopt;
   std::size_t segments = image[1];
   if (segments > 16) return std::nullopt;  // BaseFirmwareImage.verify()
-  const bool extended = chip.id != ChipId::esp8266;
+  const bool extended = chip.quirks.extended_image_header;
   std::size_t pos = 8;
   bool sha = false;
   if (extended) {

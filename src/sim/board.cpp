@@ -8,8 +8,7 @@
 //   leaves reset a little after EN is released and samples IO0 then; that
 //   is what lets esptool's sequences get IO0 low "before" EN rises
 //   (esptool docs boot-mode-selection; FluidNC wiki "Resetting").
-// - ROM boot messages: fact sheet 7 (ESP32 banner at 115200; ESP8266 ROM log
-//   at 74880 baud with a 26 MHz crystal).
+// - ROM boot messages: the chip file's BootBanners (fact sheet 7).
 #include "espbak/sim/board.hpp"
 
 #include <fmt/format.h>
@@ -20,49 +19,6 @@
 namespace espbak::sim {
 
 namespace {
-
-struct BootText {
-  std::uint32_t rom_log_baud;  // the ROM prints its boot log at this rate
-  std::string download;        // reset with GPIO0 low
-  std::string firmware;        // any other reset
-  std::string firmware_power_on;
-  std::uint32_t app_baud;      // the application's console rate
-};
-
-// ESP8266: "rst cause" 1 power-on, 2 external (EN) reset; "boot mode"'s
-// first number (GPIO15<<2)|(GPIO0<<1)|GPIO2: 1 = UART download, 3 = flash
-// (fact sheet 7; the second number is undocumented: 6 as in field logs).
-// The flash-boot lines after it are a typical field log of the 2nd stage.
-// ESP32: EN resets report POWERON_RESET like power-on; boot:0x13 is a
-// normal SPI flash boot, boot:0x3 download mode (fact sheet 7).
-BootText boot_text(ChipId chip) {
-  switch (chip) {
-    case ChipId::esp8266:
-      return {74880,
-              "\r\n ets Jan  8 2013,rst cause:2, boot mode:(1,6)\r\n\r\n",
-              "\r\n ets Jan  8 2013,rst cause:2, boot mode:(3,6)\r\n\r\nload 0x4010f000, len 3584, room 16 \r\n"
-              "tail 0\r\nchksum 0xb0\r\ncsum 0xb0\r\n",
-              "\r\n ets Jan  8 2013,rst cause:1, boot mode:(3,6)\r\n\r\nload 0x4010f000, len 3584, room 16 \r\n"
-              "tail 0\r\nchksum 0xb0\r\ncsum 0xb0\r\n",
-              115200};
-    case ChipId::esp32s3: {
-      // ESP32-S3 field logs (newer ROM banner form, fact sheet 7): boot:0x8
-      // is an SPI flash boot, boot:0x0 UART/USB download.
-      const std::string rom = "ESP-ROM:esp32s3-20210327\r\nBuild:Mar 27 2021\r\n";
-      const std::string flash_boot = rom + "rst:0x1 (POWERON),boot:0x8 (SPI_FAST_FLASH_BOOT)\r\n";
-      return {115200, rom + "rst:0x1 (POWERON),boot:0x0 (DOWNLOAD(USB/UART0))\r\nwaiting for download\r\n",
-              flash_boot, flash_boot, 115200};
-    }
-    case ChipId::esp32:
-      break;
-  }
-  const std::string banner = "ets Jun  8 2016 00:22:57\r\n\r\n";
-  const std::string flash_boot = banner + "rst:0x1 (POWERON_RESET),boot:0x13 (SPI_FAST_FLASH_BOOT)\r\n";
-  return {115200,
-          banner + "rst:0x1 (POWERON_RESET),boot:0x3 (DOWNLOAD_BOOT(UART0/UART1/SDIO_REI_REO_V2))\r\n"
-                   "waiting for download\r\n",
-          flash_boot, flash_boot, 115200};
-}
 
 // The application's first words after the boot log.
 constexpr SimTime kAppStart = 300 * kMs;
@@ -109,7 +65,7 @@ Board::Board(Link& link, const ChipInfo& chip, BoardConfig config) : link_(link)
 void Board::power_on(SimTime now) {
   state_ = State::firmware;
   booted_at_ = now;
-  BootText text = boot_text(chip_.id);
+  const BootBanners& text = chip_.banners;
   emit(now, text.firmware_power_on, text.rom_log_baud);
   next_chatter_ = now + kAppStart;
   say("power on: booting the firmware");
@@ -172,7 +128,7 @@ void Board::advance(SimTime now) {
 }
 
 void Board::leave_reset(SimTime at, bool download) {
-  BootText text = boot_text(chip_.id);
+  const BootBanners& text = chip_.banners;
   out_.clear();
   booted_at_ = at;
   chatter_count_ = 0;
@@ -190,7 +146,7 @@ void Board::leave_reset(SimTime at, bool download) {
   }
 }
 
-void Board::emit(SimTime at, const std::string& text, std::uint32_t sender_baud) {
+void Board::emit(SimTime at, std::string_view text, std::uint32_t sender_baud) {
   auto bytes = uart_missample(std::span(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()),
                               sender_baud, host_baud_);
   SimTime byte_time = cfg_.uart_timing ? SimTime(10'000'000'000LL / sender_baud) : 0;
@@ -212,7 +168,7 @@ void Board::from_host(SimTime now, std::span<const std::uint8_t> bytes) {
 void Board::pump(SimTime now) {
   advance(now);
   if (state_ == State::download) link_.pump(now);
-  BootText text = boot_text(chip_.id);
+  const BootBanners& text = chip_.banners;
   while (state_ == State::firmware && next_chatter_ <= now) {
     SimTime at = next_chatter_;
     std::uint64_t ms = std::uint64_t((at - booted_at_) / kMs);

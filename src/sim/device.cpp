@@ -44,26 +44,6 @@ constexpr std::uint16_t too_much_data = from(stub_error::too_much_data);
 constexpr std::uint16_t not_implemented = from(stub_error::cmd_not_implemented);
 }  // namespace code
 
-// Registers esptool reads beyond the chip row (esptool targets/esp32.py).
-constexpr std::uint32_t kEsp32ApbCtlDate = 0x3FF6607C;
-constexpr std::uint32_t kEsp32RtcCaliCfg1 = 0x3FF5F06C;  // TIMERS_RTC_CALI_VALUE at bits 7..31
-constexpr std::uint32_t kEsp8266OtpMac0 = 0x3FF00050;
-
-// Crystal the simulated chip has (esptool normalises its estimate to 26 / 40;
-// the ESP32-S3's is fixed at 40 MHz, esptool targets/esp32s3.py).
-std::uint32_t xtal_hz(ChipId id) {
-  switch (id) {
-    case ChipId::esp8266: return 26'000'000u;
-    case ChipId::esp32: return 40'000'000u;
-    case ChipId::esp32s3: return 40'000'000u;
-  }
-  return 40'000'000u;
-}
-
-// ESP32-S3 eFuse words esptool decodes (targets/esp32s3.py): BLOCK1 at +0x44,
-// BLOCK2 at +0x5C.
-constexpr std::uint32_t kEsp32s3Block1 = 0x44, kEsp32s3Block2 = 0x5C;
-
 // Secure Download Mode: the ROM commands still served. Sources: esptool
 // test/test_esptool_sdm.py and cmds.py (write_flash with FLASH_BEGIN/DATA,
 // erase_region via FLASH_BEGIN, SPI_ATTACH "Enabling default SPI flash mode",
@@ -110,29 +90,12 @@ FlashTimings FlashTimings::realistic() {
   return t;
 }
 
-std::array<std::uint8_t, 6> default_mac(ChipId chip) {
-  switch (chip) {
-    case ChipId::esp8266: return {0x18, 0xFE, 0x34, 0xA1, 0xB2, 0xC3};
-    case ChipId::esp32: return {0x24, 0x0A, 0xC4, 0x12, 0x34, 0x56};
-    case ChipId::esp32s3: return {0x7C, 0xDF, 0xA1, 0x12, 0x34, 0x56};  // an Espressif OUI of S2/S3 parts
-  }
-  return {0x24, 0x0A, 0xC4, 0x12, 0x34, 0x56};
-}
+std::array<std::uint8_t, 6> default_mac(ChipId id) { return chip(id).sim.default_mac; }
 
-bool mac_encodable(ChipId chip, const std::array<std::uint8_t, 6>& mac) {
-  // ESP8266: an OUI other than the two of MAC1 goes into MAC3, which esptool
-  // only consults when it is non-zero, so OUI 00:00:00 cannot be expressed.
-  if (chip == ChipId::esp8266) return mac[0] || mac[1] || mac[2];
-  return true;
-}
-
-std::uint8_t esp32_mac_crc8(const std::array<std::uint8_t, 6>& mac) {
-  std::uint8_t crc = 0;
-  for (auto b : mac) {
-    crc ^= b;
-    for (int i = 0; i < 8; ++i) crc = (crc & 1) ? std::uint8_t((crc >> 1) ^ 0x8C) : std::uint8_t(crc >> 1);
-  }
-  return crc;
+bool mac_encodable(ChipId id, const std::array<std::uint8_t, 6>& mac) {
+  std::map<std::uint32_t, std::uint32_t> scratch;
+  FieldWriter w(scratch);
+  return chip(id).sim.encode_mac(mac, w);
 }
 
 // zlib stream used by FLASH_DEFL_* (ROM and stub).
@@ -183,63 +146,21 @@ SimTime Device::byte_time() const { return cfg_.uart_timing ? SimTime(10'000'000
 // ---- registers ---------------------------------------------------------------
 
 void Device::init_registers() {
+  // The register image esptool reads, encoded from the chip file's fields:
+  // the detection magic, the configured MAC, and the package / revision /
+  // calibration values the chip file chose for the simulated part.
   regs_.clear();
   regs_[kChipDetectMagicReg] = chip_.magic_values.front();
-  const auto& m = cfg_.mac;
-  if (chip_.id == ChipId::esp8266) {
-    // esptool targets/esp8266.py read_mac: OUI from MAC3 if non-zero, else
-    // MAC1 bits 16-23 select 18:fe:34 (0) or ac:d0:74 (1); NIC bytes are
-    // MAC1 bits 8-15, 0-7 and MAC0 bits 24-31. Bits 4 of word 0 and 80 (word 2
-    // bit 16) stay 0: an ESP8266EX, not an ESP8285.
-    std::uint32_t mac3 = 0, sel = 0;
-    if (m[0] == 0x18 && m[1] == 0xFE && m[2] == 0x34) sel = 0;
-    else if (m[0] == 0xAC && m[1] == 0xD0 && m[2] == 0x74) sel = 1;
-    else mac3 = std::uint32_t(m[0]) << 16 | std::uint32_t(m[1]) << 8 | m[2];
-    regs_[kEsp8266OtpMac0] = std::uint32_t(m[5]) << 24;
-    regs_[kEsp8266OtpMac0 + 4] = sel << 16 | std::uint32_t(m[3]) << 8 | m[4];
-    regs_[kEsp8266OtpMac0 + 8] = 0;
-    regs_[kEsp8266OtpMac0 + 12] = mac3;
-  } else if (chip_.id == ChipId::esp32s3) {
-    // esptool targets/esp32s3.py: MAC in BLOCK1 word 0 (bytes 2..5) and the
-    // low half of word 1 (bytes 0..1). Word 3: package 0 (QFN56, bits 21-23),
-    // minor revision low bits 2 (bits 18-20), block version minor 1 (bits
-    // 24-26); word 5: major 0 (bits 24-25), minor high bit 0 (bit 23); word 4:
-    // no in-package flash, PSRAM 8MB (bits 3-4 = 1) from AP_3v3 (bits 7-8 =
-    // 1). esptool decodes "ESP32-S3 (QFN56) (revision v0.2)" and "Embedded
-    // PSRAM 8MB (AP_3v3)", as on a common module (ESP32-S3-WROOM-1-N8R8 class).
-    const std::uint32_t b1 = chip_.efuse_base + kEsp32s3Block1;
-    regs_[b1] = std::uint32_t(m[2]) << 24 | std::uint32_t(m[3]) << 16 | std::uint32_t(m[4]) << 8 | m[5];
-    regs_[b1 + 4] = std::uint32_t(m[0]) << 8 | m[1];
-    regs_[b1 + 12] = (2u << 18) | (1u << 24);
-    regs_[b1 + 16] = (1u << 3) | (1u << 7);
-    regs_[b1 + 20] = 0;
-    regs_[chip_.efuse_base + kEsp32s3Block2 + 16] = 1;  // BLK2 version major 1
-  } else {
-    const std::uint32_t efuse = chip_.efuse_base;
-    // MAC: word 1 = bytes 2..5, word 2 = bytes 0..1 and the CRC8 in bits 16-23
-    // (espefuse esp32 EfuseMacField.get_stored_crc / calc_crc).
-    regs_[efuse + 4] = std::uint32_t(m[2]) << 24 | std::uint32_t(m[3]) << 16 | std::uint32_t(m[4]) << 8 | m[5];
-    regs_[efuse + 8] = std::uint32_t(esp32_mac_crc8(m)) << 16 | std::uint32_t(m[0]) << 8 | m[1];
-    // Word 3: package D0WD (bits 9-11 = 1), rev1 fuse (bit 15). Word 5: rev2
-    // fuse (bit 20), minor revision 0 (bits 24-25). APB_CTL_DATE bit 31: rev3.
-    // esptool decodes "ESP32-D0WD-V3 (revision v3.0)", dual core, BT.
-    regs_[efuse + 12] = (1u << 9) | (1u << 15);
-    // Word 4 low byte = CK8M frequency fuse; with RTC_CALI_VALUE 512 esptool's
-    // get_rom_cal_crystal_freq gives 512 * 15625 * 200 / 40 = 40 MHz exactly,
-    // so its CHANGE_BAUDRATE scaling is 1.
-    regs_[efuse + 16] = 200;
-    regs_[efuse + 20] = 1u << 20;
-    regs_[efuse + 24] = 0;  // coding scheme None
-    regs_[kEsp32ApbCtlDate] = 1u << 31;
-    regs_[kEsp32RtcCaliCfg1] = 512u << 7;
-  }
+  FieldWriter w(regs_);
+  chip_.sim.encode_mac(cfg_.mac, w);
+  for (const auto& fv : chip_.sim.power_on_fields) w.set(fv.field, fv.value);
 }
 
 std::uint32_t Device::read_register(std::uint32_t addr) const {
-  if (addr == chip_.uart_clkdiv_reg) {
+  if (addr == chip_.crystal.uart_clkdiv_reg) {
     // The ROM programs CLKDIV = UART clock / baud; esptool estimates the
     // crystal as baud * CLKDIV / 1e6 / divider.
-    std::uint64_t div = (std::uint64_t(xtal_hz(chip_.id)) * chip_.xtal_clk_divider + baud_ / 2) / baud_;
+    std::uint64_t div = (std::uint64_t(chip_.sim.xtal_hz) * chip_.crystal.clk_divider + baud_ / 2) / baud_;
     return std::uint32_t(div & 0xFFFFF);
   }
   auto it = regs_.find(addr);
@@ -605,7 +526,7 @@ void Device::handle_rom(const Bytes& frame) {
       rom_flash_ = Upload{true, size, get_u32(d, 4), get_u32(d, 8), offset, 0, 0, compressed};
       if (compressed) inflater_->restart();
       std::uint32_t sectors = (size + kSector - 1) / kSector;
-      if (chip_.rom_erase_size_bug && sectors) {
+      if (chip_.quirks.rom_erase_size_bug && sectors) {
         // ESP8266 ROM SPIEraseArea (esptool issue #33): when the range crosses
         // a 64 KB block boundary it erases `head` extra sectors, else the
         // sector count twice over. esptool's get_erase_size undoes this.

@@ -216,20 +216,6 @@ ByteFate FaultInjector::next(FaultDirection dir, std::uint8_t byte) {
   return fate;
 }
 
-std::string rom_boot_banner(ChipId chip) {
-  // Fact sheet section 7 (esptool boot-mode docs, field logs): the reset
-  // here is a reset with GPIO0 held low, i.e. into UART download mode.
-  switch (chip) {
-    case ChipId::esp8266:
-      return "\r\n ets Jan  8 2013,rst cause:2, boot mode:(1,7)\r\n\r\n";
-    case ChipId::esp32:
-      return "ets Jun  8 2016 00:22:57\r\n\r\nrst:0x1 (POWERON_RESET),boot:0x3 "
-             "(DOWNLOAD_BOOT(UART0/UART1/SDIO_REI_REO_V2))\r\nwaiting for download\r\n";
-    case ChipId::esp32s3:  // field logs of the S3 ROM (see board.cpp)
-      return "ESP-ROM:esp32s3-20210327\r\nBuild:Mar 27 2021\r\nrst:0x1 (POWERON),boot:0x0 "
-             "(DOWNLOAD(USB/UART0))\r\nwaiting for download\r\n";
-  }
-  return "";
-}
+std::string rom_boot_banner(ChipId id) { return std::string(chip(id).banners.download); }
 
 }  // namespace espbak::sim

@@ -58,7 +58,7 @@ int main(int argc, char** argv) {
   CLI::App app{"espsim: simulated ESP8266/ESP32/ESP32-S3 serial bootloader and flasher stub"};
   std::string chip_name, flash_size_text, flash_file, mac_text, jedec_text, listen, pty, link_mode = "instant";
   std::optional<std::uint32_t> latency_ms;
-  app.add_option("--chip", chip_name, "esp8266 | esp32 | esp32s3")->required();
+  app.add_option("--chip", chip_name, chip_cli_names(" | "))->required();
   bool secure_download_mode = false;
   app.add_flag("--secure-download-mode", secure_download_mode,
                "ESP32-S3: the ROM in Secure Download Mode (SECURE_DOWNLOAD_ENABLE set; register, RAM and flash "
@@ -108,7 +108,7 @@ int main(int argc, char** argv) {
   }
 
   const ChipInfo* chip = find_chip(chip_name);
-  if (!chip) usage_error("unknown --chip '" + chip_name + "' (esp8266, esp32 or esp32s3)");
+  if (!chip) usage_error("unknown --chip '" + chip_name + "' (" + chip_cli_names() + ")");
   if (secure_download_mode && !chip->rom.security_info)
     usage_error("--secure-download-mode: the " + std::string(chip->name) +
                 " has no Secure Download Mode (only ESP32-S2 and later chips do)");

@@ -11,6 +11,7 @@
 #include <functional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "espbak/sim/device.hpp"
@@ -73,7 +74,7 @@ class Board {
   void advance(SimTime now);
   void evaluate_pins(SimTime now);
   void leave_reset(SimTime at, bool download);
-  void emit(SimTime at, const std::string& text, std::uint32_t sender_baud);
+  void emit(SimTime at, std::string_view text, std::uint32_t sender_baud);
   void say(const std::string& text) const {
     if (log) log(text);
   }

@@ -53,13 +53,10 @@ struct DeviceConfig {
   bool secure_download_mode = false;
 };
 
-// The default MAC espsim reports for a chip (an Espressif OUI).
+// The default MAC espsim reports for a chip (the chip file's, an Espressif OUI).
 std::array<std::uint8_t, 6> default_mac(ChipId chip);
-// Whether `mac` can be expressed in the chip's eFuse (ESP8266: any OUI, via MAC3).
+// Whether `mac` can be expressed in the chip's eFuse (ESP8266: any OUI but 00:00:00).
 bool mac_encodable(ChipId chip, const std::array<std::uint8_t, 6>& mac);
-// CRC-8 of the ESP32 factory MAC (espefuse EfuseMacField.calc_crc: poly 0x8C
-// reflected, init 0), stored in bits 16-23 of eFuse BLK0 word 2.
-std::uint8_t esp32_mac_crc8(const std::array<std::uint8_t, 6>& mac);
 
 // Bytes the device puts on the wire: byte i has left the chip's UART at
 // start + (i + 1) * byte_time.

@@ -1,0 +1,142 @@
+// ESP32-S3: esptool v5.3.1 esptool/targets/esp32s3.py (esptool-js 0.7.0
+// targets/esp32s3.js agrees on what is used here); fact sheet sections 4, 7.
+// eFuse BLOCK1 (system data) at +0x44, BLOCK2 at +0x5C.
+#include <cstdio>
+
+#include "espbak/chips/chip.hpp"
+
+namespace espbak {
+
+namespace {
+
+constexpr std::uint32_t kEfuse = 0x60007000;
+constexpr std::uint32_t block1(int w) { return kEfuse + 0x44 + 4 * std::uint32_t(w); }
+constexpr std::uint32_t block2(int w) { return kEfuse + 0x5C + 4 * std::uint32_t(w); }
+
+constexpr RegField kSpiBootCryptCnt{"SPI_BOOT_CRYPT_CNT", kEfuse + 0x34, 18, 3};
+constexpr RegField kSecureBootEn{"SECURE_BOOT_EN", kEfuse + 0x38, 20, 1};
+constexpr RegField kMacLow{"MAC_LOW", block1(0), 0, 32};
+constexpr RegField kMacHigh{"MAC_HIGH", block1(1), 0, 16};
+constexpr RegField kMinorLow{"WAFER_VERSION_MINOR_LO", block1(3), 18, 3};
+constexpr RegField kPkgVersion{"PKG_VERSION", block1(3), 21, 3};
+constexpr RegField kBlkMinor{"BLK_VERSION_MINOR", block1(3), 24, 3};
+constexpr RegField kFlashCap{"FLASH_CAP", block1(3), 27, 3};
+constexpr RegField kFlashVendor{"FLASH_VENDOR", block1(4), 0, 3};
+constexpr RegField kPsramCap{"PSRAM_CAP", block1(4), 3, 2};
+constexpr RegField kPsramVendor{"PSRAM_VENDOR", block1(4), 7, 2};
+constexpr RegField kPsramCapHigh{"PSRAM_CAP_HI", block1(5), 19, 1};
+constexpr RegField kMinorHigh{"WAFER_VERSION_MINOR_HI", block1(5), 23, 1};
+constexpr RegField kMajor{"WAFER_VERSION_MAJOR", block1(5), 24, 2};
+constexpr RegField kBlkMajor{"BLK_VERSION_MAJOR", block2(4), 0, 2};
+
+std::uint32_t raw_minor(const FieldReader& f) { return (f(kMinorHigh) << 3) | f(kMinorLow); }
+
+// Chips v0.0 reused the major-revision field: esptool's is_eco0() reports
+// v0.0 when the minor's low bits are 0 and the block version is v1.1.
+bool is_eco0(const FieldReader& f) {
+  return (raw_minor(f) & 7) == 0 && f(kBlkMajor) == 1 && f(kBlkMinor) == 1;
+}
+
+std::string describe(const FieldReader& f) {
+  std::uint32_t minor = raw_minor(f), major = f(kMajor);
+  if (is_eco0(f)) major = minor = 0;
+  std::uint32_t pkg = f(kPkgVersion);
+  std::string name = pkg == 0 ? "ESP32-S3 (QFN56)" : pkg == 1 ? "ESP32-S3-PICO-1 (LGA56)" : "unknown ESP32-S3";
+  char rev[48];
+  std::snprintf(rev, sizeof rev, " (revision v%u.%u)", major, minor);
+  return name + rev;
+}
+
+std::vector<std::string> features(const FieldReader& f) {
+  // esptool v5 prints "Wi-Fi, BT 5 (LE), Dual Core + LP Core, 240MHz" and
+  // the in-package flash / PSRAM from BLOCK1 words 3 and 4.
+  std::vector<std::string> out{"Wi-Fi", "BT 5 (LE)", "Dual Core + LP Core", "240MHz"};
+  static const char* flash_vendors[] = {"", "XMC", "GD", "FM", "TT", "BY", "", ""};
+  static const char* psram_vendors[] = {"", "AP_3v3", "AP_1v8", ""};
+  auto with_vendor = [](std::string what, const char* vendor) {
+    return *vendor ? what + " (" + vendor + ")" : what;
+  };
+  const char* flash_vendor = flash_vendors[f(kFlashVendor)];
+  switch (f(kFlashCap)) {
+    case 0: break;
+    case 1: out.push_back(with_vendor("Embedded Flash 8MB", flash_vendor)); break;
+    case 2: out.push_back(with_vendor("Embedded Flash 4MB", flash_vendor)); break;
+    default: out.push_back(with_vendor("Unknown Embedded Flash", flash_vendor)); break;
+  }
+  const char* psram_vendor = psram_vendors[f(kPsramVendor)];
+  switch (f(kPsramCap)) {
+    case 0: break;
+    case 1: out.push_back(with_vendor("Embedded PSRAM 8MB", psram_vendor)); break;
+    case 2: out.push_back(with_vendor("Embedded PSRAM 2MB", psram_vendor)); break;
+    default: out.push_back(with_vendor("Unknown Embedded PSRAM", psram_vendor)); break;
+  }
+  return out;
+}
+
+std::optional<Mac> mac(const FieldReader& f) { return mac_from_fields(f, kMacHigh, kMacLow); }
+
+std::optional<std::uint32_t> no_chip_id(const FieldReader&) { return std::nullopt; }
+
+bool encode_mac(const Mac& m, FieldWriter& w) {
+  mac_to_fields(m, w, kMacHigh, kMacLow);
+  return true;
+}
+
+}  // namespace
+
+ChipInfo chip_info_esp32s3() {
+  return {
+      .id = ChipId::esp32s3,
+      .name = "ESP32-S3",
+      .cli_name = "esp32s3",
+      // esptool <= v4.7 matched 0x9 at the magic register; v5 detects the
+      // S3 by its GET_SECURITY_INFO chip id only (fact sheet 4.1).
+      .magic_values = {0x00000009},
+      .security_chip_id = 9,
+      .rom_status_len = 4,
+      .rom = {.spi_attach = true, .spi_set_params = true, .read_flash_slow = true, .flash_md5 = true,
+              .change_baud = true, .deflate = true, .security_info = true},
+      .quirks = {.rom_erase_size_bug = false, .extended_image_header = true, .rom_flash_begin_encrypt_word = true,
+                 .stub_runs_user_code = false},
+      .rom_baud_calibration = std::nullopt,
+      .spi = {.base = 0x60002000, .usr = 0x18, .usr1 = 0x1C, .usr2 = 0x20, .mosi_dlen = 0x24, .miso_dlen = 0x28,
+              .w0 = 0x58, .addr_msb_aligned = false},
+      // get_crystal_freq: "ESP32S3 XTAL is fixed to 40MHz".
+      .crystal = {.fixed_mhz = 40, .uart_clkdiv_reg = 0x60000014, .clk_divider = 1},
+      .uart_date_reg = 0x60000080,
+      .efuse_base = kEfuse,
+      .fields = {kSpiBootCryptCnt, kSecureBootEn, kMacLow, kMacHigh, kMinorLow, kPkgVersion, kBlkMinor, kFlashCap,
+                 kFlashVendor, kPsramCap, kPsramVendor, kPsramCapHigh, kMinorHigh, kMajor, kBlkMajor},
+      .bootloader_offset = 0x0,
+      .stub_name = "esp32s3",
+      // Inherited from ESP32ROM in esptool (esp32s3.py overrides neither).
+      .flash_sizes = {{"1MB", 0x00}, {"2MB", 0x10}, {"4MB", 0x20}, {"8MB", 0x30}, {"16MB", 0x40}, {"32MB", 0x50},
+                      {"64MB", 0x60}, {"128MB", 0x70}},
+      .flash_freqs = {{"80m", 0xF}, {"40m", 0x0}, {"26m", 0x1}, {"20m", 0x2}},
+      .describe = describe,
+      .features = features,
+      .mac = mac,
+      .chip_id = no_chip_id,
+      // ESP32-S3 field logs (newer ROM banner form, fact sheet 7): boot:0x8
+      // is an SPI flash boot, boot:0x0 UART/USB download.
+      .banners = {.rom_log_baud = 115200,
+                  .download = "ESP-ROM:esp32s3-20210327\r\nBuild:Mar 27 2021\r\nrst:0x1 (POWERON),boot:0x0 "
+                              "(DOWNLOAD(USB/UART0))\r\nwaiting for download\r\n",
+                  .firmware = "ESP-ROM:esp32s3-20210327\r\nBuild:Mar 27 2021\r\nrst:0x1 (POWERON),boot:0x8 "
+                              "(SPI_FAST_FLASH_BOOT)\r\n",
+                  .firmware_power_on = "ESP-ROM:esp32s3-20210327\r\nBuild:Mar 27 2021\r\nrst:0x1 (POWERON),boot:0x8 "
+                                       "(SPI_FAST_FLASH_BOOT)\r\n",
+                  .app_baud = 115200},
+      // Package 0 (QFN56), minor revision 2, block version v1.1 (so not
+      // eco0), 8 MB PSRAM from AP_3v3 and no in-package flash: esptool
+      // decodes "ESP32-S3 (QFN56) (revision v0.2)" and "Embedded PSRAM 8MB
+      // (AP_3v3)", as on a common module (ESP32-S3-WROOM-1-N8R8 class).
+      .sim = {.xtal_hz = 40'000'000,
+              .default_mac = {0x7C, 0xDF, 0xA1, 0x12, 0x34, 0x56},  // an Espressif OUI of S2/S3 parts
+              .encode_mac = encode_mac,
+              .power_on_fields = {{kPkgVersion, 0}, {kMinorLow, 2}, {kBlkMinor, 1}, {kPsramCap, 1}, {kPsramVendor, 1},
+                                  {kMajor, 0}, {kMinorHigh, 0}, {kBlkMajor, 1}}},
+  };
+}
+
+}  // namespace espbak
