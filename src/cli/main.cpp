@@ -19,6 +19,7 @@
 #include "espbak/chips/chip.hpp"
 #include "espbak/link/discovery.hpp"
 #include "espbak/loader/stub_images.hpp"
+#include "espbak/ops/baud_policy.hpp"
 #include "espbak/ops/commands.hpp"
 #include "espbak/ops/session.hpp"
 #include "espbak/util/error.hpp"
@@ -266,18 +267,10 @@ int main(int argc, char** argv) {
 
     // ---- global options ----
     espbak::SessionOptions opts;
-    std::string baud_text = g.baud;
-    if (baud_text.empty()) {
-      if (const char* v = getenv_nonempty("ESPBAK_BAUD")) baud_text = v;
-      else if (const char* v2 = getenv_nonempty("ESPTOOL_BAUD")) baud_text = v2;
-    }
-    if (lower(baud_text) == "auto") {
-      opts.auto_baud = true;
-    } else if (!baud_text.empty()) {
-      auto b = espbak::parse_u32(baud_text);
-      if (!b || *b == 0) throw Error(ErrorKind::usage, fmt::format("invalid baud rate '{}'", baud_text));
-      opts.baud = *b;
-    }
+    const char* espbak_baud = getenv_nonempty("ESPBAK_BAUD");
+    const char* esptool_baud = getenv_nonempty("ESPTOOL_BAUD");
+    espbak::BaudRequest baud =
+        espbak::read_baud_request(g.baud, espbak_baud ? espbak_baud : "", esptool_baud ? esptool_baud : "");
     std::string chip_name = lower(g.chip);
     chip_name.erase(std::remove(chip_name.begin(), chip_name.end(), '-'), chip_name.end());  // esptool strip_chip_name
     if (chip_name != "auto") {
@@ -298,17 +291,11 @@ int main(int argc, char** argv) {
                                                 "no_reset, no_reset_stub)", g.after));
     opts.before = *before;
     opts.after = *after;
-    // No rate given anywhere: the bulk transfers use -b auto (docs/cli.md),
-    // proven against espsim's bridge models (issue 6). Only where espbak
-    // resets the chip at both ends: a failed probe is recovered with a reset,
-    // and a chip left in the loader (--after no_reset*) keeps 115200 for the
-    // next run, as esptool does without -b. Short commands keep 115200: the
-    // probe would cost more than it saves.
-    const bool resets_both_ways =
-        (opts.before == espbak::BeforeReset::default_reset || opts.before == espbak::BeforeReset::usb_reset) &&
-        (opts.after == espbak::AfterReset::hard_reset || opts.after == espbak::AfterReset::soft_reset);
-    if (baud_text.empty() && resets_both_ways && (command == c_read_flash || command == c_write_flash))
-      opts.auto_baud = true;
+    const auto traffic = (command == c_read_flash || command == c_write_flash) ? espbak::Traffic::bulk_transfer
+                                                                               : espbak::Traffic::short_exchange;
+    espbak::BaudPlan plan = espbak::plan_baud(baud, traffic, opts.before, opts.after);
+    opts.baud = plan.baud;
+    opts.auto_baud = plan.auto_baud;
     opts.no_stub = g.no_stub;
     opts.trace = g.trace;
     opts.connect_attempts = g.connect_attempts;
