@@ -15,12 +15,12 @@
 #include <fmt/format.h>
 
 #include "console_reporter.hpp"
-#include "list_ports.hpp"
 #include "espbak/chips/chip.hpp"
 #include "espbak/link/discovery.hpp"
 #include "espbak/loader/stub_images.hpp"
 #include "espbak/ops/baud_policy.hpp"
 #include "espbak/ops/commands.hpp"
+#include "espbak/ops/list_ports.hpp"
 #include "espbak/ops/session.hpp"
 #include "espbak/util/error.hpp"
 #include "espbak/util/numbers.hpp"
@@ -257,7 +257,7 @@ int main(int argc, char** argv) {
 
     const char* port_list = getenv_nonempty("ESPBAK_PORTS");
     if (command == c_list_ports) {
-      espbak::cli::list_ports(report, port_list ? port_list : "", g.port_filters);
+      espbak::cmd_list_ports(report, {.port_list = port_list ? port_list : "", .port_filters = g.port_filters});
       if (g.json) {
         report.json().set("ok", true);
         std::printf("%s\n", report.json().dump().c_str());
