@@ -1,4 +1,4 @@
-#include "list_ports.hpp"
+#include "espbak/ops/list_ports.hpp"
 
 #include <fmt/format.h>
 
@@ -6,13 +6,13 @@
 
 #include "espbak/link/discovery.hpp"
 
-namespace espbak::cli {
+namespace espbak {
 
-void list_ports(Reporter& report, const std::string& port_list, const std::vector<std::string>& port_filters) {
-  PortFilter filter = parse_port_filters(port_filters);
+void cmd_list_ports(Reporter& report, const ListPortsArgs& args) {
+  PortFilter filter = parse_port_filters(args.port_filters);
   std::vector<PortInfo> ports = enumerate_serial_ports();
-  if (!port_list.empty()) {
-    auto listed = parse_port_list(port_list);
+  if (!args.port_list.empty()) {
+    auto listed = parse_port_list(args.port_list);
     // A port both listed and enumerated is shown once, as listed.
     std::erase_if(ports, [&](const PortInfo& p) {
       return std::any_of(listed.begin(), listed.end(), [&](const PortInfo& l) { return l.device == p.device; });
@@ -54,4 +54,4 @@ void list_ports(Reporter& report, const std::string& port_list, const std::vecto
   }
 }
 
-}  // namespace espbak::cli
+}  // namespace espbak

@@ -1,0 +1,104 @@
+#include "cli11_parser.hpp"
+
+#include <algorithm>
+#include <map>
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+namespace espbak::cli {
+
+namespace {
+
+// Adds `options` to `app`, their values going to `into`.
+void add_options(CLI::App& app, const std::string& version_text, const std::vector<OptionSpec>& options,
+                 ParsedArgs& into) {
+  std::map<std::string, CLI::Option*> by_key;
+  for (const auto& option : options) {
+    const std::string names = joined_names(option);
+    if (option.kind == ValueKind::help_flag) {
+      app.set_help_flag(names, option.help);
+      continue;
+    }
+    if (option.kind == ValueKind::version_flag) {
+      app.set_version_flag(names, version_text, option.help);
+      continue;
+    }
+    // Bound to the same C++ types as CLI11 would bind by hand, so it parses
+    // and describes each option the same way (TEXT, INT, TEXT ...).
+    ParsedArgs::Value& value = into.add(option);
+    CLI::Option* added = nullptr;
+    switch (option.kind) {
+      case ValueKind::flag: added = app.add_flag(names, value.flag, option.help); break;
+      case ValueKind::text: added = app.add_option(names, value.text, option.help); break;
+      case ValueKind::integer: added = app.add_option(names, value.integer, option.help); break;
+      case ValueKind::text_list: added = app.add_option(names, value.list, option.help); break;
+      case ValueKind::help_flag:
+      case ValueKind::version_flag: break;  // handled above
+    }
+    if (option.required) added->required();
+    value.count = [added] { return added->count(); };  // the option lives as long as the app
+    by_key[option_key(option)] = added;
+  }
+  // Exclusions name options declared later, so they are set once all exist.
+  for (const auto& option : options) {
+    if (option.excludes.empty()) continue;
+    auto other = by_key.find(option.excludes);
+    if (other == by_key.end()) throw std::logic_error("option excludes unknown '" + option.excludes + "'");
+    by_key.at(option_key(option))->excludes(other->second);
+  }
+}
+
+}  // namespace
+
+Cli11Parser::Cli11Parser(const ProgramSpec& spec) : spec_(spec), app_(spec.description, spec.name) {
+  app_.fallthrough();  // global options may also follow the command
+  app_.require_subcommand(1);
+  const std::string version_text = spec.name + " " + spec.version;
+  add_options(app_, version_text, spec.global_options, global_);
+
+  command_args_.resize(spec.commands.size());
+  for (std::size_t i = 0; i < spec.commands.size(); ++i) {
+    const CommandSpec& command = spec.commands[i];
+    CLI::App* sub = app_.add_subcommand(command.name, command.help);
+    if (std::string dashed = dashed_alias(command.name); dashed != command.name) sub->alias(dashed);
+    add_options(*sub, version_text, command.arguments, command_args_[i]);
+    subcommands_.push_back(sub);
+  }
+}
+
+const CommandSpec& Cli11Parser::chosen() const {
+  auto chosen = app_.get_subcommands();
+  if (chosen.empty()) throw std::logic_error("no command parsed");
+  auto it = std::find(subcommands_.begin(), subcommands_.end(), chosen.front());
+  return spec_.commands.at(std::size_t(it - subcommands_.begin()));
+}
+
+const ParsedArgs& Cli11Parser::args_of(const CommandSpec& command) const {
+  return command_args_.at(std::size_t(&command - spec_.commands.data()));
+}
+
+std::string Cli11Parser::usage_error_message(const CLI::ParseError& e) const {
+  std::string msg = e.what();
+  if (app_.get_subcommands().empty()) {
+    if (dynamic_cast<const CLI::ExtrasError*>(&e)) {
+      auto colon = msg.find(": ");
+      std::string what = colon == std::string::npos ? msg : msg.substr(colon + 2);
+      msg = fmt::format("unknown command '{}' (see espbak --help)", what);
+    } else if (dynamic_cast<const CLI::RequiredError*>(&e) && msg.find("subcommand") != std::string::npos) {
+      // CLI11 reports a missing subcommand before the stray word: name it.
+      std::string stray;
+      for (const auto& r : app_.remaining())
+        if (!r.empty() && r[0] != '-') {
+          stray = r;
+          break;
+        }
+      msg = stray.empty() ? "no command given (see espbak --help)"
+                          : fmt::format("unknown command '{}' (see espbak --help)", stray);
+    }
+  }
+  std::replace(msg.begin(), msg.end(), '\n', ' ');
+  return msg;
+}
+
+}  // namespace espbak::cli

@@ -1,0 +1,42 @@
+#pragma once
+// The CLI11 parser of a ProgramSpec: every global option and command of the
+// table becomes a CLI11 option or subcommand, its values landing in the
+// ParsedArgs the handlers read.
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "command_table.hpp"
+#include "parsed_args.hpp"
+
+namespace espbak::cli {
+
+class Cli11Parser {
+ public:
+  explicit Cli11Parser(const ProgramSpec& spec);
+  Cli11Parser(const Cli11Parser&) = delete;  // CLI11 holds pointers into this object
+  Cli11Parser& operator=(const Cli11Parser&) = delete;
+
+  // Throws CLI11's exceptions (help and version requests among them).
+  void parse(int argc, char** argv) { app_.parse(argc, argv); }
+  // Prints the help or version for those requests; the exit code.
+  int exit(const CLI::Error& e) { return app_.exit(e); }
+  // The one line for a usage error: CLI11's words, or for a missing or
+  // misspelt command "unknown command 'X' (see espbak --help)".
+  std::string usage_error_message(const CLI::ParseError& e) const;
+
+  // After a successful parse().
+  const CommandSpec& chosen() const;
+  const ParsedArgs& global() const { return global_; }
+  const ParsedArgs& args_of(const CommandSpec& command) const;
+
+ private:
+  const ProgramSpec& spec_;
+  CLI::App app_;
+  ParsedArgs global_;
+  std::vector<ParsedArgs> command_args_;  // one per spec_.commands entry
+  std::vector<CLI::App*> subcommands_;    // likewise
+};
+
+}  // namespace espbak::cli

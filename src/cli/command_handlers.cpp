@@ -1,0 +1,134 @@
+#include "command_handlers.hpp"
+
+#include <cctype>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "global_options.hpp"
+#include "espbak/loader/stub_images.hpp"
+#include "espbak/ops/commands.hpp"
+#include "espbak/ops/list_ports.hpp"
+#include "espbak/util/error.hpp"
+#include "espbak/util/numbers.hpp"
+
+#ifndef ESPBAK_VERSION
+#define ESPBAK_VERSION "0.0.0"
+#endif
+
+namespace espbak::cli {
+
+namespace {
+
+std::string lower(std::string s) {
+  for (auto& c : s) c = char(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+std::uint32_t parse_address(const std::string& text, const char* what) {
+  auto v = parse_u32(text);
+  if (!v) throw Error(ErrorKind::usage, fmt::format("invalid {} '{}' (a number, decimal or 0x hex)", what, text));
+  return *v;
+}
+
+std::uint32_t parse_size_arg(const std::string& text, const char* what) {
+  auto v = parse_size(text);
+  if (!v)
+    throw Error(ErrorKind::usage,
+                fmt::format("invalid {} '{}' (a number, decimal or 0x hex, k/M suffix allowed)", what, text));
+  return *v;
+}
+
+// write_flash / verify_flash: ADDRESS FILE [ADDRESS FILE ...].
+std::vector<std::pair<std::uint32_t, std::string>> parse_pairs(const std::vector<std::string>& items,
+                                                               const char* command) {
+  if (items.empty() || items.size() % 2)
+    throw Error(ErrorKind::usage,
+                fmt::format("{}: must be pairs of an address and the binary filename to write there", command));
+  std::vector<std::pair<std::uint32_t, std::string>> pairs;
+  for (std::size_t i = 0; i < items.size(); i += 2) {
+    auto a = parse_u32(items[i]);
+    if (!a) throw Error(ErrorKind::usage, fmt::format("{}: address \"{}\" must be a number", command, items[i]));
+    pairs.emplace_back(*a, items[i + 1]);
+  }
+  return pairs;
+}
+
+FlashParams flash_params(const ParsedArgs& args) {
+  FlashParams params;
+  params.mode = lower(args.text("flash-mode"));
+  params.freq = lower(args.text("flash-freq"));
+  params.size = args.text("flash-size");
+  return params;
+}
+
+}  // namespace
+
+void run_version(const Invocation& call) {
+  call.report.result("espbak " ESPBAK_VERSION);
+  call.report.result(std::string("flasher stub: ") + kStubRelease);
+  call.report.json().set("version", ESPBAK_VERSION);
+  call.report.json().set("stub_release", kStubRelease);
+}
+
+void run_list_ports(const Invocation& call) {
+  ListPortsArgs args;
+  args.port_list = env_text("ESPBAK_PORTS");
+  args.port_filters = call.global.list("port-filter");
+  cmd_list_ports(call.report, args);
+}
+
+SessionStep prepare_chip_id(const Invocation&) { return cmd_chip_id; }
+SessionStep prepare_read_mac(const Invocation&) { return cmd_read_mac; }
+SessionStep prepare_flash_id(const Invocation&) { return cmd_flash_id; }
+SessionStep prepare_get_security_info(const Invocation&) { return cmd_get_security_info; }
+SessionStep prepare_erase_flash(const Invocation&) { return cmd_erase_flash; }
+
+SessionStep prepare_read_flash(const Invocation& call) {
+  ReadFlashArgs rf;
+  rf.address = parse_address(call.args.text("address"), "address");
+  const std::string& size = call.args.text("size");
+  if (lower(size) != "all") rf.size = parse_size_arg(size, "size");
+  rf.file = call.args.text("filename");
+  rf.skip_erased = !call.args.flag("no-skip-erased");
+  rf.diff_with = call.args.text("diff-with");
+  check_read_flash_args(rf);
+  return [rf](Session& s) { cmd_read_flash(s, rf); };
+}
+
+SessionStep prepare_write_flash(const Invocation& call) {
+  WriteFlashArgs wf;
+  wf.pairs = parse_pairs(call.args.list("addr_filename"), "write_flash");
+  wf.params = flash_params(call.args);
+  if (call.args.flag("no-compress")) wf.compress = false;
+  if (call.args.flag("compress")) wf.compress = true;
+  wf.erase_all = call.args.flag("erase-all");
+  wf.diff = !call.args.flag("no-diff");
+  // The regions hold the files' bytes: shared, so the step stays copyable.
+  auto regions = std::make_shared<std::vector<FlashRegion>>(espbak::prepare_write_flash(wf, call.report));
+  return [wf, regions](Session& s) { cmd_write_flash(s, wf, std::move(*regions)); };
+}
+
+SessionStep prepare_verify_flash(const Invocation& call) {
+  VerifyFlashArgs vf;
+  vf.pairs = parse_pairs(call.args.list("addr_filename"), "verify_flash");
+  const std::string& diff = call.args.text("diff");
+  std::string d = lower(diff);
+  if (d != "yes" && d != "no") throw Error(ErrorKind::usage, fmt::format("invalid --diff value '{}' (yes or no)", diff));
+  vf.diff = d == "yes";
+  vf.params = flash_params(call.args);
+  auto regions = std::make_shared<std::vector<FlashRegion>>(espbak::prepare_verify_flash(vf));
+  return [vf, regions](Session& s) { cmd_verify_flash(s, vf, std::move(*regions)); };
+}
+
+SessionStep prepare_erase_region(const Invocation& call) {
+  std::uint32_t address = parse_address(call.args.text("address"), "address");
+  std::uint32_t size = parse_size_arg(call.args.text("size"), "size");
+  check_erase_region_args(address, size);
+  return [address, size](Session& s) { cmd_erase_region(s, address, size); };
+}
+
+}  // namespace espbak::cli

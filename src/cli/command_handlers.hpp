@@ -1,0 +1,24 @@
+#pragma once
+// What each command does with its parsed arguments: the handlers the
+// command table (command_table.cpp) points to. Argument checks throw
+// Error(usage) with the messages docs/errors.md lists.
+#include "command_spec.hpp"
+
+namespace espbak::cli {
+
+// Commands that need no chip.
+void run_version(const Invocation& call);
+void run_list_ports(const Invocation& call);
+
+// Commands on a chip: checks before the port is opened, then the work.
+SessionStep prepare_chip_id(const Invocation& call);
+SessionStep prepare_read_mac(const Invocation& call);
+SessionStep prepare_flash_id(const Invocation& call);
+SessionStep prepare_get_security_info(const Invocation& call);
+SessionStep prepare_read_flash(const Invocation& call);
+SessionStep prepare_write_flash(const Invocation& call);
+SessionStep prepare_erase_flash(const Invocation& call);
+SessionStep prepare_erase_region(const Invocation& call);
+SessionStep prepare_verify_flash(const Invocation& call);
+
+}  // namespace espbak::cli

@@ -1,0 +1,50 @@
+#pragma once
+// One espbak command, declared once: its name (the dashed spelling is
+// derived), help, arguments and handler. command_table.cpp lists them all.
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "option_spec.hpp"
+#include "parsed_args.hpp"
+#include "espbak/ops/baud_policy.hpp"
+#include "espbak/ops/report.hpp"
+#include "espbak/ops/session.hpp"
+
+namespace espbak::cli {
+
+// What a handler gets: the values given to its command and the global ones.
+struct Invocation {
+  const ParsedArgs& args;
+  const ParsedArgs& global;
+  Reporter& report;
+};
+
+// The work on a connected chip, prepared before the port is opened.
+using SessionStep = std::function<void(Session&)>;
+
+struct CommandSpec {
+  // esptool v4 spelling, "read_flash"; dashed_alias() gives v5's "read-flash".
+  std::string name;
+  std::string help;
+  // Positionals and options, in the order --help lists them.
+  std::vector<OptionSpec> arguments;
+  // Decides the default baud rate (plan_baud).
+  Traffic traffic = Traffic::short_exchange;
+  // A command that needs no chip (version, list_ports) sets run_offline; the
+  // others set prepare, which checks every argument and file before the
+  // port is opened (throwing Error) and returns what to run on the Session.
+  void (*run_offline)(const Invocation&) = nullptr;
+  SessionStep (*prepare)(const Invocation&) = nullptr;
+};
+
+// "read_flash" -> "read-flash"; a name without underscores is its own alias.
+inline std::string dashed_alias(std::string_view name) {
+  std::string dashed(name);
+  for (auto& c : dashed)
+    if (c == '_') c = '-';
+  return dashed;
+}
+
+}  // namespace espbak::cli

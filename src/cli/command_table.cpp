@@ -1,0 +1,187 @@
+// Every global option and command of espbak, declared once. Both spellings
+// are accepted everywhere: commands as written here and with dashes
+// (dashed_alias), long options as listed in their names.
+#include "command_table.hpp"
+
+#include <algorithm>
+
+#include "command_handlers.hpp"
+#include "espbak/chips/chip.hpp"
+
+// The entries name only the fields they set; the others keep their
+// defaults on purpose, which GCC's -Wextra would report for each entry.
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+
+#ifndef ESPBAK_VERSION
+#define ESPBAK_VERSION "0.0.0"
+#endif
+
+namespace espbak::cli {
+
+namespace {
+
+std::vector<std::string> names(std::initializer_list<std::string> short_names, std::string_view dashed_long) {
+  std::vector<std::string> all(short_names);
+  for (auto& n : dashed_and_underscored(dashed_long)) all.push_back(std::move(n));
+  return all;
+}
+
+OptionSpec positional(std::string name, ValueKind kind, std::string help) {
+  return {.names = {std::move(name)}, .kind = kind, .help = std::move(help), .positional = true, .required = true};
+}
+
+// --chip takes a chip row's name; flash sizes and frequencies are those some
+// chip row knows.
+std::vector<std::string> chip_names() {
+  std::vector<std::string> values = {"auto"};
+  for (const auto& chip : all_chips()) values.emplace_back(chip.cli_name);
+  return values;
+}
+
+std::vector<std::string> flash_code_names(std::vector<FlashCode> ChipInfo::*codes, std::vector<std::string> values) {
+  for (const auto& chip : all_chips())
+    for (const auto& code : chip.*codes)
+      if (std::find(values.begin(), values.end(), code.name) == values.end()) values.emplace_back(code.name);
+  return values;
+}
+
+// --flash-mode/--flash-freq/--flash-size, shared by write_flash and verify_flash
+// (verify_flash's help is shorter: it only compares).
+std::vector<OptionSpec> flash_param_options(std::string mode_help, std::string freq_help, std::string size_help) {
+  return {
+      {.names = names({}, "--flash-mode"), .help = std::move(mode_help), .default_value = "keep",
+       .values = {"keep", "qio", "qout", "dio", "dout"}},
+      {.names = names({}, "--flash-freq"), .help = std::move(freq_help), .default_value = "keep",
+       .values = flash_code_names(&ChipInfo::flash_freqs, {"keep"})},
+      {.names = names({}, "--flash-size"), .help = std::move(size_help), .default_value = "keep",
+       .values = flash_code_names(&ChipInfo::flash_sizes, {"keep", "detect"})},
+  };
+}
+
+std::vector<OptionSpec> global_options() {
+  return {
+      {.names = {"-h", "--help"}, .kind = ValueKind::help_flag, .help = "Print this help message and exit"},
+      {.names = {"--version"}, .kind = ValueKind::version_flag,
+       .help = "Print the version and exit (as the version command)"},
+      {.names = {"-p", "--port"},
+       .help = "Serial device, socket://HOST:PORT or rfc2217://HOST:PORT (env ESPBAK_PORT, ESPTOOL_PORT); "
+               "without one, the ports in ESPBAK_PORTS or the system's are tried (docs/connecting.md)"},
+      {.names = names({}, "--port-filter"), .kind = ValueKind::text_list,
+       .help = "Restrict port discovery: vid=X, pid=X, name=SUBSTRING, serial=SUBSTRING (repeatable)"},
+      {.names = names({}, "--custom-reset-sequence"),
+       .help = "esptool's custom reset sequence, e.g. 'D0|R1|W0.1|D1|R0|W0.05|D0'"},
+      {.names = names({}, "--custom-hard-reset-sequence"),
+       .help = "Sequence for --after hard_reset instead of the RTS pulse"},
+      // No default_value: "not given" is what lets plan_baud pick one.
+      {.names = {"-b", "--baud"},
+       .help = "Baud rate, or auto: the fastest rate the link proves (default: auto for read_flash/write_flash, "
+               "else 115200; env ESPBAK_BAUD, ESPTOOL_BAUD)",
+       .values = {"auto", "115200", "230400", "460800", "921600", "1500000", "2000000"}},
+      {.names = {"-c", "--chip"}, .help = "Target chip: auto, esp8266, esp32, esp32s3", .default_value = "auto",
+       .values = chip_names()},
+      {.names = {"--before"}, .help = "default_reset|usb_reset|no_reset|no_reset_no_sync",
+       .default_value = "default_reset", .values = {"default_reset", "usb_reset", "no_reset", "no_reset_no_sync"}},
+      {.names = {"-a", "--after"}, .help = "hard_reset|soft_reset|no_reset|no_reset_stub",
+       .default_value = "hard_reset", .values = {"hard_reset", "soft_reset", "no_reset", "no_reset_stub"}},
+      {.names = names({}, "--no-stub"), .kind = ValueKind::flag,
+       .help = "Talk to the ROM loader only (no flasher stub)"},
+      {.names = {"-t", "--trace"}, .kind = ValueKind::flag, .help = "Trace every packet on stderr"},
+      {.names = names({}, "--connect-attempts"), .kind = ValueKind::integer,
+       .help = "Connection attempts, 0 or less for infinite (default 7)", .default_value = "7"},
+      {.names = {"-q", "--quiet"}, .kind = ValueKind::flag, .help = "Only errors on stderr; results still on stdout"},
+      {.names = {"--json"}, .kind = ValueKind::flag, .help = "Print a machine-readable result object on stdout"},
+  };
+}
+
+std::vector<OptionSpec> read_flash_arguments() {
+  return {
+      positional("address", ValueKind::text, "Start address"),
+      positional("size", ValueKind::text, "Bytes to read (k/M suffixes), or ALL for the rest of the flash"),
+      positional("filename", ValueKind::text, "Output file"),
+      {.names = {"--no-skip-erased"}, .kind = ValueKind::flag,
+       .help = "Transfer erased (all 0xFF) blocks too; by default the chip's block MD5s skip erased blocks"},
+      {.names = {"--diff-with"},
+       .help = "Earlier image (or directory of images, newest used): copy the blocks the chip still holds "
+               "from it, read only the rest"},
+  };
+}
+
+std::vector<OptionSpec> write_flash_arguments() {
+  std::vector<OptionSpec> arguments = {
+      positional("addr_filename", ValueKind::text_list, "Address followed by a file name, repeated")};
+  for (auto& option : flash_param_options("keep|qio|qout|dio|dout (default keep)",
+                                          "keep|80m|40m|26m|20m (default keep)",
+                                          "keep|detect|1MB|2MB|4MB|8MB|16MB|... (default keep)"))
+    arguments.push_back(std::move(option));
+  arguments.push_back({.names = names({"-u"}, "--no-compress"), .kind = ValueKind::flag,
+                       .help = "Send data uncompressed", .excludes = "compress"});
+  arguments.push_back({.names = {"-z", "--compress"}, .kind = ValueKind::flag,
+                       .help = "Compress data (default when the stub runs)"});
+  arguments.push_back({.names = names({"-e"}, "--erase-all"), .kind = ValueKind::flag,
+                       .help = "Erase the whole flash first (stub only)"});
+  arguments.push_back(
+      {.names = {"--no-diff"}, .kind = ValueKind::flag,
+       .help = "Write every block; by default blocks the flash already holds (unchanged, same MD5) are skipped"});
+  return arguments;
+}
+
+std::vector<OptionSpec> erase_region_arguments() {
+  return {positional("address", ValueKind::text, "Start address"),
+          positional("size", ValueKind::text, "Bytes to erase")};
+}
+
+std::vector<OptionSpec> verify_flash_arguments() {
+  std::vector<OptionSpec> arguments = {
+      positional("addr_filename", ValueKind::text_list, "Address followed by a file name, repeated"),
+      {.names = {"--diff"}, .help = "yes|no: list the differing bytes (default no)", .default_value = "no",
+       .values = {"yes", "no"}},
+  };
+  for (auto& option : flash_param_options("keep|qio|qout|dio|dout", "keep|80m|40m|26m|20m", "keep|detect|1MB|..."))
+    arguments.push_back(std::move(option));
+  return arguments;
+}
+
+std::vector<CommandSpec> commands() {
+  return {
+      {.name = "version", .help = "Print the espbak version and the flasher stub release", .run_offline = run_version},
+      {.name = "chip_id", .help = "Print the chip ID (ESP8266) or the MAC", .prepare = prepare_chip_id},
+      {.name = "read_mac", .help = "Print the MAC address", .prepare = prepare_read_mac},
+      {.name = "flash_id", .help = "Print the SPI flash manufacturer, device and size", .prepare = prepare_flash_id},
+      {.name = "get_security_info",
+       .help = "Print the chip's security info (ESP32-S2 and later; works in Secure Download Mode)",
+       .prepare = prepare_get_security_info},
+      {.name = "list_ports", .help = "List serial ports with VID:PID, serial number and product",
+       .run_offline = run_list_ports},
+      {.name = "read_flash", .help = "Read flash to a file: ADDRESS SIZE|ALL FILE",
+       .arguments = read_flash_arguments(), .traffic = Traffic::bulk_transfer, .prepare = prepare_read_flash},
+      {.name = "write_flash", .help = "Write files to flash: ADDRESS FILE [ADDRESS FILE ...]",
+       .arguments = write_flash_arguments(), .traffic = Traffic::bulk_transfer, .prepare = prepare_write_flash},
+      {.name = "erase_flash", .help = "Erase the whole flash (stub only)", .prepare = prepare_erase_flash},
+      {.name = "erase_region", .help = "Erase a region: ADDRESS SIZE (multiples of 4096)",
+       .arguments = erase_region_arguments(), .prepare = prepare_erase_region},
+      {.name = "verify_flash", .help = "Compare flash with files: ADDRESS FILE [ADDRESS FILE ...]",
+       .arguments = verify_flash_arguments(), .prepare = prepare_verify_flash},
+  };
+}
+
+}  // namespace
+
+const ProgramSpec& program_spec() {
+  static const ProgramSpec spec{
+      .name = "espbak",
+      .version = ESPBAK_VERSION,
+      .description = "espbak " ESPBAK_VERSION
+                     " - back up and restore the flash of Espressif chips (esptool-compatible)",
+      .global_options = global_options(),
+      .commands = commands(),
+  };
+  return spec;
+}
+
+const CommandSpec* find_command(std::string_view name) {
+  for (const auto& command : program_spec().commands)
+    if (command.name == name || dashed_alias(command.name) == name) return &command;
+  return nullptr;
+}
+
+}  // namespace espbak::cli

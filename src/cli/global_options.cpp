@@ -1,0 +1,76 @@
+#include "global_options.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cstdlib>
+
+#include <fmt/format.h>
+
+#include "espbak/chips/chip.hpp"
+#include "espbak/link/discovery.hpp"
+#include "espbak/link/reset.hpp"
+#include "espbak/util/error.hpp"
+
+namespace espbak::cli {
+
+std::string env_text(const char* name) {
+  const char* value = std::getenv(name);
+  return value ? value : "";
+}
+
+SessionOptions session_options(const ParsedArgs& global, Traffic traffic) {
+  SessionOptions opts;
+  // Read first: a bad rate is reported before any other bad option.
+  BaudRequest baud = read_baud_request(global.text("baud"), env_text("ESPBAK_BAUD"), env_text("ESPTOOL_BAUD"));
+
+  const std::string& chip_option = global.text("chip");
+  std::string chip_name = chip_option;
+  for (auto& c : chip_name) c = char(std::tolower(static_cast<unsigned char>(c)));
+  chip_name.erase(std::remove(chip_name.begin(), chip_name.end(), '-'), chip_name.end());  // esptool strip_chip_name
+  if (chip_name != "auto") {
+    opts.chip = find_chip(chip_name);
+    if (!opts.chip) {
+      std::string choices = "auto";
+      for (const auto& c : all_chips()) choices += ", " + std::string(c.cli_name);
+      throw Error(ErrorKind::usage, fmt::format("invalid --chip value '{}' (choose from {})", chip_option, choices));
+    }
+  }
+  const std::string& before_option = global.text("before");
+  auto before = parse_before(before_option);
+  if (!before)
+    throw Error(ErrorKind::usage, fmt::format("invalid --before value '{}' (choose from default_reset, usb_reset, "
+                                              "no_reset, no_reset_no_sync)", before_option));
+  const std::string& after_option = global.text("after");
+  auto after = parse_after(after_option);
+  if (!after)
+    throw Error(ErrorKind::usage, fmt::format("invalid --after value '{}' (choose from hard_reset, soft_reset, "
+                                              "no_reset, no_reset_stub)", after_option));
+  opts.before = *before;
+  opts.after = *after;
+  BaudPlan plan = plan_baud(baud, traffic, opts.before, opts.after);
+  opts.baud = plan.baud;
+  opts.auto_baud = plan.auto_baud;
+
+  opts.no_stub = global.flag("no-stub");
+  opts.trace = global.flag("trace");
+  opts.connect_attempts = global.integer("connect-attempts");
+  // Discovery gives each candidate one pass over the reset strategies
+  // unless the user set the budget.
+  if (global.given("connect-attempts")) opts.discovery_attempts = opts.connect_attempts;
+  opts.port_filters = global.list("port-filter");
+  parse_port_filters(opts.port_filters);  // a bad filter is a usage error before anything is opened
+  if (const auto& seq = global.text("custom-reset-sequence"); !seq.empty())
+    opts.custom_reset = parse_reset_sequence(seq);
+  if (const auto& seq = global.text("custom-hard-reset-sequence"); !seq.empty())
+    opts.custom_hard_reset = parse_reset_sequence(seq);
+
+  opts.port = global.text("port");
+  if (opts.port.empty()) opts.port = env_text("ESPBAK_PORT");
+  if (opts.port.empty()) opts.port = env_text("ESPTOOL_PORT");
+  if (opts.port.empty()) opts.port_list = env_text("ESPBAK_PORTS");
+  // Benchmark A/B switch (docs/benchmarks.md): esptool's acknowledge-after-receipt.
+  if (env_text("ESPBAK_READ_ACK") == "late") opts.early_read_ack = false;
+  return opts;
+}
+
+}  // namespace espbak::cli

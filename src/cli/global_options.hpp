@@ -1,0 +1,20 @@
+#pragma once
+// From the global options (and the environment) to the Session's options.
+#include <string>
+
+#include "parsed_args.hpp"
+#include "espbak/ops/baud_policy.hpp"
+#include "espbak/ops/session.hpp"
+
+namespace espbak::cli {
+
+// The variable's value; empty when unset or set to nothing.
+std::string env_text(const char* name);
+
+// Checks every global option before anything is opened (Error(usage) for a
+// bad --baud, --chip, --before, --after, --port-filter or reset sequence)
+// and resolves the port and baud rate, the latter as plan_baud decides for
+// a command with this traffic.
+SessionOptions session_options(const ParsedArgs& global, Traffic traffic);
+
+}  // namespace espbak::cli

@@ -1,0 +1,69 @@
+#pragma once
+// One option or positional argument of the command line, as data: its
+// names, whether it takes a value, its help. The CLI11 parser is built from
+// these (cli11_builder.cpp), and so can man pages and shell completions be.
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace espbak::cli {
+
+enum class ValueKind {
+  flag,          // takes no value: given or not
+  text,          // one value
+  integer,       // one whole number (CLI11 refuses anything else)
+  text_list,     // one or more values, the option repeatable
+  help_flag,     // -h/--help: print the help and exit 0
+  version_flag,  // --version: print the version and exit 0
+};
+
+inline bool takes_value(ValueKind kind) {
+  return kind == ValueKind::text || kind == ValueKind::integer || kind == ValueKind::text_list;
+}
+
+struct OptionSpec {
+  // Every spelling accepted: short names first, then long ones ("-u",
+  // "--no-compress", "--no_compress"); a positional has its bare name only
+  // ("address").
+  std::vector<std::string> names;
+  ValueKind kind = ValueKind::text;
+  std::string help;
+  bool positional = false;
+  bool required = false;
+  // What an absent option means, as the handlers see it ("7", "auto");
+  // empty: nothing. Not shown in --help (esptool's help does not either).
+  std::string default_value;
+  // Values worth offering in a completion. The handlers check values
+  // themselves, so that refusals read as esptool's do (docs/errors.md).
+  std::vector<std::string> values;
+  // The key of an option that cannot be given together with this one.
+  std::string excludes;
+};
+
+// "--flash-mode" -> {"--flash-mode", "--flash_mode"}: esptool v5 dashes and
+// the v4 underscores. A name without a dash after the leading two is returned alone.
+inline std::vector<std::string> dashed_and_underscored(std::string_view dashed) {
+  std::string underscored(dashed);
+  for (std::size_t i = 2; i < underscored.size(); ++i)
+    if (underscored[i] == '-') underscored[i] = '_';
+  if (underscored == dashed) return {std::string(dashed)};
+  return {std::string(dashed), underscored};
+}
+
+// How a handler asks for the value: a positional's name, else the first
+// long name without its dashes ("flash-mode").
+inline std::string option_key(const OptionSpec& option) {
+  if (option.positional) return option.names.front();
+  for (const auto& name : option.names)
+    if (name.rfind("--", 0) == 0) return name.substr(2);
+  return option.names.front().substr(1);
+}
+
+// All names in one comma-separated list, as CLI11 takes them.
+inline std::string joined_names(const OptionSpec& option) {
+  std::string joined;
+  for (const auto& name : option.names) joined += (joined.empty() ? "" : ",") + name;
+  return joined;
+}
+
+}  // namespace espbak::cli
