@@ -77,7 +77,7 @@ std::vector<OptionSpec> global_options() {
        .help = "Baud rate, or auto: the fastest rate the link proves (default: auto for read_flash/write_flash, "
                "else 115200; env ESPBAK_BAUD, ESPTOOL_BAUD)",
        .values = {"auto", "115200", "230400", "460800", "921600", "1500000", "2000000"}},
-      {.names = {"-c", "--chip"}, .help = "Target chip: auto, esp8266, esp32, esp32s3", .default_value = "auto",
+      {.names = {"-c", "--chip"}, .help = "Target chip: auto, " + chip_cli_names(), .default_value = "auto",
        .values = chip_names()},
       {.names = {"--before"}, .help = "default_reset|usb_reset|no_reset|no_reset_no_sync",
        .default_value = "default_reset", .values = {"default_reset", "usb_reset", "no_reset", "no_reset_no_sync"}},
@@ -98,9 +98,9 @@ std::vector<OptionSpec> read_flash_arguments() {
       positional("address", ValueKind::text, "Start address"),
       positional("size", ValueKind::text, "Bytes to read (k/M suffixes), or ALL for the rest of the flash"),
       positional("filename", ValueKind::text, "Output file"),
-      {.names = {"--no-skip-erased"}, .kind = ValueKind::flag,
+      {.names = names({}, "--no-skip-erased"), .kind = ValueKind::flag,
        .help = "Transfer erased (all 0xFF) blocks too; by default the chip's block MD5s skip erased blocks"},
-      {.names = {"--diff-with"},
+      {.names = names({}, "--diff-with"),
        .help = "Earlier image (or directory of images, newest used): copy the blocks the chip still holds "
                "from it, read only the rest"},
   };
@@ -120,7 +120,7 @@ std::vector<OptionSpec> write_flash_arguments() {
   arguments.push_back({.names = names({"-e"}, "--erase-all"), .kind = ValueKind::flag,
                        .help = "Erase the whole flash first (stub only)"});
   arguments.push_back(
-      {.names = {"--no-diff"}, .kind = ValueKind::flag,
+      {.names = names({}, "--no-diff"), .kind = ValueKind::flag,
        .help = "Write every block; by default blocks the flash already holds (unchanged, same MD5) are skipped"});
   return arguments;
 }
