@@ -11,6 +11,8 @@
 #include <span>
 #include <string>
 
+#include "espbak/link/clock.hpp"
+
 namespace espbak {
 
 // USB identity of the adapter behind a serial port, when the OS knows it.
@@ -52,6 +54,10 @@ class Transport {
 
   // What the user named: "/dev/ttyUSB0", "socket://127.0.0.1:5555".
   virtual std::string name() const = 0;
+
+  // The time this link runs on: the machine's clock, or virtual time for a
+  // simulated link. read()'s timeout is measured on it.
+  virtual Clock& clock() { return steady_clock(); }
 };
 
 // Opens `port`: "socket://HOST:PORT", "rfc2217://HOST:PORT" or a serial
