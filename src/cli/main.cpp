@@ -18,6 +18,7 @@
 #include "list_ports.hpp"
 #include "espbak/chips/chip.hpp"
 #include "espbak/link/discovery.hpp"
+#include "espbak/link/reset/modes.hpp"
 #include "espbak/loader/stub_images.hpp"
 #include "espbak/ops/commands.hpp"
 #include "espbak/ops/session.hpp"
@@ -115,8 +116,8 @@ int main(int argc, char** argv) {
                  "Sequence for --after hard_reset instead of the RTS pulse");
   app.add_option("-b,--baud", g.baud, "Baud rate, or auto: the fastest rate the link proves (default: auto for read_flash/write_flash, else 115200; env ESPBAK_BAUD, ESPTOOL_BAUD)");
   app.add_option("-c,--chip", g.chip, "Target chip: auto, esp8266, esp32, esp32s3");
-  app.add_option("--before", g.before, "default_reset|usb_reset|no_reset|no_reset_no_sync");
-  app.add_option("-a,--after", g.after, "hard_reset|soft_reset|no_reset|no_reset_stub");
+  app.add_option("--before", g.before, espbak::before_reset_choices("|"));
+  app.add_option("-a,--after", g.after, espbak::after_reset_choices("|"));
   app.add_flag("--no-stub,--no_stub", g.no_stub, "Talk to the ROM loader only (no flasher stub)");
   app.add_flag("-t,--trace", g.trace, "Trace every packet on stderr");
   app.add_option(both_spellings("--connect-attempts"), g.connect_attempts,
@@ -290,12 +291,12 @@ int main(int argc, char** argv) {
     }
     auto before = espbak::parse_before(g.before);
     if (!before)
-      throw Error(ErrorKind::usage, fmt::format("invalid --before value '{}' (choose from default_reset, usb_reset, "
-                                                "no_reset, no_reset_no_sync)", g.before));
+      throw Error(ErrorKind::usage, fmt::format("invalid --before value '{}' (choose from {})", g.before,
+                                                espbak::before_reset_choices(", ")));
     auto after = espbak::parse_after(g.after);
     if (!after)
-      throw Error(ErrorKind::usage, fmt::format("invalid --after value '{}' (choose from hard_reset, soft_reset, "
-                                                "no_reset, no_reset_stub)", g.after));
+      throw Error(ErrorKind::usage, fmt::format("invalid --after value '{}' (choose from {})", g.after,
+                                                espbak::after_reset_choices(", ")));
     opts.before = *before;
     opts.after = *after;
     // No rate given anywhere: the bulk transfers use -b auto (docs/cli.md),

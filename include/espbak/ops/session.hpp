@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "espbak/link/reset/modes.hpp"
 #include "espbak/loader/loader.hpp"
 #include "espbak/ops/report.hpp"
 #include "espbak/util/error.hpp"
@@ -138,9 +139,5 @@ class Session {
   void choose_baud();
   void probe_link();
 };
-
-// Parses "default_reset" / "default-reset" etc.; nullopt if unknown.
-std::optional<BeforeReset> parse_before(std::string text);
-std::optional<AfterReset> parse_after(std::string text);
 
 }  // namespace espbak
