@@ -7,6 +7,7 @@
 
 #include "command_handlers.hpp"
 #include "espbak/chips/chip.hpp"
+#include "espbak/link/reset/modes.hpp"
 
 // The entries name only the fields they set; the others keep their
 // defaults on purpose, which GCC's -Wextra would report for each entry.
@@ -28,6 +29,17 @@ std::vector<std::string> names(std::initializer_list<std::string> short_names, s
 
 OptionSpec positional(std::string name, ValueKind kind, std::string help) {
   return {.names = {std::move(name)}, .kind = kind, .help = std::move(help), .positional = true, .required = true};
+}
+
+// "a|b|c" -> {"a", "b", "c"}.
+std::vector<std::string> split_choices(const std::string& joined) {
+  std::vector<std::string> out;
+  for (std::size_t start = 0;;) {
+    auto bar = joined.find('|', start);
+    out.push_back(joined.substr(start, bar - start));
+    if (bar == std::string::npos) return out;
+    start = bar + 1;
+  }
 }
 
 // --chip takes a chip row's name; flash sizes and frequencies are those some
@@ -79,10 +91,10 @@ std::vector<OptionSpec> global_options() {
        .values = {"auto", "115200", "230400", "460800", "921600", "1500000", "2000000"}},
       {.names = {"-c", "--chip"}, .help = "Target chip: auto, " + chip_cli_names(), .default_value = "auto",
        .values = chip_names()},
-      {.names = {"--before"}, .help = "default_reset|usb_reset|no_reset|no_reset_no_sync",
-       .default_value = "default_reset", .values = {"default_reset", "usb_reset", "no_reset", "no_reset_no_sync"}},
-      {.names = {"-a", "--after"}, .help = "hard_reset|soft_reset|no_reset|no_reset_stub",
-       .default_value = "hard_reset", .values = {"hard_reset", "soft_reset", "no_reset", "no_reset_stub"}},
+      {.names = {"--before"}, .help = before_reset_choices("|"), .default_value = "default_reset",
+       .values = split_choices(before_reset_choices("|"))},
+      {.names = {"-a", "--after"}, .help = after_reset_choices("|"), .default_value = "hard_reset",
+       .values = split_choices(after_reset_choices("|"))},
       {.names = names({}, "--no-stub"), .kind = ValueKind::flag,
        .help = "Talk to the ROM loader only (no flasher stub)"},
       {.names = {"-t", "--trace"}, .kind = ValueKind::flag, .help = "Trace every packet on stderr"},

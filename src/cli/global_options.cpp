@@ -8,7 +8,8 @@
 
 #include "espbak/chips/chip.hpp"
 #include "espbak/link/discovery.hpp"
-#include "espbak/link/reset.hpp"
+#include "espbak/link/reset/modes.hpp"
+#include "espbak/link/reset/sequences.hpp"
 #include "espbak/util/error.hpp"
 
 namespace espbak::cli {
@@ -38,13 +39,13 @@ SessionOptions session_options(const ParsedArgs& global, Traffic traffic) {
   const std::string& before_option = global.text("before");
   auto before = parse_before(before_option);
   if (!before)
-    throw Error(ErrorKind::usage, fmt::format("invalid --before value '{}' (choose from default_reset, usb_reset, "
-                                              "no_reset, no_reset_no_sync)", before_option));
+    throw Error(ErrorKind::usage, fmt::format("invalid --before value '{}' (choose from {})", before_option,
+                                              before_reset_choices(", ")));
   const std::string& after_option = global.text("after");
   auto after = parse_after(after_option);
   if (!after)
-    throw Error(ErrorKind::usage, fmt::format("invalid --after value '{}' (choose from hard_reset, soft_reset, "
-                                              "no_reset, no_reset_stub)", after_option));
+    throw Error(ErrorKind::usage, fmt::format("invalid --after value '{}' (choose from {})", after_option,
+                                              after_reset_choices(", ")));
   opts.before = *before;
   opts.after = *after;
   BaudPlan plan = plan_baud(baud, traffic, opts.before, opts.after);

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "espbak/link/reset/usb_ids.hpp"
 #include "espbak/util/error.hpp"
 #include "espbak/util/numbers.hpp"
 
@@ -19,14 +20,14 @@ struct Bridge {
 };
 
 // USB bridges found on ESP dev boards. Sources: esptool loader.py
-// (ESPRESSIF_VID 0x303A, USB_JTAG_SERIAL_PID 0x1001; 10C4:EA64 in
+// (ESPRESSIF_VID, USB_JTAG_SERIAL_PID: reset/usb_ids.hpp; 10C4:EA64 in
 // HARDWARE_FLOW_CONTROL_VID_PIDS; PID 0x55D4 for the CH9102 driver hint in
 // cmds.py run_stub); the other IDs are the Linux USB serial drivers' device
 // tables (drivers/usb/serial/cp210x.c 10C4:EA60, ch341.c 1A86:7523/7522,
 // ftdi_sio_ids.h 0403:6001/6010/6014/6015) for the bridges Espressif's
 // DevKits and ESP-Prog use (CP2102N, CH340/CH9102, FT2232HL).
 constexpr Bridge kBridges[] = {
-    {0x303A, 0x1001, "Espressif USB-Serial/JTAG"},
+    {kEspressifVid, kUsbJtagSerialPid, "Espressif USB-Serial/JTAG"},
     {0x10C4, 0xEA60, "Silicon Labs CP210x"},
     {0x10C4, 0xEA64, "Silicon Labs CP2102C"},
     {0x1A86, 0x7523, "WCH CH340"},

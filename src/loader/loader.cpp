@@ -10,6 +10,8 @@
 #include <regex>
 #include <thread>
 
+#include "espbak/link/reset/after.hpp"
+#include "espbak/link/reset/cycle.hpp"
 #include "espbak/util/error.hpp"
 
 namespace espbak {
@@ -220,58 +222,6 @@ struct Loader::AttemptResult {
   std::string error;
 };
 
-// One entry of the reset cycle: a built-in sequence with its IO0 hold time,
-// or the user's custom sequence.
-struct Loader::Strategy {
-  ResetKind kind = ResetKind::classic;
-  milliseconds delay{0};
-  const ResetSequence* custom = nullptr;
-  std::string name() const {
-    if (custom) return "custom sequence '" + custom->text + "'";
-    if (kind == ResetKind::usb_jtag_serial) return std::string(reset_kind_name(kind));
-    return fmt::format("{} ({:g} s)", reset_kind_name(kind), double(delay.count()) / 1000.0);
-  }
-};
-
-namespace {
-
-// esptool loader.py: DEFAULT_RESET_DELAY = 0.05 s, and the alternate
-// attempts add 0.5 s (reset_delay + 0.5) for boards whose EN capacitor
-// makes the chip sample IO0 late.
-constexpr milliseconds kResetDelay{50};
-constexpr milliseconds kResetDelayExtra{550};
-
-bool uses_usb_jtag_serial(const Transport& link) {
-  auto id = link.usb_id();
-  return id && id->vid == 0x303A && id->pid == 0x1001;  // ESPRESSIF_VID, USB_JTAG_SERIAL_PID
-}
-
-}  // namespace
-
-static std::vector<Loader::Strategy> strategy_cycle(const Transport& link, const ConnectOptions& opts);
-
-std::vector<std::string> reset_strategy_names(const Transport& link, const ConnectOptions& opts) {
-  std::vector<std::string> names;
-  for (const auto& s : strategy_cycle(link, opts)) names.push_back(s.name());
-  return names;
-}
-
-// esptool loader.py _construct_reset_strategy_sequence (v5.3.1): a custom
-// sequence replaces everything; USB-JTAG-Serial (PID 0x1001 or
-// --before usb_reset) uses only its own sequence; otherwise UnixTight and
-// Classic alternate where the port can set both lines at once (TIOCMSET:
-// not on Windows, not over rfc2217), Classic alone elsewhere.
-static std::vector<Loader::Strategy> strategy_cycle(const Transport& link, const ConnectOptions& opts) {
-  using S = Loader::Strategy;
-  if (opts.custom_reset) return {S{ResetKind::classic, milliseconds(0), &*opts.custom_reset}};
-  if (opts.before == BeforeReset::usb_reset || uses_usb_jtag_serial(link))
-    return {S{ResetKind::usb_jtag_serial, milliseconds(0), nullptr}};
-  if (link.sets_lines_together())
-    return {S{ResetKind::unix_tight, kResetDelay, nullptr}, S{ResetKind::unix_tight, kResetDelayExtra, nullptr},
-            S{ResetKind::classic, kResetDelay, nullptr}, S{ResetKind::classic, kResetDelayExtra, nullptr}};
-  return {S{ResetKind::classic, kResetDelay, nullptr}, S{ResetKind::classic, kResetDelayExtra, nullptr}};
-}
-
 namespace {
 
 // A short printable excerpt of bytes that were not SLIP frames.
@@ -297,14 +247,12 @@ std::string printable_excerpt(const std::vector<std::uint8_t>& bytes) {
 
 }  // namespace
 
-Loader::AttemptResult Loader::connect_attempt(BeforeReset mode, const Strategy& strategy) {
+Loader::AttemptResult Loader::connect_attempt(BeforeReset mode, const ResetStrategy& strategy) {
   std::optional<std::string> boot_mode;
   bool download_mode = false;
   if (mode != BeforeReset::no_reset) {
     flush_input();
-    bool lines_ok = strategy.custom ? run_reset_sequence(link_, *strategy.custom, sleep_)
-                                    : reset_into_bootloader(link_, strategy.kind, strategy.delay, sleep_);
-    if (!lines_ok)
+    if (!run_reset_strategy(link_, strategy, sleep_))
       log(LoaderEvent::warning, link_.name() + ": the port refused a DTR/RTS change; the chip was not reset");
     // The ROM boot log tells a chip in the wrong boot mode from a dead link.
     std::string boot_log;
@@ -383,7 +331,7 @@ void Loader::connect(const ConnectOptions& opts) {
   flash_id_cache_.reset();
   BeforeReset mode = opts.before;
 
-  if ((mode == BeforeReset::default_reset || mode == BeforeReset::usb_reset) && !link_.has_modem_lines()) {
+  if (before_resets_chip(mode) && !link_.has_modem_lines()) {
     // esptool forces no-reset on socket://; ptys cannot carry the lines either.
     log(LoaderEvent::note, link_.name() +
                                " has no DTR/RTS lines, so the chip cannot be reset automatically: "
@@ -392,9 +340,7 @@ void Loader::connect(const ConnectOptions& opts) {
   }
 
   if (mode != BeforeReset::no_reset_no_sync) {
-    ConnectOptions effective = opts;
-    effective.before = mode;
-    std::vector<Strategy> cycle = strategy_cycle(link_, effective);
+    std::vector<ResetStrategy> cycle = reset_strategy_cycle(link_, mode, opts.custom_reset);
     AttemptResult result;
     long attempt = 0;
     for (; opts.attempts <= 0 || attempt < opts.attempts; ++attempt) {
@@ -561,40 +507,34 @@ std::uint32_t Loader::crystal_mhz() {
 // ---- leaving -----------------------------------------------------------------
 
 void Loader::finish(AfterReset after, const std::optional<ResetSequence>& hard_reset_sequence) {
-  switch (after) {
-    case AfterReset::hard_reset:
-      if (hard_reset_sequence) {
-        if (!run_reset_sequence(link_, *hard_reset_sequence, sleep_))
-          log(LoaderEvent::note, link_.name() + " refused a DTR/RTS change: the chip was not reset");
-        return;
-      }
-      if (!hard_reset(link_, sleep_))
-        log(LoaderEvent::note, link_.name() + " has no RTS line: the chip was not reset; reset it by hand to run "
-                                              "its application");
+  AfterResetState state;
+  state.stub_running = stub_;
+  // Only some stubs start the application on RUN_USER_CODE (the ESP8266's).
+  state.stub_can_run_user_code = stub_ && chip().quirks.stub_runs_user_code;
+  state.has_custom_hard_reset_sequence = hard_reset_sequence.has_value();
+  AfterResetPlan plan = plan_after_reset(after, state);
+  if (!plan.warning.empty()) log(LoaderEvent::warning, plan.warning);
+  switch (plan.action) {
+    case AfterResetAction::rts_pulse:
+    case AfterResetAction::custom_hard_sequence: {
+      auto custom = plan.action == AfterResetAction::custom_hard_sequence ? hard_reset_sequence : std::nullopt;
+      if (auto not_reset = hard_reset_chip(link_, custom, sleep_)) log(LoaderEvent::note, *not_reset);
       return;
-    case AfterReset::soft_reset:
-      if (!stub_) {
-        // "run user code" is the ROM's nearest thing to a soft reset.
-        flash_begin(0, 0);
-        check(Op::flash_end, words({1}));
-      } else if (chip().quirks.stub_runs_user_code) {
-        // The ESP8266 stub jumps to the application without answering.
-        send_frame(encode_command(Op::run_user_code, {}), op_label(std::uint8_t(Op::run_user_code)));
-      } else {
-        log(LoaderEvent::warning, "soft reset with the flasher stub works only on ESP8266; hard resetting instead");
-        finish(AfterReset::hard_reset);
-      }
+    }
+    case AfterResetAction::rom_run_user_code:
+      flash_begin(0, 0);
+      check(Op::flash_end, words({1}));
       return;
-    case AfterReset::no_reset:
-      // Stay in (or return to) the ROM loader: the stub goes back to the ROM
-      // on FLASH_END(reboot) (esptool soft_reset(stay_in_bootloader=True)).
-      if (stub_) {
-        flash_begin(0, 0);
-        check(Op::flash_end, words({0}));
-        stub_ = false;
-      }
+    case AfterResetAction::stub_run_user_code:
+      // No answer comes: the stub jumps to the application at once.
+      send_frame(encode_command(Op::run_user_code, {}), op_label(std::uint8_t(Op::run_user_code)));
       return;
-    case AfterReset::no_reset_stub:
+    case AfterResetAction::stub_return_to_rom:
+      flash_begin(0, 0);
+      check(Op::flash_end, words({0}));
+      stub_ = false;
+      return;
+    case AfterResetAction::nothing:
       return;
   }
 }

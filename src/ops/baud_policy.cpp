@@ -46,7 +46,7 @@ BaudPlan plan_baud(const BaudRequest& request, Traffic traffic, BeforeReset befo
     case BaudRequest::Kind::automatic: return {kRomBaud, true};
     case BaudRequest::Kind::unset: break;
   }
-  const bool resets_into_loader = before == BeforeReset::default_reset || before == BeforeReset::usb_reset;
+  const bool resets_into_loader = before_resets_chip(before);
   const bool resets_into_firmware = after == AfterReset::hard_reset || after == AfterReset::soft_reset;
   return {kRomBaud, traffic == Traffic::bulk_transfer && resets_into_loader && resets_into_firmware};
 }

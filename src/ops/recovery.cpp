@@ -55,7 +55,7 @@ void Session::reopen_link() {
       return;
     } catch (const Error& e) {
       if (e.kind() != ErrorKind::port || i >= kReopenAttempts) throw;
-      std::this_thread::sleep_for(kReopenPause);
+      clock().sleep(kReopenPause);
     }
   }
 }
@@ -71,7 +71,7 @@ void Session::resync() {
   // its CHANGE_BAUDRATE reply was lost. A reset through the modem lines
   // always leaves it at the ROM's rate.
   const bool resets = link_->has_modem_lines() &&
-                      (co.before == BeforeReset::default_reset || co.before == BeforeReset::usb_reset);
+                      before_resets_chip(co.before);
   std::vector<std::uint32_t> rates;
   auto add = [&](std::uint32_t b) {
     if (std::find(rates.begin(), rates.end(), b) == rates.end()) rates.push_back(b);

@@ -1,11 +1,11 @@
 #include "espbak/ops/session.hpp"
 
 #include <algorithm>
-#include <cctype>
 
 #include <fmt/format.h>
 
 #include "espbak/link/discovery.hpp"
+#include "espbak/link/reset/cycle.hpp"
 #include "espbak/util/error.hpp"
 #include "espbak/util/md5.hpp"
 #include "espbak/util/numbers.hpp"
@@ -13,15 +13,6 @@
 namespace espbak {
 
 namespace {
-
-std::string normalise_choice(std::string text) {
-  // esptool v5 spells choices with dashes, v4 with underscores: accept both.
-  for (auto& c : text) {
-    c = char(std::tolower(static_cast<unsigned char>(c)));
-    if (c == '-') c = '_';
-  }
-  return text;
-}
 
 std::string join(const std::vector<std::string>& items, const char* sep) {
   std::string out;
@@ -33,24 +24,6 @@ std::string join(const std::vector<std::string>& items, const char* sep) {
 }
 
 }  // namespace
-
-std::optional<BeforeReset> parse_before(std::string text) {
-  text = normalise_choice(std::move(text));
-  if (text == "default_reset") return BeforeReset::default_reset;
-  if (text == "usb_reset") return BeforeReset::usb_reset;
-  if (text == "no_reset") return BeforeReset::no_reset;
-  if (text == "no_reset_no_sync") return BeforeReset::no_reset_no_sync;
-  return std::nullopt;
-}
-
-std::optional<AfterReset> parse_after(std::string text) {
-  text = normalise_choice(std::move(text));
-  if (text == "hard_reset") return AfterReset::hard_reset;
-  if (text == "soft_reset") return AfterReset::soft_reset;
-  if (text == "no_reset") return AfterReset::no_reset;
-  if (text == "no_reset_stub") return AfterReset::no_reset_stub;
-  return std::nullopt;
-}
 
 Session::Session(SessionOptions options, Reporter& report) : options_(std::move(options)), report_(report) {}
 
@@ -69,7 +42,7 @@ std::uint32_t Session::initial_baud() const {
 void Session::connect_to(const std::string& port, int attempts) {
   loader_.reset();
   link_.reset();
-  link_ = open_transport(port, initial_baud());
+  link_ = options_.open_port ? options_.open_port(port, initial_baud()) : open_transport(port, initial_baud());
   loader_ = std::make_unique<Loader>(*link_);
   loader_->set_trace(options_.trace);
   loader_->set_early_read_ack(options_.early_read_ack);
@@ -81,9 +54,8 @@ void Session::connect_to(const std::string& port, int attempts) {
   co.custom_reset = options_.custom_reset;
   if (attempts == kOnePass) {
     // One try of each reset strategy (one SYNC round without reset lines).
-    bool resets = link_->has_modem_lines() &&
-                  (co.before == BeforeReset::default_reset || co.before == BeforeReset::usb_reset);
-    co.attempts = resets ? int(reset_strategy_names(*link_, co).size()) : 1;
+    bool resets = link_->has_modem_lines() && before_resets_chip(co.before);
+    co.attempts = resets ? int(reset_strategy_cycle(*link_, co.before, co.custom_reset).size()) : 1;
   }
   loader_->connect(co);
 }

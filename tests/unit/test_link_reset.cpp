@@ -2,7 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include "espbak/link/discovery.hpp"
-#include "espbak/link/reset.hpp"
+#include "espbak/link/reset/sequences.hpp"
 #include "espbak/util/error.hpp"
 #include "test_loader_fake_device.hpp"
 

@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include "espbak/ops/commands.hpp"
+#include "espbak/ops/flash_setup.hpp"
 #include "espbak/ops/report.hpp"
 #include "espbak/ops/session.hpp"
 #include "espbak/util/error.hpp"

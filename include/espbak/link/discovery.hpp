@@ -23,8 +23,6 @@ struct PortInfo {
 
 // A USB bridge seen on ESP boards, or "" (see discovery.cpp for sources).
 std::string_view known_esp_bridge(UsbId id);
-inline constexpr std::uint16_t kEspressifVid = 0x303A;      // esptool loader.py ESPRESSIF_VID
-inline constexpr std::uint16_t kUsbJtagSerialPid = 0x1001;  // esptool loader.py USB_JTAG_SERIAL_PID
 
 // esptool v5 --port-filter: vid=, pid=, name=, serial= (repeatable; several
 // values of one key are alternatives, different keys must all match).

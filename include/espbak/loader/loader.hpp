@@ -13,7 +13,8 @@
 #include <vector>
 
 #include "espbak/chips/chip.hpp"
-#include "espbak/link/reset.hpp"
+#include "espbak/link/reset/modes.hpp"
+#include "espbak/link/reset/sequences.hpp"
 #include "espbak/link/transport.hpp"
 #include "espbak/protocol/packet.hpp"
 #include "espbak/protocol/slip.hpp"
@@ -21,21 +22,16 @@
 
 namespace espbak {
 
-enum class BeforeReset { default_reset, usb_reset, no_reset, no_reset_no_sync };
-enum class AfterReset { hard_reset, soft_reset, no_reset, no_reset_stub };
+struct ResetStrategy;  // link/reset/cycle.hpp
 
 struct ConnectOptions {
   BeforeReset before = BeforeReset::default_reset;
   int attempts = 7;                        // --connect-attempts; <= 0: forever
   const ChipInfo* expected_chip = nullptr;  // --chip (nullptr = auto)
-  // esptool's custom_reset_sequence: replaces the strategy cycle.
+  // esptool's custom_reset_sequence: replaces the strategy cycle
+  // (reset_strategy_cycle, link/reset/cycle.hpp).
   std::optional<ResetSequence> custom_reset;
 };
-
-// The reset strategies connect() cycles through for `before` on `link`
-// (esptool loader.py _construct_reset_strategy_sequence), as text for
-// messages: "UnixTight (0.05 s)", "Classic (0.55 s)", "USB-JTAG-Serial", ...
-std::vector<std::string> reset_strategy_names(const Transport& link, const ConnectOptions& opts);
 
 // Called with (bytes done, bytes total) during long transfers.
 using Progress = std::function<void(std::uint64_t done, std::uint64_t total)>;
@@ -71,8 +67,6 @@ inline constexpr const char* kSecurityFlagNames[] = {
 
 class Loader {
  public:
-  struct Strategy;  // one entry of the reset cycle (loader.cpp)
-
   explicit Loader(Transport& link);
 
   // Packet trace: every packet written/read as a hex dump on stderr (or to
@@ -177,13 +171,14 @@ class Loader {
   std::uint64_t write_flash(std::uint32_t offset, std::span<const std::uint8_t> data, bool compress,
                             const Progress& progress = {});
 
-  // Leave the chip as --after asks. `hard_reset_sequence` replaces the RTS
-  // pulse (esptool's custom_hard_reset_sequence).
+  // Leave the chip as --after asks: carries out plan_after_reset()
+  // (link/reset/after.hpp). `hard_reset_sequence` replaces the RTS pulse
+  // (esptool's custom_hard_reset_sequence).
   void finish(AfterReset after, const std::optional<ResetSequence>& hard_reset_sequence = std::nullopt);
 
  private:
   struct AttemptResult;
-  AttemptResult connect_attempt(BeforeReset mode, const Strategy& strategy);
+  AttemptResult connect_attempt(BeforeReset mode, const ResetStrategy& strategy);
   void sync();
   void detect_chip(const ChipInfo* expected);
   std::optional<Bytes> read_frame(std::chrono::milliseconds timeout);

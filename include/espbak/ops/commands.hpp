@@ -64,7 +64,4 @@ void cmd_erase_flash(Session& s);
 void check_erase_region_args(std::uint32_t address, std::uint32_t size);
 void cmd_erase_region(Session& s, std::uint32_t address, std::uint32_t size);
 
-// "N bytes at 0xADDR in T seconds (R kbit/s)" pieces, as esptool formats them.
-std::string rate_text(std::uint64_t bytes, double seconds);
-
 }  // namespace espbak

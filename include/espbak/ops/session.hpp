@@ -3,11 +3,13 @@
 // connect, describe the chip, start the stub, raise the baud rate, set up the
 // flash, and at the end leave the chip as --after asks.
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "espbak/link/reset/modes.hpp"
 #include "espbak/loader/loader.hpp"
 #include "espbak/ops/report.hpp"
 #include "espbak/util/error.hpp"
@@ -35,6 +37,10 @@ struct SessionOptions {
   bool trace = false;
   int connect_attempts = 7;
   bool early_read_ack = true;  // Loader::set_early_read_ack; ESPBAK_READ_ACK=late turns it off
+  // How a port is opened (default: open_transport). Tests open an
+  // in-process simulated chip instead, whose transports all run on `clock`.
+  std::function<std::unique_ptr<Transport>(const std::string& port, std::uint32_t baud)> open_port;
+  Clock* clock = nullptr;  // the clock of open_port's transports; nullptr: the machine's
 };
 
 class Session {
@@ -114,6 +120,9 @@ class Session {
   const ChipInfo& chip() const { return loader_->chip(); }
   bool stub() const { return loader_->stub_running(); }
   Reporter& report() { return report_; }
+  // The clock every timed decision of the flash commands reads (the ports'
+  // clock: options().clock, else the machine's).
+  Clock& clock() const { return options_.clock ? *options_.clock : steady_clock(); }
   const SessionOptions& options() const { return options_; }
 
  private:
@@ -138,9 +147,5 @@ class Session {
   void choose_baud();
   void probe_link();
 };
-
-// Parses "default_reset" / "default-reset" etc.; nullopt if unknown.
-std::optional<BeforeReset> parse_before(std::string text);
-std::optional<AfterReset> parse_after(std::string text);
 
 }  // namespace espbak

@@ -1,9 +1,12 @@
 #pragma once
-// Reset strategies driven through the modem lines (esptool reset.py, fact
+// Reset sequences driven through the modem lines (esptool reset.py, fact
 // sheet section 5). Lines are active low on the board: DTR asserted pulls
 // IO0 (the boot strap) low, RTS asserted pulls EN low (chip held in reset).
+// Which sequence connect() tries when is reset/cycle.hpp; what happens at
+// the end of a session is reset/after.hpp.
 #include <chrono>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -12,12 +15,14 @@
 
 namespace espbak {
 
+// Every wait of a reset goes through one of these, so tests run without
+// real delays.
 using Sleeper = std::function<void(std::chrono::milliseconds)>;
 
 enum class ResetKind {
   unix_tight,       // both lines per step (TIOCMSET), esptool's first choice on Unix
   classic,          // one line at a time
-  usb_jtag_serial,  // Espressif USB-Serial/JTAG peripheral (PID 0x1001)
+  usb_jtag_serial,  // Espressif USB-Serial/JTAG peripheral (reset/usb_ids.hpp)
 };
 
 std::string_view reset_kind_name(ResetKind kind);
@@ -27,10 +32,6 @@ std::string_view reset_kind_name(ResetKind kind);
 // Returns false when the medium refused a modem line (nothing was reset).
 bool reset_into_bootloader(Transport& link, ResetKind kind, std::chrono::milliseconds delay,
                            const Sleeper& sleep);
-
-// Pulses EN (RTS) for 0.1 s so the chip boots its application. Returns false
-// when the medium has no modem lines.
-bool hard_reset(Transport& link, const Sleeper& sleep);
 
 // esptool's custom reset sequence (config keys custom_reset_sequence and
 // custom_hard_reset_sequence, esptool/reset.py CustomReset): steps separated
@@ -49,5 +50,15 @@ struct ResetSequence {
 ResetSequence parse_reset_sequence(std::string_view text);
 // Runs the steps. Returns false when the medium refused a modem line.
 bool run_reset_sequence(Transport& link, const ResetSequence& seq, const Sleeper& sleep);
+
+// Pulses EN (RTS) for 0.1 s so the chip boots its application. Returns false
+// when the medium has no modem lines.
+bool hard_reset(Transport& link, const Sleeper& sleep);
+
+// --after hard_reset: the user's custom_hard_reset_sequence when given, else
+// the RTS pulse. Returns why the chip was not reset (a note for the user),
+// nullopt when it was.
+std::optional<std::string> hard_reset_chip(Transport& link, const std::optional<ResetSequence>& custom,
+                                           const Sleeper& sleep);
 
 }  // namespace espbak

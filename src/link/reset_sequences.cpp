@@ -1,7 +1,8 @@
-// Reset sequences, timings from esptool/reset.py (v5.3.1): the 0.1 s EN pulse,
-// DEFAULT_RESET_DELAY 0.05 s and the extra 0.5 s are passed in by the loader
-// (loader.py _construct_reset_strategy_sequence); fact sheet section 5.
-#include "espbak/link/reset.hpp"
+// Reset sequences, timings from esptool/reset.py (v5.3.1): the 0.1 s EN pulse
+// is fixed here; how long IO0 stays low (DEFAULT_RESET_DELAY 0.05 s, or
+// 0.55 s) comes from the strategy cycle (reset_cycle.cpp, loader.py
+// _construct_reset_strategy_sequence); fact sheet section 5.
+#include "espbak/link/reset/sequences.hpp"
 
 #include <cmath>
 #include <cstdlib>
@@ -144,6 +145,18 @@ bool hard_reset(Transport& link, const Sleeper& sleep) {
   if (!link.set_rts(true)) return false;  // EN low
   sleep(100ms);
   return link.set_rts(false);
+}
+
+std::optional<std::string> hard_reset_chip(Transport& link, const std::optional<ResetSequence>& custom,
+                                           const Sleeper& sleep) {
+  if (custom) {
+    if (!run_reset_sequence(link, *custom, sleep))
+      return link.name() + " refused a DTR/RTS change: the chip was not reset";
+    return std::nullopt;
+  }
+  if (!hard_reset(link, sleep))
+    return link.name() + " has no RTS line: the chip was not reset; reset it by hand to run its application";
+  return std::nullopt;
 }
 
 }  // namespace espbak

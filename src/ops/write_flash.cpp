@@ -1,0 +1,163 @@
+// write_flash: every check before anything is erased, header patching,
+// then each region through write_region (write_compare.cpp).
+#include <fmt/format.h>
+
+#include "espbak/ops/commands.hpp"
+#include "espbak/ops/flash_setup.hpp"
+#include "espbak/ops/write_compare.hpp"
+#include "espbak/util/error.hpp"
+
+namespace espbak {
+
+std::vector<FlashRegion> prepare_write_flash(const WriteFlashArgs& args, Reporter&) {
+  if (args.pairs.empty()) throw Error(ErrorKind::usage, "write_flash needs ADDRESS FILE pairs");
+  check_input_files(args.pairs);
+  auto regions = load_regions(args.pairs);
+  check_no_overlap(regions);
+  if (args.params.size != "keep" && args.params.size != "detect") {
+    auto end = size_of_name(args.params.size);
+    if (!end) throw Error(ErrorKind::usage, fmt::format("invalid --flash_size '{}'", args.params.size));
+    check_regions_fit(regions, *end);
+  }
+  return regions;
+}
+
+void cmd_write_flash(Session& s, const WriteFlashArgs& args, std::vector<FlashRegion> regions) {
+  Reporter& r = s.report();
+  const ChipInfo& chip = s.chip();
+  const bool sdm = s.secure_download_mode();
+  if (sdm && args.params.size == "detect")
+    s.refuse_in_secure_download_mode("write_flash --flash_size detect",
+                                     "flash size detection is impossible in it: give a size, or keep");
+  if (sdm && args.erase_all)
+    s.refuse_in_secure_download_mode("write_flash --erase-all", "the ROM has no ERASE_FLASH");
+  check_flash_params(chip, args.params);
+  if (args.erase_all && !s.stub())
+    throw Error(ErrorKind::unsupported,
+                fmt::format("--erase-all needs the flasher stub (the {} ROM has no ERASE_FLASH); "
+                            "run without --no-stub",
+                            chip.name));
+  FlashSizeChoice size = s.with_recovery("reading the flash ID", [&] {
+    s.attach_flash();
+    return set_flash_parameters(s, args.params.size);
+  });
+  // Every region must fit before anything is erased (esptool write_flash).
+  if (size.flash_end) check_regions_fit(regions, *size.flash_end);
+
+  bool compress = args.compress.value_or(s.stub());  // esptool v5: compress when the stub runs
+  if (sdm) {
+    // esptool writes uncompressed there (no stub); whether the ROM takes
+    // FLASH_DEFL_* in the mode is unverified (docs/espsim.md).
+    if (compress) r.warning("Secure Download Mode: writing uncompressed (FLASH_DATA).");
+    compress = false;
+    r.warning("Secure Download Mode: the ROM offers no flash MD5, so the data written cannot be verified.");
+  }
+  if (compress && !s.stub() && !chip.rom.deflate) {
+    r.warning(fmt::format("The {} ROM cannot decompress; writing uncompressed.", chip.name));
+    compress = false;
+  }
+  FlashParams params = args.params;
+  params.size = size.header_size;
+
+  if (args.erase_all) {
+    r.info("Erasing flash (this may take a while)...");
+    const auto t0 = s.clock().now();
+    s.loader().erase_flash();
+    r.info(fmt::format("Chip erase completed successfully in {:.1f} seconds.", s.clock().seconds_since(t0)));
+  } else {
+    for (const auto& region : regions) {
+      if (region.data.empty()) continue;
+      std::uint32_t over = region.address % kFlashSectorSize;
+      if (over)
+        r.info(fmt::format("Note: Flash address {:#010x} is not aligned to a {:#x} byte flash sector. "
+                           "{:#x} bytes before this address will be erased.",
+                           region.address, kFlashSectorSize, over));
+      std::uint64_t end = std::uint64_t(region.address) + region.data.size();
+      std::uint64_t last = (end + kFlashSectorSize - 1) / kFlashSectorSize * kFlashSectorSize - 1;
+      r.info(fmt::format("Flash will be erased from {:#010x} to {:#010x}...", region.address - over, last));
+    }
+  }
+
+  for (auto& region : regions) {
+    if (region.data.empty()) {
+      r.warning(fmt::format("File {} is empty", region.file));
+      continue;
+    }
+    Bytes image = pad_to(std::move(region.data), 4);
+    std::uint32_t address = region.address;
+    if (!s.stub()) {
+      // The ROM writes whole sectors from the start address: pad the front
+      // with erased bytes (esptool write_flash does the same).
+      std::uint32_t over = address % kFlashSectorSize;
+      address -= over;
+      image.insert(image.begin(), over, 0xFF);
+    }
+    if (sdm) {
+      // esptool write_flash: no header patching with security features on.
+      if (address == chip.bootloader_offset) r.warning("Security features enabled, so not changing any flash settings.");
+    } else {
+      PatchOutcome patched = patch_image_header(chip, address, params, std::move(image));
+      for (const auto& w : patched.warnings) r.warning(w);
+      for (const auto& n : patched.notes) r.info(n);
+      image = std::move(patched.image);
+    }
+
+    const auto local_md5 = Md5::of(image);
+    const auto t0 = s.clock().now();
+    const std::string what = fmt::format("writing {} at {:#010x}", region.file, address);
+    RegionWriteStats stats;
+    auto flash_md5 = write_region(s, address, image, local_md5, compress, args.diff && !args.erase_all, what,
+                                  progress_for(r, "Writing", 0, image.size()), stats);
+    r.progress_end();
+    const double t = s.clock().seconds_since(t0);
+    const std::uint64_t unchanged = stats.unchanged, written = image.size() - unchanged;
+    if (unchanged == image.size())
+      r.info(fmt::format("Skipped all {} bytes at {:#010x}: the flash already holds them.", unchanged, address));
+    else if (unchanged)
+      r.info(fmt::format("Skipped {} unchanged bytes at {:#010x}; wrote the {} bytes that differ.", unchanged, address,
+                         written));
+    if (written && stats.compressed) {
+      std::string speed = t > 0 ? fmt::format(" (effective {:.1f} kbit/s)", double(written) / t * 8 / 1000) : "";
+      r.info(fmt::format("Wrote {} bytes ({} compressed) at {:#010x} in {:.1f} seconds{}...", written, stats.sent,
+                         address, t, speed));
+    } else if (written) {
+      r.info(fmt::format("Wrote {} bytes at {:#010x} in {:.1f} seconds{}...", written, address, t,
+                         rate_text(written, t)));
+    }
+
+    JsonObject rj;
+    rj.set("address", address);
+    rj.set("file", region.file);
+    rj.set("size", std::uint64_t(image.size()));
+    rj.set("compressed", stats.compressed);
+    rj.set("bytes_unchanged", unchanged);
+    rj.set("bytes_written", written);
+    rj.set("bytes_sent", stats.sent);
+    rj.set("md5", to_hex(local_md5));
+    if (!flash_md5) {
+      // esptool skips the check where the ROM has no SPI_FLASH_MD5 (and in
+      // Secure Download Mode, warned about once above).
+      if (!sdm)
+        r.warning(fmt::format("The {} ROM cannot compute MD5; data written at {:#010x} not verified.", chip.name,
+                              address));
+      rj.set("verified", false);
+    } else {
+      if (*flash_md5 != local_md5) {
+        r.info("File  MD5: " + to_hex(local_md5));
+        r.info("Flash MD5: " + to_hex(*flash_md5));
+        Bytes erased(image.size(), 0xFF);
+        if (*flash_md5 == Md5::of(erased))
+          throw Error(ErrorKind::verify, fmt::format("Write failed, the written flash region at {:#010x} ({}) is empty.",
+                                                     address, region.file));
+        throw Error(ErrorKind::verify,
+                    fmt::format("MD5 of file does not match data in flash! (region {:#010x}, {}; written {} times)",
+                                address, region.file, Session::kUnitAttempts));
+      }
+      r.info("Hash of data verified.");
+      rj.set("verified", true);
+    }
+    r.json().push("regions", rj);
+  }
+}
+
+}  // namespace espbak
