@@ -44,7 +44,9 @@ bool stub_unsupported_status(const Status& s) {
 
 }  // namespace
 
-Loader::Loader(Transport& link) : link_(link), sleep_([](milliseconds d) { std::this_thread::sleep_for(d); }) {}
+// Waits go through the link's clock: real time on a port, virtual time on a
+// simulated link.
+Loader::Loader(Transport& link) : link_(link), sleep_([&link](milliseconds d) { link.clock().sleep(d); }) {}
 
 const ChipInfo& Loader::chip() const {
   if (!chip_) throw Error(ErrorKind::internal, "no chip detected yet (connect() first)");
@@ -63,10 +65,8 @@ std::string Loader::chip_name_for_messages() const {
 
 void Loader::trace_line(std::string_view what, std::span<const std::uint8_t> bytes) {
   if (!trace_) return;
-  auto now = std::chrono::steady_clock::now();
-  double delta = last_trace_ == std::chrono::steady_clock::time_point{}
-                     ? 0.0
-                     : std::chrono::duration<double>(now - last_trace_).count();
+  const auto now = link_.clock().now();
+  double delta = last_trace_ ? std::chrono::duration<double>(now - *last_trace_).count() : 0.0;
   last_trace_ = now;
   std::string line = fmt::format("TRACE +{:.3f} {} len {}:", delta, what, bytes.size());
   line.reserve(line.size() + bytes.size() * 3);
@@ -114,9 +114,10 @@ Bytes Loader::take_frame() {
 }
 
 std::optional<Bytes> Loader::read_frame(milliseconds timeout) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
+  Clock& clock = link_.clock();
+  const auto deadline = clock.now() + timeout;
   while (pending_frames_.empty()) {
-    auto left = std::chrono::duration_cast<milliseconds>(deadline - std::chrono::steady_clock::now());
+    auto left = std::chrono::duration_cast<milliseconds>(deadline - clock.now());
     if (left < 0ms) left = 0ms;
     if (!read_more(left)) return std::nullopt;
   }

@@ -216,7 +216,7 @@ class Loader {
   std::function<void(const std::string&)> trace_sink_;
   LoaderLog log_;
   Sleeper sleep_;
-  std::chrono::steady_clock::time_point last_trace_{};
+  std::optional<Clock::Duration> last_trace_;  // on the link's clock
 };
 
 }  // namespace espbak

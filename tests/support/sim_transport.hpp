@@ -1,0 +1,72 @@
+#pragma once
+// An in-process simulated chip: espsim's Device, flash and Link model behind
+// a Transport, on virtual time. No TCP, no process, no real waiting: a read
+// runs the simulation up to the moment a byte reaches the host (or the
+// timeout passes on the virtual clock), and every Clock::sleep advances that
+// clock. Host code (Loader, Session, the planners) runs unchanged on it, so
+// decisions taken from timing are exact and independent of machine load.
+// Like espsim's socket:// endpoint, it has no modem lines, and every port
+// opened on it is a new connection to a freshly reset chip.
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "espbak/link/transport.hpp"
+#include "espbak/protocol/packet.hpp"
+#include "espbak/sim/device.hpp"
+#include "espbak/sim/flash_model.hpp"
+#include "espbak/sim/link.hpp"
+
+namespace espbak::testing {
+
+// Virtual time, in nanoseconds since the simulation started.
+class VirtualClock final : public Clock {
+ public:
+  Duration now() const override { return Duration(t_); }
+  void sleep(Duration d) override {
+    if (d > Duration::zero()) t_ += d.count();
+  }
+  sim::SimTime t() const { return t_; }
+  void advance_to(sim::SimTime t) { t_ = std::max(t_, t); }
+
+ private:
+  sim::SimTime t_ = 0;
+};
+
+struct SimChipConfig {
+  const ChipInfo* chip = nullptr;
+  std::uint32_t flash_size = 4u << 20;
+  bool realistic = false;        // espsim --link realistic: UART timing, flash timings, latency
+  sim::SimTime latency = 0;      // per direction (realistic)
+  sim::FaultPlan faults;
+  std::optional<sim::BridgeModel> bridge;
+};
+
+// One simulated board: what an espsim process holds.
+class SimChip {
+ public:
+  explicit SimChip(SimChipConfig config);
+  sim::FlashModel& flash() { return *flash_; }
+  VirtualClock& clock() { return clock_; }
+  // Opens a new connection (the chip is reset into download mode).
+  std::unique_ptr<Transport> open(const std::string& port, std::uint32_t baud);
+  // Every command frame the host sent, decoded, in order (acknowledgements
+  // and other non-command frames are left out).
+  const std::vector<Command>& commands() const { return commands_; }
+  void clear_commands() { commands_.clear(); }
+  // The SPI_FLASH_MD5 requests sent: (address, length) in order.
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> md5_requests() const;
+
+ private:
+  friend class SimTransport;
+  SimChipConfig cfg_;
+  std::unique_ptr<sim::FlashModel> flash_;
+  std::unique_ptr<sim::Device> device_;
+  std::unique_ptr<sim::Link> link_;
+  VirtualClock clock_;
+  std::vector<Command> commands_;
+  int connections_ = 0;
+};
+
+}  // namespace espbak::testing

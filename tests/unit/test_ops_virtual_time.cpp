@@ -1,0 +1,188 @@
+// Session and the flash commands on an in-process simulated chip, on virtual
+// time (tests/support/sim_transport): the decisions the read survey, the
+// write comparison, -b auto and recovery take from timing are asserted
+// exactly, and cannot depend on how loaded the machine is. The link is
+// espsim's realistic model: UART timing at the chip's baud rate, flash and
+// MD5 timings (docs/espsim.md), a latency per direction.
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <random>
+
+#include "espbak/ops/commands.hpp"
+#include "espbak/ops/session.hpp"
+#include "sim_transport.hpp"
+
+using namespace espbak;
+using namespace espbak::testing;
+
+namespace {
+
+using Requests = std::vector<std::pair<std::uint32_t, std::uint32_t>>;
+
+constexpr std::uint32_t k64K = 0x10000, k4K = 0x1000;
+
+Bytes random_bytes(std::size_t n, std::uint32_t seed) {
+  std::mt19937 rng(seed);
+  Bytes b(n);
+  for (auto& x : b) x = std::uint8_t(rng());
+  return b;
+}
+
+struct Rig {
+  SimChip chip;
+  NullReporter report;
+  std::unique_ptr<Session> session;
+
+  explicit Rig(SimChipConfig cfg, std::uint32_t baud = 921600, bool auto_baud = false) : chip(std::move(cfg)) {
+    SessionOptions o;
+    o.port = "sim://chip";
+    o.before = BeforeReset::no_reset;
+    o.after = AfterReset::no_reset_stub;
+    o.baud = baud;
+    o.auto_baud = auto_baud;
+    o.clock = &chip.clock();
+    o.open_port = [this](const std::string& port, std::uint32_t b) { return chip.open(port, b); };
+    session = std::make_unique<Session>(std::move(o), report);
+  }
+  Session& s() { return *session; }
+};
+
+SimChipConfig esp32_link(std::uint32_t flash_size, double latency_ms) {
+  SimChipConfig c;
+  c.chip = &chip(ChipId::esp32);
+  c.flash_size = flash_size;
+  c.realistic = true;
+  c.latency = sim::SimTime(latency_ms * 1e6);
+  return c;
+}
+
+std::filesystem::path temp_file(const std::string& name) {
+  auto dir = std::filesystem::temp_directory_path() / "espbak-virtual-time";
+  std::filesystem::create_directories(dir);
+  auto p = dir / name;
+  std::filesystem::remove(p);
+  return p;
+}
+
+Bytes read_file(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return Bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+// The MD5 requests of the read survey after the connect flow (which sends none).
+Requests survey_of(Rig& rig, const std::filesystem::path& out) {
+  rig.s().connect();
+  rig.chip.clear_commands();
+  ReadFlashArgs args;
+  args.address = 0;
+  args.file = out.string();
+  cmd_read_flash(rig.s(), args);
+  return rig.chip.md5_requests();
+}
+
+}  // namespace
+
+TEST_CASE("virtual time: at 1 ms the survey goes by 64 KB blocks and trims erased sector tails", "[ops][virtual]") {
+  Rig rig(esp32_link(1u << 20, 1.0));
+  // Blocks 0-2 used, block 3 erased, block 4 used in its first 8 KB only, the rest erased.
+  const Bytes used = random_bytes(3 * k64K, 1), tail = random_bytes(2 * k4K, 2);
+  rig.chip.flash().program(0, used);
+  rig.chip.flash().program(4 * k64K, tail);
+  const auto out = temp_file("fine.bin");
+  Requests got = survey_of(rig, out);
+
+  // A round trip (~2 ms) is below the 5 ms that makes a coarse survey worth
+  // asking for, so every block is hashed whole; a used block's erased tail is
+  // looked for sector by sector from its end (16 round trips cost less than
+  // half a 64 KB block's 0.71 s of wire time at 921600 baud).
+  Requests want = {{0, k4K}, {0, k4K}, {0, k64K}, {k64K - k4K, k4K}};  // costs, then block 0's last sector
+  for (std::uint32_t b = 1; b <= 2; ++b) {
+    want.push_back({b * k64K, k64K});
+    want.push_back({b * k64K + k64K - k4K, k4K});
+  }
+  want.push_back({3 * k64K, k64K});
+  want.push_back({4 * k64K, k64K});
+  for (std::uint32_t s = 15; s >= 1; --s) want.push_back({4 * k64K + s * k4K, k4K});  // erased down to 0x2000, 0x1000 is not
+  for (std::uint32_t b = 5; b < 16; ++b) want.push_back({b * k64K, k64K});
+  CHECK(got == want);
+
+  Bytes expect = rig.chip.flash().read(0, 1u << 20);
+  CHECK(read_file(out) == expect);
+  CHECK(rig.report.json().dump().find("\"bytes_transferred\":204800") != std::string::npos);  // 3 blocks + 8 KB
+}
+
+TEST_CASE("virtual time: at 16 ms latency the survey asks for 256 KB blocks where they are aligned", "[ops][virtual]") {
+  Rig rig(esp32_link(1u << 20, 16.0));
+  rig.chip.flash().program(0, random_bytes(k64K, 3));  // block 0 used, the rest erased
+  const auto out = temp_file("coarse.bin");
+  Requests got = survey_of(rig, out);
+  // Round trip ~32 ms, above both the 5 ms floor and the chip's 21 ms of
+  // hashing 64 KB: coarse. Block 0 pays one sector round trip for its tail
+  // (one slow sector does not yet stop the sector checks); blocks up to the
+  // first 256 KB boundary stay 64 KB; from there on, whole 256 KB blocks.
+  Requests want = {{0, k4K},         {0, k4K},          {0, k64K},         {k64K - k4K, k4K},
+                   {k64K, k64K},     {2 * k64K, k64K},  {3 * k64K, k64K},  {0x40000, 0x40000},
+                   {0x80000, 0x40000}, {0xC0000, 0x40000}};
+  CHECK(got == want);
+  CHECK(read_file(out) == rig.chip.flash().read(0, 1u << 20));
+}
+
+TEST_CASE("virtual time: write_flash compares by block and writes only the block that differs", "[ops][virtual]") {
+  Rig rig(esp32_link(1u << 20, 1.0));
+  Bytes image = random_bytes(4 * k64K, 4);
+  rig.chip.flash().program(0x10000, image);
+  image[2 * k64K + 100] ^= 0xFF;  // the image differs from the flash in block 2 only
+  const auto file = temp_file("image.bin");
+  {
+    std::ofstream(file, std::ios::binary).write(reinterpret_cast<const char*>(image.data()), std::streamsize(image.size()));
+  }
+  rig.s().connect();
+  rig.chip.clear_commands();
+  WriteFlashArgs args;
+  args.pairs = {{0x10000, file.string()}};  // not the bootloader offset: no header patching
+  auto regions = prepare_write_flash(args, rig.report);
+  cmd_write_flash(rig.s(), args, std::move(regions));
+
+  std::vector<std::uint32_t> write_offsets;
+  for (const auto& c : rig.chip.commands())
+    if (c.op == std::uint8_t(Op::flash_defl_begin) || c.op == std::uint8_t(Op::flash_begin))
+      write_offsets.push_back(get_u32(c.data, 12));
+  // The image sits at 0x10000, so its block 2 is the flash's 0x30000.
+  CHECK(write_offsets == std::vector<std::uint32_t>{0x10000 + 2 * k64K});
+  CHECK(rig.chip.flash().read(0x10000, std::uint32_t(image.size())) == image);
+}
+
+TEST_CASE("virtual time: -b auto steps down past the rates a CP2102 cannot carry", "[ops][virtual]") {
+  SimChipConfig cfg = esp32_link(1u << 20, 1.0);
+  cfg.bridge = sim::find_bridge("cp2102");
+  REQUIRE(cfg.bridge);
+  Rig rig(cfg, 115200, /*auto_baud=*/true);
+  rig.s().connect();
+  // espsim's CP2102 carries 1 Mbaud reliably (docs/espsim.md): 2 Mbaud and
+  // 1.5 Mbaud fail their verified probe, 921600 passes.
+  CHECK(rig.s().baud() == 921600);
+  CHECK(rig.s().recoveries() == 2);  // one per rate that failed
+}
+
+TEST_CASE("virtual time: a read whose connection is cut resumes after reconnecting", "[ops][virtual]") {
+  // Every connection is cut after 300000 bytes to the host (the fault
+  // counts per connection): the first in the second 256 KB chunk of a
+  // 512 KB read, the second, which reads only what is left, never.
+  SimChipConfig cfg = esp32_link(512u << 10, 1.0);
+  std::string why;
+  auto cut = sim::parse_fault("close:300000", &why);
+  REQUIRE(cut);
+  cfg.faults.faults.push_back(*cut);
+  Rig rig(cfg);
+  rig.chip.flash().program(0, random_bytes(512u << 10, 5));
+  const auto out = temp_file("resumed.bin");
+  rig.s().connect();
+  ReadFlashArgs args;
+  args.file = out.string();
+  args.skip_erased = false;
+  cmd_read_flash(rig.s(), args);
+  CHECK(rig.s().recoveries() == 1);
+  CHECK(read_file(out) == rig.chip.flash().read(0, 512u << 10));
+}
