@@ -114,12 +114,24 @@ std::unique_ptr<Transport> SimChip::open(const std::string& port, std::uint32_t 
   return std::make_unique<SimTransport>(*this, port, baud);
 }
 
-std::vector<std::pair<std::uint32_t, std::uint32_t>> SimChip::md5_requests() const {
+namespace {
+
+// (address, length): the first two words of these requests.
+std::vector<std::pair<std::uint32_t, std::uint32_t>> ranges_of(const std::vector<Command>& commands, Op op) {
   std::vector<std::pair<std::uint32_t, std::uint32_t>> out;
-  for (const auto& c : commands_)
-    if (c.op == std::uint8_t(Op::spi_flash_md5) && c.data.size() >= 8)
-      out.emplace_back(get_u32(c.data, 0), get_u32(c.data, 4));
+  for (const auto& c : commands)
+    if (c.op == std::uint8_t(op) && c.data.size() >= 8) out.emplace_back(get_u32(c.data, 0), get_u32(c.data, 4));
   return out;
+}
+
+}  // namespace
+
+std::vector<std::pair<std::uint32_t, std::uint32_t>> SimChip::md5_requests() const {
+  return ranges_of(commands_, Op::spi_flash_md5);
+}
+
+std::vector<std::pair<std::uint32_t, std::uint32_t>> SimChip::read_requests() const {
+  return ranges_of(commands_, Op::read_flash);
 }
 
 }  // namespace espbak::testing

@@ -55,8 +55,9 @@ class SimChip {
   // and other non-command frames are left out).
   const std::vector<Command>& commands() const { return commands_; }
   void clear_commands() { commands_.clear(); }
-  // The SPI_FLASH_MD5 requests sent: (address, length) in order.
+  // The SPI_FLASH_MD5 / READ_FLASH requests sent: (address, length) in order.
   std::vector<std::pair<std::uint32_t, std::uint32_t>> md5_requests() const;
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> read_requests() const;
 
  private:
   friend class SimTransport;

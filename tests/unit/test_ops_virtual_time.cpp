@@ -107,10 +107,39 @@ TEST_CASE("virtual time: at 1 ms the survey goes by 64 KB blocks and trims erase
   for (std::uint32_t s = 15; s >= 1; --s) want.push_back({4 * k64K + s * k4K, k4K});  // erased down to 0x2000, 0x1000 is not
   for (std::uint32_t b = 5; b < 16; ++b) want.push_back({b * k64K, k64K});
   CHECK(got == want);
+  // Read: the three used blocks as one request, then block 4's used 8 KB.
+  CHECK(rig.chip.read_requests() == Requests{{0, 3 * k64K}, {4 * k64K, 2 * k4K}});
 
   Bytes expect = rig.chip.flash().read(0, 1u << 20);
   CHECK(read_file(out) == expect);
   CHECK(rig.report.json().dump().find("\"bytes_transferred\":204800") != std::string::npos);  // 3 blocks + 8 KB
+}
+
+TEST_CASE("virtual time: --diff-with hashes a changed block by sector and reads only the changed sector",
+          "[ops][virtual]") {
+  Rig rig(esp32_link(512u << 10, 1.0));
+  const Bytes old = random_bytes(512u << 10, 6);
+  Bytes now = old;
+  now[k64K + 5 * k4K + 7] ^= 0x5A;  // one byte changed in sector 5 of block 1
+  rig.chip.flash().program(0, now);
+  const auto old_file = temp_file("old.bin"), out = temp_file("new.bin");
+  std::ofstream(old_file, std::ios::binary).write(reinterpret_cast<const char*>(old.data()), std::streamsize(old.size()));
+  rig.s().connect();
+  rig.chip.clear_commands();
+  ReadFlashArgs args;
+  args.file = out.string();
+  args.diff_with = old_file.string();
+  cmd_read_flash(rig.s(), args);
+
+  // Block 1 differs from the old image: its sectors are hashed one by one
+  // (at 1 ms, 16 round trips cost far less than half its wire time) and only
+  // sector 5 is read; every other block is copied from the old image.
+  Requests want_md5 = {{0, k4K}, {0, k4K}, {0, k64K}, {k64K, k64K}};
+  for (std::uint32_t sector = 0; sector < 16; ++sector) want_md5.push_back({k64K + sector * k4K, k4K});
+  for (std::uint32_t b = 2; b < 8; ++b) want_md5.push_back({b * k64K, k64K});
+  CHECK(rig.chip.md5_requests() == want_md5);
+  CHECK(rig.chip.read_requests() == Requests{{k64K + 5 * k4K, k4K}});
+  CHECK(read_file(out) == now);
 }
 
 TEST_CASE("virtual time: at 16 ms latency the survey asks for 256 KB blocks where they are aligned", "[ops][virtual]") {
