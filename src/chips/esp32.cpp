@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "espbak/chips/chip.hpp"
+#include "esp32_family.hpp"
 
 namespace espbak {
 
@@ -83,8 +84,6 @@ std::vector<std::string> features(const FieldReader& f) {
 // Words 2 and 1 big-endian, less the CRC byte above the MAC in word 2.
 std::optional<Mac> mac(const FieldReader& f) { return mac_from_fields(f, kMacHigh, kMacLow); }
 
-std::optional<std::uint32_t> no_chip_id(const FieldReader&) { return std::nullopt; }
-
 bool encode_mac(const Mac& m, FieldWriter& w) {
   mac_to_fields(m, w, kMacHigh, kMacLow);
   w.set(kMacCrc, efuse_mac_crc8(m));  // a real chip stores it beside the MAC
@@ -116,13 +115,12 @@ ChipInfo chip_info_esp32() {
                  kAbsDone0, kAbsDone1, kRev3, kRtcCaliValue},
       .bootloader_offset = 0x1000,
       .stub_name = "esp32",
-      .flash_sizes = {{"1MB", 0x00}, {"2MB", 0x10}, {"4MB", 0x20}, {"8MB", 0x30}, {"16MB", 0x40}, {"32MB", 0x50},
-                      {"64MB", 0x60}, {"128MB", 0x70}},
-      .flash_freqs = {{"80m", 0xF}, {"40m", 0x0}, {"26m", 0x1}, {"20m", 0x2}},
+      .flash_sizes = chip_family::esp32_flash_sizes(),
+      .flash_freqs = chip_family::esp32_flash_freqs(),
       .describe = describe,
       .features = features,
       .mac = mac,
-      .chip_id = no_chip_id,
+      .chip_id = chip_family::no_chip_id,
       // Fact sheet 7: EN resets report POWERON_RESET like power-on; boot:0x13
       // is a normal SPI flash boot, boot:0x3 download mode.
       .banners = {.rom_log_baud = 115200,

@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "espbak/chips/chip.hpp"
+#include "esp32_family.hpp"
 
 namespace espbak {
 
@@ -75,8 +76,6 @@ std::vector<std::string> features(const FieldReader& f) {
 
 std::optional<Mac> mac(const FieldReader& f) { return mac_from_fields(f, kMacHigh, kMacLow); }
 
-std::optional<std::uint32_t> no_chip_id(const FieldReader&) { return std::nullopt; }
-
 bool encode_mac(const Mac& m, FieldWriter& w) {
   mac_to_fields(m, w, kMacHigh, kMacLow);
   return true;
@@ -109,14 +108,12 @@ ChipInfo chip_info_esp32s3() {
                  kFlashVendor, kPsramCap, kPsramVendor, kPsramCapHigh, kMinorHigh, kMajor, kBlkMajor},
       .bootloader_offset = 0x0,
       .stub_name = "esp32s3",
-      // Inherited from ESP32ROM in esptool (esp32s3.py overrides neither).
-      .flash_sizes = {{"1MB", 0x00}, {"2MB", 0x10}, {"4MB", 0x20}, {"8MB", 0x30}, {"16MB", 0x40}, {"32MB", 0x50},
-                      {"64MB", 0x60}, {"128MB", 0x70}},
-      .flash_freqs = {{"80m", 0xF}, {"40m", 0x0}, {"26m", 0x1}, {"20m", 0x2}},
+      .flash_sizes = chip_family::esp32_flash_sizes(),
+      .flash_freqs = chip_family::esp32_flash_freqs(),
       .describe = describe,
       .features = features,
       .mac = mac,
-      .chip_id = no_chip_id,
+      .chip_id = chip_family::no_chip_id,
       // ESP32-S3 field logs (newer ROM banner form, fact sheet 7): boot:0x8
       // is an SPI flash boot, boot:0x0 UART/USB download.
       .banners = {.rom_log_baud = 115200,
