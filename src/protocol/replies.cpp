@@ -4,10 +4,8 @@ namespace espbak::cmd {
 
 Bytes RomStatus::encode(std::size_t length) const {
   Bytes b(length, 0);
-  if (failed) {
-    b[0] = 1;
-    b[1] = error;
-  }
+  b[0] = failed ? 1 : 0;
+  b[1] = error;
   return b;
 }
 

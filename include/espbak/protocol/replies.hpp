@@ -23,7 +23,7 @@ struct RomStatus {
   // with that code (the ROM's "undefined" code 0x00 is never sent).
   static RomStatus from_code(std::uint8_t code) { return {code != 0, code}; }
   bool ok() const { return !failed; }
-  Bytes encode(std::size_t length) const;
+  Bytes encode(std::size_t length) const;  // length >= 2
   // nullopt unless `status` is `length` (>= 2) bytes; reserved bytes are not kept.
   static std::optional<RomStatus> decode(std::span<const std::uint8_t> status, std::size_t length);
   bool operator==(const RomStatus&) const = default;
