@@ -1,4 +1,4 @@
-// The ESP serial loader, host side: packets, SYNC and connect, chip detection,
+// The ESP serial loader, host side: SYNC and connect, chip detection,
 // registers. Behaviour follows esptool v5.3.1 (esptool/loader.py, cmds.py);
 // facts in ../shared/docs/protocol-facts.md.
 #include "espbak/loader/loader.hpp"
@@ -6,7 +6,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <iostream>
 #include <regex>
 #include <thread>
 
@@ -18,31 +17,6 @@ namespace espbak {
 
 using namespace std::chrono_literals;
 using std::chrono::milliseconds;
-
-namespace timeouts {
-milliseconds per_mb(double seconds_per_mb, std::uint64_t bytes) {
-  auto ms = milliseconds(std::int64_t(seconds_per_mb * double(bytes) / 1e6 * 1000.0));
-  return std::max(ms, kDefault);
-}
-}  // namespace timeouts
-
-namespace {
-
-// SYNC payload: 07 07 12 20 then 32 x 55 (loader.py sync()).
-Bytes sync_payload() {
-  Bytes b{0x07, 0x07, 0x12, 0x20};
-  b.insert(b.end(), 32, 0x55);
-  return b;
-}
-
-std::string op_label(std::uint8_t op) { return fmt::format("{} (0x{:02x})", op_name(op), op); }
-
-bool stub_unsupported_status(const Status& s) {
-  // Stub forms of "no such command": legacy C3 invalid command, FF not implemented.
-  return s.present && (s.s0 == stub_error::invalid_command || s.s0 == stub_error::cmd_not_implemented);
-}
-
-}  // namespace
 
 // Waits go through the link's clock: real time on a port, virtual time on a
 // simulated link.
@@ -61,145 +35,23 @@ std::string Loader::chip_name_for_messages() const {
   return "Espressif device";  // esptool's base-class CHIP_NAME while auto-detecting
 }
 
-// ---- trace -------------------------------------------------------------------
-
-void Loader::trace_line(std::string_view what, std::span<const std::uint8_t> bytes) {
-  if (!trace_) return;
-  const auto now = link_.clock().now();
-  double delta = last_trace_ ? std::chrono::duration<double>(now - *last_trace_).count() : 0.0;
-  last_trace_ = now;
-  std::string line = fmt::format("TRACE +{:.3f} {} len {}:", delta, what, bytes.size());
-  line.reserve(line.size() + bytes.size() * 3);
-  for (auto b : bytes) line += fmt::format(" {:02x}", b);
-  if (trace_sink_) trace_sink_(line);
-  else std::cerr << line << '\n';
-}
-
-// ---- frames --------------------------------------------------------------------
-
-void Loader::send_frame(std::span<const std::uint8_t> payload, std::string_view label) {
-  trace_line(fmt::format("write {}", label), payload);
-  link_.write(slip::encode(payload));
-}
-
-void Loader::flush_input() {
-  link_.flush_input();
-  decoder_.reset();
-  pending_frames_.clear();
-}
-
-bool Loader::read_more(milliseconds timeout) {
-  std::array<std::uint8_t, 4096> buf;
-  // Transport::read waits up to `timeout` for the first byte; 0 means the time is up.
-  std::size_t n = link_.read(buf, timeout);
-  if (n == 0) return false;
-  rx_bytes_ += n;
-  std::size_t noise_before = decoder_.noise_total();
-  decoder_.feed(std::span(buf.data(), n), pending_frames_);
-  if (trace_ && decoder_.noise_total() != noise_before) {
-    auto noise = decoder_.take_noise();
-    trace_line("read noise (outside SLIP frames)", noise);
-  }
-  return true;
-}
-
-Bytes Loader::take_frame() {
-  Bytes f = std::move(pending_frames_.front());
-  pending_frames_.erase(pending_frames_.begin());
-  if (trace_) {
-    if (f.size() >= 8 && f[0] == 0x01) trace_line(fmt::format("read  {}", op_label(f[1])), f);
-    else trace_line("read  raw", f);
-  }
-  return f;
-}
-
-std::optional<Bytes> Loader::read_frame(milliseconds timeout) {
-  Clock& clock = link_.clock();
-  const auto deadline = clock.now() + timeout;
-  while (pending_frames_.empty()) {
-    auto left = std::chrono::duration_cast<milliseconds>(deadline - clock.now());
-    if (left < 0ms) left = 0ms;
-    if (!read_more(left)) return std::nullopt;
-  }
-  return take_frame();
-}
-
-void Loader::drain_after_unsupported() {
-  // The ROM repeats its "invalid message" reply (esptool reads up to 8 x 14
-  // bytes after 0.2 s, then flushes): drop all of it so the next command
-  // does not see stale replies.
-  sleep_(200ms);
-  std::array<std::uint8_t, 256> junk;
-  while (link_.read(junk, 1ms) > 0) {
-  }
-  flush_input();
-}
-
-Response Loader::wait_response(std::optional<std::uint8_t> op, milliseconds timeout) {
-  timeout = std::min(timeout, timeouts::kMax);
-  std::string what = op ? std::string(op_name(*op)) : "SYNC";
-  // Up to 100 frames: some ESP8266s send more SYNC replies than asked for.
-  for (int i = 0; i < 100; ++i) {
-    auto frame = read_frame(timeout);
-    if (!frame) throw Error(ErrorKind::timeout, "timed out waiting for the chip to answer " + what);
-    auto r = decode_response(*frame);
-    if (!r) continue;  // shorter than a header, or not a response
-    if (!op || r->op == *op) return std::move(*r);
-    if (r->data.size() >= 2 && r->data[0] != 0 && r->data[1] == rom_error::invalid_message) {
-      drain_after_unsupported();
-      throw Error(ErrorKind::unsupported,
-                  fmt::format("{} is not supported by the {} {}", what, chip_name_for_messages(),
-                              stub_ ? "flasher stub" : "ROM loader"));
-    }
-  }
-  throw Error(ErrorKind::device, "the chip's replies do not match the " + what + " request");
-}
-
-Response Loader::command(Op op, std::span<const std::uint8_t> data, std::uint32_t chk, milliseconds timeout) {
-  auto code = static_cast<std::uint8_t>(op);
-  send_frame(encode_command(op, data, chk), op_label(code));
-  return wait_response(code, timeout);
-}
-
-Bytes Loader::check(Op op, std::span<const std::uint8_t> data, std::size_t result_len, std::uint32_t chk,
-                    milliseconds timeout) {
-  Response r = command(op, data, chk, timeout);
-  Status s = response_status(r, result_len);
-  auto name = op_name(static_cast<std::uint8_t>(op));
-  if (!s.present)
-    throw Error(ErrorKind::device, fmt::format("{} failed: reply too short ({} bytes of data, expected {})", name,
-                                               r.data.size(), result_len + 2));
-  if (!s.ok()) {
-    std::string text = fmt::format("{} failed: {} (0x{:02x} 0x{:02x})", name, status_text(s.s0, s.s1), s.s0, s.s1);
-    if (s.unsupported()) {
-      // Same opcode, "invalid message": the ROM may repeat this reply too.
-      drain_after_unsupported();
-      throw Error(ErrorKind::unsupported, text);
-    }
-    if (stub_unsupported_status(s)) throw Error(ErrorKind::unsupported, text);
-    throw Error(ErrorKind::device, text);
-  }
-  return Bytes(r.data.begin(), r.data.begin() + std::ptrdiff_t(result_len));
-}
-
 // ---- registers -----------------------------------------------------------------
 
 std::uint32_t Loader::read_reg(std::uint32_t addr) {
-  Bytes req = words({addr});
-  Response r = command(Op::read_reg, req);
+  Response r = command(cmd::ReadReg{addr});
   Status s = response_status(r);
   if (!s.ok()) {
     std::string text =
         fmt::format("READ_REG 0x{:08x} failed: {} (0x{:02x} 0x{:02x})", addr, status_text(s.s0, s.s1), s.s0, s.s1);
     if (s.unsupported()) drain_after_unsupported();
-    if (s.unsupported() || stub_unsupported_status(s)) throw Error(ErrorKind::unsupported, text);
+    if (s.unsupported() || s.stub_unsupported()) throw Error(ErrorKind::unsupported, text);
     throw Error(ErrorKind::device, text);
   }
   return r.value;
 }
 
 void Loader::write_reg(std::uint32_t addr, std::uint32_t value, std::uint32_t mask, std::uint32_t delay_us) {
-  check(Op::write_reg, words({addr, value, mask, delay_us}));
+  check(cmd::WriteReg{{{addr, value, mask, delay_us}}});
 }
 
 RegReader Loader::reg_reader() {
@@ -209,12 +61,11 @@ RegReader Loader::reg_reader() {
 // ---- connect ---------------------------------------------------------------------
 
 void Loader::sync() {
-  Bytes payload = sync_payload();
-  Response first = command(Op::sync, payload, 0, timeouts::kSync);
+  Response first = command(cmd::Sync{});
   // ROMs answer SYNC with a non-zero value; a flasher stub answers 0 (loader.py
   // sync()), and then no stub upload is needed.
   bool stub = first.value == 0;
-  for (int i = 0; i < 7; ++i) stub &= wait_response(std::nullopt, timeouts::kDefault).value == 0;
+  for (int i = 1; i < cmd::Sync::kReplies; ++i) stub &= wait_response(std::nullopt, cmd::kDefaultTimeout).value == 0;
   sync_stub_detected_ = stub;
 }
 
@@ -384,10 +235,10 @@ Loader::SecurityInfo Loader::security_info() {
   Bytes res;
   bool short_form = false;
   try {
-    res = check(Op::get_security_info, {}, 20);
+    res = check(cmd::GetSecurityInfo{}, cmd::SecurityInfo::kSize);
   } catch (const Error& e) {
     if (e.kind() != ErrorKind::device) throw;
-    res = check(Op::get_security_info, {}, 12);
+    res = check(cmd::GetSecurityInfo{}, cmd::SecurityInfo::kShortSize);
     short_form = true;
   }
   if (short_form) res.resize(12);
@@ -395,18 +246,11 @@ Loader::SecurityInfo Loader::security_info() {
 }
 
 Loader::SecurityInfo Loader::parse_security_info(std::span<const std::uint8_t> res) {
-  if (res.size() != 12 && res.size() != 20)
+  auto si = cmd::SecurityInfo::decode(res);
+  if (!si)
     throw Error(ErrorKind::device,
                 fmt::format("GET_SECURITY_INFO returned {} bytes; expected 20 (or 12 on the ESP32-S2)", res.size()));
-  SecurityInfo si;
-  si.flags = get_u32(res, 0);
-  si.flash_crypt_cnt = res[4];
-  std::copy(res.begin() + 5, res.begin() + 12, si.key_purposes.begin());
-  if (res.size() == 20) {
-    si.chip_id = get_u32(res, 12);
-    si.api_version = get_u32(res, 16);
-  }
-  return si;
+  return *si;
 }
 
 void Loader::detect_chip(const ChipInfo* expected) {
@@ -524,15 +368,15 @@ void Loader::finish(AfterReset after, const std::optional<ResetSequence>& hard_r
     }
     case AfterResetAction::rom_run_user_code:
       flash_begin(0, 0);
-      check(Op::flash_end, words({1}));
+      check(cmd::FlashEnd{cmd::FlashEnd::kRunUserCode});
       return;
     case AfterResetAction::stub_run_user_code:
       // No answer comes: the stub jumps to the application at once.
-      send_frame(encode_command(Op::run_user_code, {}), op_label(std::uint8_t(Op::run_user_code)));
+      send_unanswered(cmd::RunUserCode{});
       return;
     case AfterResetAction::stub_return_to_rom:
       flash_begin(0, 0);
-      check(Op::flash_end, words({0}));
+      check(cmd::FlashEnd{cmd::FlashEnd::kReboot});
       stub_ = false;
       return;
     case AfterResetAction::nothing:

@@ -4,7 +4,6 @@
 #include <fmt/format.h>
 #include <zlib.h>
 
-#include <cctype>
 
 #include "espbak/loader/loader.hpp"
 #include "espbak/loader/stub_images.hpp"
@@ -24,15 +23,7 @@ constexpr unsigned kUsr2CommandLenShift = 28;
 constexpr unsigned kEsp8266MisoBitlenShift = 8;  // ESP8266 packs bit lengths into USR1
 constexpr unsigned kEsp8266MosiBitlenShift = 17;
 
-constexpr std::uint32_t kReadFlashMaxInFlight = 64;  // esptool's value; stubs keep 1 in flight anyway
-constexpr std::uint32_t kReadFlashSlowBlock = 64;
-constexpr int kWriteBlockAttempts = 3;
-
-Bytes data_block(std::span<const std::uint8_t> block, std::uint32_t seq) {
-  Bytes b = words({std::uint32_t(block.size()), seq, 0, 0});
-  b.insert(b.end(), block.begin(), block.end());
-  return b;
-}
+constexpr int kWriteBlockAttempts = 3;  // WRITE_BLOCK_ATTEMPTS
 
 Bytes zlib_compress(std::span<const std::uint8_t> data) {
   uLongf len = compressBound(uLong(data.size()));
@@ -72,13 +63,6 @@ class InflateCounter {
   z_stream z_{};
 };
 
-int hex_digit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  c = char(std::tolower(static_cast<unsigned char>(c)));
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  return -1;
-}
-
 }  // namespace
 
 // ---- SPI flash setup ----------------------------------------------------------------
@@ -91,15 +75,15 @@ void Loader::spi_attach() {
   }
   // Config word 0 = default SPI pins. The ROM takes 4 more bytes (is_legacy
   // and 3 reserved); the stub only the word.
-  Bytes arg = words({0});
-  if (!stub_) arg.insert(arg.end(), {0, 0, 0, 0});
-  check(Op::spi_attach, arg);
+  cmd::SpiAttach attach{.pins = 0};
+  if (!stub_) attach.is_legacy = 0;
+  check(attach);
 }
 
 void Loader::spi_set_params(std::uint32_t flash_size) {
   if (!stub_ && !chip().rom.spi_set_params) return;  // ESP8266 ROM: esptool skips it
-  // id, total size, block 64 KiB, sector 4 KiB, page 256, status mask (loader.py flash_set_parameters)
-  check(Op::spi_set_params, words({0, flash_size, 0x10000, 0x1000, 0x100, 0xFFFF}));
+  // id 0, block 64 KiB, sector 4 KiB, page 256, status mask 0xFFFF (loader.py flash_set_parameters)
+  check(cmd::SpiSetParams{.total_size = flash_size});
 }
 
 std::uint32_t Loader::run_spiflash_command(std::uint8_t command, unsigned read_bits) {
@@ -161,28 +145,27 @@ void Loader::run_stub() {
   for (const auto& seg : image->segments) {
     const std::uint32_t size = std::uint32_t(seg.bytes.size());
     const std::uint32_t blocks = (size + kRamBlockSize - 1) / kRamBlockSize;
-    check(Op::mem_begin, words({size, blocks, kRamBlockSize, seg.addr}));
+    check(cmd::MemBegin{size, blocks, kRamBlockSize, seg.addr});
     for (std::uint32_t seq = 0; seq < blocks; ++seq) {
       auto chunk = std::span(seg.bytes).subspan(seq * kRamBlockSize, std::min(kRamBlockSize, size - seq * kRamBlockSize));
-      check(Op::mem_data, data_block(chunk, seq), 0, checksum(chunk));
+      check(cmd::MemData::of(seq, chunk));
     }
   }
   // MEM_END(0 = jump, entry). The ROM may retune its UART before the reply
   // leaves: short timeout, errors ignored (loader.py mem_finish).
   try {
-    check(Op::mem_end, words({0, image->entry}), 0, 0, timeouts::kMemEndRom);
+    check(cmd::MemEnd{.flag = 0, .entry = image->entry});
   } catch (const Error& e) {
     if (e.kind() == ErrorKind::port) throw;
   }
   // The stub greets with a raw "OHAI" frame. A MEM_END reply that arrived
   // after its short timeout may come first: skip it.
   for (;;) {
-    auto frame = read_frame(timeouts::kDefault);
+    auto frame = read_frame(cmd::StubGreeting::kTimeout);
     if (!frame) throw Error(ErrorKind::device, "Failed to start stub flasher: there was no response.");
     auto r = decode_response(*frame);
     if (r && r->op == std::uint8_t(Op::mem_end)) continue;
-    static const Bytes ohai{'O', 'H', 'A', 'I'};
-    if (*frame != ohai)
+    if (!cmd::StubGreeting::decode(*frame))
       throw Error(ErrorKind::device, "Failed to start stub flasher: unexpected response " + to_hex(*frame));
     break;
   }
@@ -207,7 +190,7 @@ void Loader::change_baud(std::uint32_t baud) {
     double valid_freq = rom_freq > 33e6 ? 40e6 : 26e6;
     if (rom_freq > 0) sent = std::uint32_t(double(baud) * rom_freq / valid_freq);
   }
-  check(Op::change_baudrate, words({sent, second}));
+  check(cmd::ChangeBaudrate{sent, second});
   link_.set_baud(baud);
   sleep_(50ms);  // bytes sent during the switch are garbage
   flush_input();
@@ -217,7 +200,7 @@ void Loader::change_baud(std::uint32_t baud) {
 
 void Loader::erase_flash() {
   if (!stub_) throw Error(ErrorKind::unsupported, "erasing the whole flash needs the flasher stub (drop --no-stub)");
-  check(Op::erase_flash, {}, 0, 0, timeouts::kChipErase);
+  check(cmd::EraseFlash{});
 }
 
 void Loader::erase_region(std::uint32_t offset, std::uint32_t size) {
@@ -234,7 +217,7 @@ void Loader::erase_region(std::uint32_t offset, std::uint32_t size) {
     flash_begin(size, offset);
     return;
   }
-  check(Op::erase_region, words({offset, size}), 0, 0, timeouts::per_mb(timeouts::kEraseRegionPerMb, size));
+  check(cmd::EraseRegion{offset, size});
 }
 
 Md5::Digest Loader::flash_md5(std::uint32_t offset, std::uint32_t size) {
@@ -243,20 +226,11 @@ Md5::Digest Loader::flash_md5(std::uint32_t offset, std::uint32_t size) {
                 fmt::format("the {} ROM cannot compute a flash MD5; run without --no-stub", chip().name));
   if (sdm_)
     throw Error(ErrorKind::unsupported, "flash MD5 is not available in Secure Download Mode");
-  auto timeout = timeouts::per_mb(timeouts::kMd5PerMb, size);
-  Md5::Digest d{};
-  if (stub_) {
-    Bytes raw = check(Op::spi_flash_md5, words({offset, size, 0, 0}), 16, 0, timeout);
-    std::copy(raw.begin(), raw.end(), d.begin());
-    return d;
-  }
-  Bytes hex = check(Op::spi_flash_md5, words({offset, size, 0, 0}), 32, 0, timeout);  // ROM: ASCII hex
-  for (std::size_t i = 0; i < 16; ++i) {
-    int hi = hex_digit(char(hex[2 * i])), lo = hex_digit(char(hex[2 * i + 1]));
-    if (hi < 0 || lo < 0) throw Error(ErrorKind::device, "SPI_FLASH_MD5 returned a malformed digest");
-    d[i] = std::uint8_t(hi << 4 | lo);
-  }
-  return d;
+  // ROM: 32 ASCII hex digits; stub: 16 raw bytes.
+  Bytes raw = check(cmd::SpiFlashMd5{offset, size}, cmd::FlashMd5Result::size(kind()));
+  auto result = cmd::FlashMd5Result::decode(raw, kind());
+  if (!result) throw Error(ErrorKind::device, "SPI_FLASH_MD5 returned a malformed digest");
+  return result->digest;
 }
 
 // ---- read ---------------------------------------------------------------------------
@@ -272,8 +246,8 @@ void Loader::read_flash(std::uint32_t offset, std::uint32_t size, Bytes& out, co
     // READ_FLASH_SLOW: 64 bytes a command; the reply always carries 64 bytes.
     out.reserve(size);
     while (out.size() < size) {
-      std::uint32_t len = std::min<std::uint32_t>(kReadFlashSlowBlock, size - std::uint32_t(out.size()));
-      Bytes r = check(Op::read_flash_slow, words({offset + std::uint32_t(out.size()), len}), kReadFlashSlowBlock);
+      std::uint32_t len = std::min<std::uint32_t>(cmd::ReadFlashSlow::kMaxLength, size - std::uint32_t(out.size()));
+      Bytes r = check(cmd::ReadFlashSlow{offset + std::uint32_t(out.size()), len}, cmd::ReadFlashSlowResult::kSize);
       out.insert(out.end(), r.begin(), r.begin() + len);
       if (progress) progress(out.size(), size);
     }
@@ -282,17 +256,19 @@ void Loader::read_flash(std::uint32_t offset, std::uint32_t size, Bytes& out, co
 
   // Stub READ_FLASH (fact sheet 2.4): normal reply, then raw data frames,
   // each acknowledged with a raw u32 of bytes, then a raw MD5 frame.
-  check(Op::read_flash, words({offset, size, kReadPacketSize, kReadFlashMaxInFlight}));
+  // esptool's packet size and max in flight (the stub keeps 1 in flight anyway).
+  const cmd::ReadFlash req{.offset = offset, .length = size, .packet_size = kReadPacketSize, .max_in_flight = 64};
+  check(req);
   out.reserve(size);
   Md5 md5;
-  const std::uint32_t packets = (size + kReadPacketSize - 1) / kReadPacketSize;
+  const std::uint32_t packets = (size + req.packet_size - 1) / req.packet_size;
   std::uint32_t received = 0;  // complete packets
   std::uint32_t acks = 0;      // acknowledgement frames sent
   auto send_ack = [&] {
     // The acknowledgement of packet `acks` carries the byte count through
     // that packet: the stub stops once it reaches `size`.
-    std::uint32_t through = std::min<std::uint64_t>(std::uint64_t(acks + 1) * kReadPacketSize, size);
-    send_frame(words({through}), "ack");
+    std::uint32_t through = std::min<std::uint64_t>(std::uint64_t(acks + 1) * req.packet_size, size);
+    send_frame(cmd::ReadFlashAck{through}.encode(), "ack");
     ++acks;
   };
   while (received < packets) {
@@ -304,14 +280,14 @@ void Loader::read_flash(std::uint32_t offset, std::uint32_t size, Bytes& out, co
     // holds two frames (fact sheet section 8).
     if (early_read_ack_ && acks == received && (decoder_.in_frame() || !pending_frames_.empty())) send_ack();
     if (pending_frames_.empty()) {
-      if (!read_more(timeouts::kDefault))
+      if (!read_more(cmd::ReadFlash::kFrameTimeout))
         throw Error(ErrorKind::timeout,
                     fmt::format("timed out waiting for flash data at 0x{:08x} ({} of {} bytes read)",
                                 offset + out.size(), out.size(), size));
       continue;
     }
     Bytes frame = take_frame();
-    const std::uint32_t expected = std::min<std::uint32_t>(kReadPacketSize, size - std::uint32_t(out.size()));
+    const std::uint32_t expected = req.packet_length(std::uint32_t(out.size()));
     if (frame.size() != expected)
       throw Error(ErrorKind::device, fmt::format("corrupt data: expected 0x{:x} bytes but received 0x{:x} bytes",
                                                  expected, frame.size()));
@@ -323,14 +299,15 @@ void Loader::read_flash(std::uint32_t offset, std::uint32_t size, Bytes& out, co
   }
   if (out.size() > size)
     throw Error(ErrorKind::device, fmt::format("read more than expected ({} of {} bytes)", out.size(), size));
-  auto digest = read_frame(timeouts::kDefault);
-  if (!digest) throw Error(ErrorKind::timeout, "timed out waiting for the MD5 of the flash data read");
-  if (digest->size() != 16)
-    throw Error(ErrorKind::device, "expected the 16-byte MD5 after the flash data, got " + to_hex(*digest));
+  auto digest_frame = read_frame(cmd::ReadFlash::kFrameTimeout);
+  if (!digest_frame) throw Error(ErrorKind::timeout, "timed out waiting for the MD5 of the flash data read");
+  auto digest = cmd::ReadFlashDigest::decode(*digest_frame);
+  if (!digest)
+    throw Error(ErrorKind::device, "expected the 16-byte MD5 after the flash data, got " + to_hex(*digest_frame));
   auto ours = md5.finish();
-  if (!std::equal(ours.begin(), ours.end(), digest->begin()))
+  if (ours != digest->digest)
     throw Error(ErrorKind::verify, fmt::format("MD5 of the data read ({}) differs from the chip's ({}) at 0x{:08x}",
-                                               to_hex(ours), to_hex(*digest), offset));
+                                               to_hex(ours), to_hex(digest->digest), offset));
 }
 
 // ---- write --------------------------------------------------------------------------
@@ -341,24 +318,23 @@ void Loader::flash_begin(std::uint32_t size, std::uint32_t offset) {
   // ESP8266 ROM erase-size bug workaround (esptool targets/esp8266.py).
   const std::uint32_t erase_size =
       (!stub_ && chip().quirks.rom_erase_size_bug) ? esp8266_rom_erase_size(offset, size) : size;
-  Bytes params = words({erase_size, num_blocks, block, offset});
+  cmd::FlashBegin req{erase_size, num_blocks, block, offset};
   // The 5th word (encrypted) is understood by stubs and by ROMs after ESP32.
-  if (stub_ || chip().quirks.rom_flash_begin_encrypt_word) put_u32(params, 0);
-  // The ROM erases the whole region before answering.
-  auto timeout = stub_ ? timeouts::kDefault : timeouts::per_mb(timeouts::kEraseRegionPerMb, size);
-  check(Op::flash_begin, params, 0, 0, timeout);
+  if (stub_ || chip().quirks.rom_flash_begin_encrypt_word) req.encrypted = 0;
+  // The ROM erases the whole region before answering: the wait scales with
+  // `size` (the ESP8266's erase_size word is not what it erases).
+  check(req, 0, cmd::FlashBegin::erase_timeout(kind(), size));
 }
 
-void Loader::send_block(Op op, std::span<const std::uint8_t> block, std::uint32_t seq, milliseconds timeout) {
-  Bytes payload = data_block(block, seq);
-  std::uint8_t sum = checksum(block);
+template <class DataCommand>
+void Loader::send_block(const DataCommand& block, milliseconds timeout) {
   for (int attempt = 1;; ++attempt) {
     try {
-      check(op, payload, 0, sum, timeout);
+      check(block, 0, timeout);
       return;
     } catch (const Error& e) {
       if (e.kind() == ErrorKind::port || e.kind() == ErrorKind::unsupported || attempt >= kWriteBlockAttempts) throw;
-      if (trace_) trace_line(fmt::format("block {} failed ({}), retrying", seq, e.what()), {});
+      if (trace_) trace_line(fmt::format("block {} failed ({}), retrying", block.seq, e.what()), {});
     }
   }
 }
@@ -383,19 +359,21 @@ std::uint64_t Loader::write_flash(std::uint32_t offset, std::span<const std::uin
     flash_begin(size, offset);
     const std::uint32_t num_blocks = (size + block - 1) / block;
     Bytes padded;
+    milliseconds block_timeout = cmd::kDefaultTimeout;
     for (std::uint32_t seq = 0; seq < num_blocks; ++seq) {
       std::uint32_t at = seq * block;
       std::uint32_t len = std::min(block, size - at);
       padded.assign(data.begin() + at, data.begin() + at + len);
       padded.resize(block, 0xFF);  // last block padded with erased-flash bytes
-      send_block(Op::flash_data, padded, seq,
-                 timeouts::per_mb(timeouts::kEraseWritePerMb, block));
+      auto req = cmd::FlashData::of(seq, padded);
+      block_timeout = req.timeout(kind());
+      send_block(req, block_timeout);
       if (progress) progress(at + len, size);
     }
     // The stub ACKs a block before writing it: FLASH_END(1 = stay) answers
     // only after the last write. esptool sends nothing to the ROM here (it
     // would leave the loader).
-    if (stub_) check(Op::flash_end, words({1}), 0, 0, timeouts::per_mb(timeouts::kEraseWritePerMb, block));
+    if (stub_) check(cmd::FlashEnd{cmd::FlashEnd::kRunUserCode}, 0, block_timeout);
     return size;
   }
 
@@ -403,28 +381,27 @@ std::uint64_t Loader::write_flash(std::uint32_t offset, std::span<const std::uin
   // Stub: exact byte count (it erases as it writes). ROM: rounded up to whole
   // 0x400 blocks, erased up front (loader.py flash_defl_begin).
   const std::uint32_t size_word = stub_ ? size : (size + kRomFlashWriteSize - 1) / kRomFlashWriteSize * kRomFlashWriteSize;
-  Bytes params = words({size_word, num_blocks, block, offset});
-  if (stub_ || chip().quirks.rom_flash_begin_encrypt_word) put_u32(params, 0);
-  check(Op::flash_defl_begin, params, 0, 0,
-        stub_ ? timeouts::kDefault : timeouts::per_mb(timeouts::kEraseRegionPerMb, size_word));
+  cmd::FlashDeflBegin begin{size_word, num_blocks, block, offset};
+  if (stub_ || chip().quirks.rom_flash_begin_encrypt_word) begin.encrypted = 0;
+  check(begin);
 
   InflateCounter inflated;
   std::uint64_t done = 0;
-  milliseconds last_timeout = timeouts::kDefault;
+  milliseconds last_timeout = cmd::kDefaultTimeout;
   for (std::uint32_t seq = 0; seq < num_blocks; ++seq) {
     auto chunk = std::span(comp).subspan(std::size_t(seq) * block,
                                          std::min<std::size_t>(block, comp.size() - std::size_t(seq) * block));
     std::size_t expands_to = inflated.feed(chunk);
     // A block's reply may wait for the previous block's flash write.
-    last_timeout = timeouts::per_mb(timeouts::kEraseWritePerMb, expands_to);
-    send_block(Op::flash_defl_data, chunk, seq, last_timeout);
+    last_timeout = cmd::FlashDeflData::timeout(expands_to);
+    send_block(cmd::FlashDeflData::of(seq, chunk), last_timeout);
     done += expands_to;
     if (progress) progress(std::min<std::uint64_t>(done, size), size);
   }
   // Stub: DEFL_END(1 = stay in the loader) replies once the last block is
   // written, and carries any deferred write error. ROM: nothing (it would
   // leave the loader).
-  if (stub_) check(Op::flash_defl_end, words({1}), 0, 0, last_timeout);
+  if (stub_) check(cmd::FlashDeflEnd{cmd::FlashEnd::kRunUserCode}, 0, last_timeout);
   return comp.size();
 }
 

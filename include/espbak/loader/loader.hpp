@@ -16,6 +16,7 @@
 #include "espbak/link/reset/modes.hpp"
 #include "espbak/link/reset/sequences.hpp"
 #include "espbak/link/transport.hpp"
+#include "espbak/protocol/commands.hpp"
 #include "espbak/protocol/packet.hpp"
 #include "espbak/protocol/slip.hpp"
 #include "espbak/util/md5.hpp"
@@ -44,22 +45,9 @@ enum class LoaderEvent {
 };
 using LoaderLog = std::function<void(LoaderEvent, const std::string& text)>;
 
-// esptool's timeouts (loader.py; fact sheet 2.3). "MB" is 1e6 bytes there.
-namespace timeouts {
-using std::chrono::milliseconds;
-inline constexpr milliseconds kDefault{3000};
-inline constexpr milliseconds kSync{100};
-inline constexpr milliseconds kMemEndRom{200};
-inline constexpr milliseconds kChipErase{120000};
-inline constexpr milliseconds kMax{240000};
-inline constexpr double kMd5PerMb = 8, kEraseRegionPerMb = 30, kEraseWritePerMb = 40;
-// max(kDefault, seconds_per_mb * bytes / 1e6)
-milliseconds per_mb(double seconds_per_mb, std::uint64_t bytes);
-}  // namespace timeouts
-
 // GET_SECURITY_INFO flag bits (fact sheet 2.1; esptool loader.py
 // get_security_info), in bit order; "" for bits with no name.
-inline constexpr std::uint32_t kSecureDownloadEnableFlag = 1u << 2;
+inline constexpr std::uint32_t kSecureDownloadEnableFlag = cmd::SecurityInfo::kSecureDownloadEnable;
 inline constexpr const char* kSecurityFlagNames[] = {
     "SECURE_BOOT_EN",      "SECURE_BOOT_AGGRESSIVE_REVOKE", "SECURE_DOWNLOAD_ENABLE", "SECURE_BOOT_KEY_REVOKE0",
     "SECURE_BOOT_KEY_REVOKE1", "SECURE_BOOT_KEY_REVOKE2",   "SOFT_DIS_JTAG",          "HARD_DIS_JTAG",
@@ -109,9 +97,28 @@ class Loader {
   // (`result_len` bytes of result before the two status bytes) and throws
   // Error(device) / Error(unsupported) naming the command on failure.
   Response command(Op op, std::span<const std::uint8_t> data, std::uint32_t chk = 0,
-                   std::chrono::milliseconds timeout = std::chrono::seconds(3));
+                   std::chrono::milliseconds timeout = cmd::kDefaultTimeout);
   Bytes check(Op op, std::span<const std::uint8_t> data, std::size_t result_len = 0, std::uint32_t chk = 0,
-              std::chrono::milliseconds timeout = std::chrono::seconds(3));
+              std::chrono::milliseconds timeout = cmd::kDefaultTimeout);
+  // Typed requests (protocol/commands.hpp): the request gives the frame, its
+  // checksum and, unless one is passed, the timeout rule for the loader
+  // answering (ROM or stub).
+  template <cmd::Request R>
+  Response command(const R& req) {
+    return command(req, req.timeout(kind()));
+  }
+  template <cmd::Request R>
+  Response command(const R& req, std::chrono::milliseconds timeout) {
+    return command(R::op, req.encode(), cmd::header_checksum(req), timeout);
+  }
+  template <cmd::Request R>
+  Bytes check(const R& req, std::size_t result_len = 0) {
+    return check(req, result_len, req.timeout(kind()));
+  }
+  template <cmd::Request R>
+  Bytes check(const R& req, std::size_t result_len, std::chrono::milliseconds timeout) {
+    return check(R::op, req.encode(), result_len, cmd::header_checksum(req), timeout);
+  }
 
   std::uint32_t read_reg(std::uint32_t addr);
   void write_reg(std::uint32_t addr, std::uint32_t value, std::uint32_t mask = 0xFFFFFFFF,
@@ -125,13 +132,7 @@ class Loader {
   std::uint32_t crystal_mhz();
   // Raw GET_SECURITY_INFO (ESP32-S2 and later; ESP8266/ESP32 ROMs refuse it
   // with Error(unsupported)).
-  struct SecurityInfo {
-    std::uint32_t flags = 0;
-    std::uint8_t flash_crypt_cnt = 0;
-    std::array<std::uint8_t, 7> key_purposes{};
-    std::optional<std::uint32_t> chip_id;  // absent in the ESP32-S2 12-byte form
-    std::optional<std::uint32_t> api_version;
-  };
+  using SecurityInfo = cmd::SecurityInfo;  // chip_id / api_version absent in the ESP32-S2 12-byte form
   SecurityInfo security_info();
   // Decodes a GET_SECURITY_INFO result: 20 bytes (S3 and later) or 12 bytes
   // (ESP32-S2, no chip id / API version). Error(device) on any other length.
@@ -188,11 +189,20 @@ class Loader {
   Bytes take_frame();
   Response wait_response(std::optional<std::uint8_t> op, std::chrono::milliseconds timeout);
   void send_frame(std::span<const std::uint8_t> payload, std::string_view label);
+  // A command no reply follows (RUN_USER_CODE).
+  void send_unanswered(Op op, std::span<const std::uint8_t> data);
+  template <cmd::Request R>
+  void send_unanswered(const R& req) {
+    send_unanswered(R::op, req.encode());
+  }
   void flush_input();
   void drain_after_unsupported();
   std::uint32_t run_spiflash_command(std::uint8_t command, unsigned read_bits);
   void flash_begin(std::uint32_t size, std::uint32_t offset);
-  void send_block(Op op, std::span<const std::uint8_t> block, std::uint32_t seq, std::chrono::milliseconds timeout);
+  // FLASH_DATA / FLASH_DEFL_DATA with esptool's retries.
+  template <class DataCommand>
+  void send_block(const DataCommand& block, std::chrono::milliseconds timeout);
+  cmd::LoaderKind kind() const { return stub_ ? cmd::LoaderKind::stub : cmd::LoaderKind::rom; }
   void trace_line(std::string_view what, std::span<const std::uint8_t> bytes);
   void log(LoaderEvent e, const std::string& text) const {
     if (log_) log_(e, text);

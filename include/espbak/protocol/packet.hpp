@@ -55,6 +55,10 @@ struct Status {
   bool ok() const { return present && s0 == 0; }
   // ROM "invalid message" (0x01 0x05): the command is not supported.
   bool unsupported() const { return present && s0 != 0 && s1 == rom_error::invalid_message; }
+  // The stubs' forms of "no such command": legacy C3 invalid command, FF not implemented.
+  bool stub_unsupported() const {
+    return present && (s0 == stub_error::invalid_command || s0 == stub_error::cmd_not_implemented);
+  }
 };
 Status response_status(const Response& r, std::size_t result_len = 0);
 

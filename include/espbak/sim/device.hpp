@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "espbak/chips/chip.hpp"
+#include "espbak/protocol/commands.hpp"
 #include "espbak/protocol/packet.hpp"
 #include "espbak/protocol/slip.hpp"
 #include "espbak/sim/flash_model.hpp"
@@ -115,19 +116,24 @@ class Device {
     bool in_progress = false;
     std::uint32_t remaining = 0;
   };
+  // The stub's READ_FLASH loop (device_read_flash.cpp).
   struct ReadLoop {
-    std::uint32_t offset = 0, length = 0, remaining = 0, packet = 0;
+    cmd::ReadFlash req;
+    std::uint32_t remaining = 0;  // bytes not sent yet
     std::uint32_t sent = 0, acked = 0, acked_bytes = 0;
     Md5 md5;
   };
 
   // receive side
   void rx_byte(SimTime t, std::uint8_t b);
+  void stub_rx_byte(SimTime t, std::uint8_t b);  // the stub's single buffer
+  void rearm_stub_receiver();                    // slip_recv_reset(): drop what is held, wait for 0xC0
   bool frame_ready() const;
   // main loop
   bool step();  // one main-loop action at now_; false when waiting for input
   void handle_rom(const Bytes& frame);
   void handle_stub(const Bytes& frame);
+  std::uint16_t start_read_flash(const cmd::ReadFlash& req);  // deferred status code
   bool read_loop_step();
   // output
   void send_frame(std::span<const std::uint8_t> payload);
@@ -137,13 +143,15 @@ class Device {
   void set_baud_after_tx(std::uint32_t baud);
   // chip model
   void init_registers();
-  Bytes security_info_reply() const;  // GET_SECURITY_INFO result (20-byte form)
+  cmd::SecurityInfo security_info() const;  // GET_SECURITY_INFO result (20-byte form)
   void write_register(std::uint32_t addr, std::uint32_t value, std::uint32_t mask);
-  std::uint8_t write_regs(std::span<const std::uint8_t> data, bool stub);
+  void write_regs(const cmd::WriteReg& req);
   SimTime erase_range(std::uint32_t offset, std::uint32_t len);  // returns time taken
   SimTime program_time(std::uint32_t len) const;
   SimTime md5_time(std::uint32_t len, bool stub) const;
-  std::uint8_t rom_flash_data(const Command& c, bool compressed);
+  std::uint8_t rom_flash_data(const cmd::DataBlock& block, bool compressed);
+  // Starts erasing the stub's next erase unit (s_ensure_flash_erased_to).
+  void stub_erase_unit();
   std::uint16_t stub_write(std::span<const std::uint8_t> data);
   std::uint16_t stub_inflate(std::span<const std::uint8_t> data, bool first);
   void stub_flash_wait();
