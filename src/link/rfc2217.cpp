@@ -29,7 +29,7 @@ namespace espbak::detail {
 namespace {
 
 using namespace std::chrono_literals;
-using Clock = std::chrono::steady_clock;
+using SteadyClock = std::chrono::steady_clock;  // a real socket: the machine's time
 
 using namespace telnet;
 using namespace telnet::com;
@@ -47,7 +47,7 @@ class Rfc2217Transport final : public Transport {
     // binary data; SGA both ways as pyserial asks (harmless if refused).
     send_raw({kIac, kWill, kOptComPort, kIac, kWill, kOptBinary, kIac, kDo, kOptBinary, kIac, kWill, kOptSga, kIac,
               kDo, kOptSga});
-    auto deadline = Clock::now() + kAckTimeout;
+    auto deadline = SteadyClock::now() + kAckTimeout;
     while (!server_accepts_com_port_) {
       if (server_refuses_com_port_)
         throw Error(ErrorKind::port, url_ + " is not an RFC 2217 server (it refused the COM-PORT-OPTION); "
@@ -67,7 +67,7 @@ class Rfc2217Transport final : public Transport {
 
   std::size_t read(std::span<std::uint8_t> buf, std::chrono::milliseconds timeout) override {
     if (buf.empty()) return 0;
-    auto deadline = Clock::now() + timeout;
+    auto deadline = SteadyClock::now() + timeout;
     while (data_.empty()) {
       if (!pump_until(deadline)) break;
     }
@@ -145,7 +145,7 @@ class Rfc2217Transport final : public Transport {
   void command(std::uint8_t code, std::vector<std::uint8_t> value, bool discard_data = false) {
     send_command(code, std::move(value));
     std::uint8_t want = std::uint8_t(code + kServerOffset);
-    auto deadline = Clock::now() + kAckTimeout;
+    auto deadline = SteadyClock::now() + kAckTimeout;
     for (;;) {
       for (auto it = acks_.begin(); it != acks_.end(); ++it) {
         if (*it == want) {
@@ -174,8 +174,8 @@ class Rfc2217Transport final : public Transport {
 
   // Reads once from the socket (waiting until `deadline`) and decodes it.
   // Returns false on timeout.
-  bool pump_until(Clock::time_point deadline) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+  bool pump_until(SteadyClock::time_point deadline) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - SteadyClock::now());
     int r = poll_wait(fd_, POLLIN, left);
     if (r < 0) throw Error(ErrorKind::port, "read from " + url_ + " failed: " + std::strerror(errno));
     if (r == 0) return false;

@@ -12,7 +12,6 @@
 // reopened first.
 #include <algorithm>
 #include <chrono>
-#include <thread>
 
 #include <fmt/format.h>
 
