@@ -5,4 +5,5 @@
 #define ESPBAK_FOR_EACH_CHIP(X) \
   X(esp8266)                    \
   X(esp32)                      \
-  X(esp32s3)
+  X(esp32s3)                    \
+  X(esp32c3)
