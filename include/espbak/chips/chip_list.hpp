@@ -6,4 +6,5 @@
   X(esp8266)                    \
   X(esp32)                      \
   X(esp32s3)                    \
-  X(esp32c3)
+  X(esp32c3)                    \
+  X(esp32c6)
