@@ -66,17 +66,20 @@ std::string describe(const FieldReader& f) {
   return name + rev;
 }
 
+// esptool v5.3.1 get_chip_features, word for word ("Dual Core + LP Core",
+// "Vref calibration in eFuse" and coding scheme 3 are v5's strings; v4
+// printed "Dual Core", "Vref calibration in eFuse" and "Invalid").
 std::vector<std::string> features(const FieldReader& f) {
   std::vector<std::string> out{"Wi-Fi"};
   if (!f.flag(kDisBt)) out.push_back("BT");
-  out.push_back(f.flag(kDisAppCpu) ? "Single Core" : "Dual Core");
+  out.push_back(f.flag(kDisAppCpu) ? "Single Core + LP Core" : "Dual Core + LP Core");
   if (f.flag(kCpuFreqRated)) out.push_back(f.flag(kCpuFreqLow) ? "160MHz" : "240MHz");
   std::uint32_t pkg = pkg_version(f);
   if (pkg == 2 || pkg == 4 || pkg == 5 || pkg == 6) out.push_back("Embedded Flash");
   if (pkg == 6) out.push_back("Embedded PSRAM");
-  if (f(kAdcVref)) out.push_back("VRef calibration in efuse");
+  if (f(kAdcVref)) out.push_back("Vref calibration in eFuse");
   if (f.flag(kBlk3PartReserve)) out.push_back("BLK3 partially reserved");
-  static const char* schemes[] = {"None", "3/4", "Repeat (UNSUPPORTED)", "Invalid"};
+  static const char* schemes[] = {"None", "3/4", "Repeat (UNSUPPORTED)", "None (may contain encoding data)"};
   out.push_back(std::string("Coding Scheme ") + schemes[f(kCodingScheme)]);
   return out;
 }

@@ -58,6 +58,35 @@ const CHIPS = [
     jedecId: "C84016",
     mac: "7c:df:a1:12:34:56",
   },
+  {
+    chip: "esp32c3",
+    chipName: "ESP32-C3",
+    // esptool-js 0.7.0 targets/esp32c3.js decodes package and revision with
+    // esptool's bit positions (BLOCK1 word 3 bits 21-23, word 5 bits 23-25
+    // and word 3 bits 18-20): the same text esptool prints.
+    description: /^ESP32-C3 \(QFN32\) \(revision v0\.4\)$/,
+    flashSize: "4MB",
+    jedecId: "204016",
+    mac: "84:fc:e6:12:34:56",
+  },
+  {
+    chip: "esp32c6",
+    chipName: "ESP32-C6",
+    // esptool-js 0.7.0 targets/esp32c6.js reads the C6 eFuses with the C3's
+    // layout: package at BLOCK1 word 3 bits 21-23 and a 3-bit "revision" at
+    // bits 18-20, where esptool v5.3.1 (targets/esp32c6.py) has the minor
+    // revision at bits 18-21, the major at 22-23 and the package at 24-26.
+    // On espsim's ESP32-C6FH4 v0.2 (package 1, major 0, minor 2) esptool-js
+    // therefore sees package 0 and revision 2, and prints "ESP32-C6
+    // (revision 2)" where esptool prints "ESP32-C6FH4 (QFN32) (revision
+    // v0.2)". espsim keeps esptool's layout; the row expects what esptool-js
+    // really derives from it. (Its SPI_REG_BASE is 0x60003000 in 0.7.0,
+    // esptool's value: the pre-PR #253 bug is gone, RDID works.)
+    description: /^ESP32-C6 \(revision 2\)$/,
+    flashSize: "4MB",
+    jedecId: "C84016",
+    mac: "60:55:f9:12:34:56",
+  },
 ];
 
 // ---------------------------------------------------------------- esptool-js

@@ -1,0 +1,200 @@
+// Every chip end to end: espbak against `espsim --chip <chip>`, one table
+// row per chip, the same cases for each (detection with -c auto and -c
+// <chip>, the connect banner, flash_id, a write / read / verify / erase
+// round trip with the stub, a small ROM read, GET_SECURITY_INFO).
+//
+// Expected strings are esptool v5.3.1's decoding rules (esptool/targets/
+// <chip>.py get_chip_description, get_chip_features, read_mac,
+// get_crystal_freq) applied by hand to the register image espsim builds
+// from the row's power_on_fields (src/chips/<chip>.cpp), not espbak's output:
+// - ESP8266: no fields set, so eFuse bits 4 and 80 are clear: "ESP8266EX";
+//   features ["Wi-Fi", "160MHz"]; crystal from UART_CLKDIV with divider 2:
+//   espsim's 26 MHz gives 26. MAC 5c:cf:7f goes through MAC3 (not one of
+//   the two OUIs MAC1 selects).
+// - ESP32: package 1 (word 3 bits 9-11), rev bits 1/1/1 (code 7: major 3),
+//   minor 0 -> "ESP32-D0WD-V3 (revision v3.0)"; BT not disabled, APP CPU
+//   not disabled, CPU_FREQ_RATED clear (no MHz entry), package 1 has no
+//   embedded flash, ADC_VREF 0, coding scheme 0 -> "Wi-Fi, BT, Dual Core +
+//   LP Core, Coding Scheme None". Crystal estimated from CLKDIV: 40.
+// - ESP32-S3: package 0, minor 2, major 0, block version v1.1 so not eco0
+//   -> "ESP32-S3 (QFN56) (revision v0.2)"; flash cap 0 (nothing), PSRAM cap
+//   1 vendor 1 -> "Embedded PSRAM 8MB (AP_3v3)". Crystal fixed 40.
+// - ESP32-C3: package 0, major 0, minor (0 << 3) | 4 -> "ESP32-C3 (QFN32)
+//   (revision v0.4)"; flash cap 1 vendor 1 -> "Embedded Flash 4MB (XMC)".
+//   Crystal fixed 40.
+// - ESP32-C6: package 1 with flash cap 1 -> "ESP32-C6FH4 (QFN32)", major 0,
+//   minor 2 (all BLOCK1 word 3) -> "(revision v0.2)"; features end with
+//   "Embedded Flash 4MB". Crystal fixed 40.
+// MACs: esptool prints the base MAC from the words espsim's encode_mac
+// fills; each row uses a non-default one of the chip's OUI.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+
+#include "harness.hpp"
+
+using namespace e2e;
+
+namespace {
+
+struct ChipRow {
+  const char* chip;         // --chip / espsim --chip
+  const char* name;         // "Detecting chip type... <name>"
+  const char* description;  // "Chip is <description>"
+  const char* features;     // "Features: <features>"
+  const char* crystal;      // "Crystal is <crystal>"
+  const char* mac;          // espsim --mac, printed back as "MAC: <mac>"
+  const char* jedec;        // espsim --jedec-id: manufacturer + device
+  const char* flash_size;   // espsim --flash-size, with jedec's capacity byte
+  bool rom_reads_flash;     // the ROM has READ_FLASH_SLOW (not the ESP8266)
+  int security_chip_id;     // GET_SECURITY_INFO chip id, 0: no such command
+};
+
+const ChipRow kChips[] = {
+    {"esp8266", "ESP8266", "ESP8266EX", "Wi-Fi, 160MHz", "26MHz", "5c:cf:7f:12:34:56", "ef4016", "4MB", false, 0},
+    {"esp32", "ESP32", "ESP32-D0WD-V3 (revision v3.0)", "Wi-Fi, BT, Dual Core + LP Core, Coding Scheme None", "40MHz",
+     "24:0a:c4:ab:cd:ef", "c84017", "8MB", true, 0},
+    {"esp32s3", "ESP32-S3", "ESP32-S3 (QFN56) (revision v0.2)",
+     "Wi-Fi, BT 5 (LE), Dual Core + LP Core, 240MHz, Embedded PSRAM 8MB (AP_3v3)", "40MHz", "7c:df:a1:ab:cd:ef",
+     "ef4017", "8MB", true, 9},
+    {"esp32c3", "ESP32-C3", "ESP32-C3 (QFN32) (revision v0.4)",
+     "Wi-Fi, BT 5 (LE), Single Core, 160MHz, Embedded Flash 4MB (XMC)", "40MHz", "84:fc:e6:ab:cd:ef", "204016", "4MB",
+     true, 5},
+    {"esp32c6", "ESP32-C6", "ESP32-C6FH4 (QFN32) (revision v0.2)",
+     "Wi-Fi 6, BT 5 (LE), IEEE802.15.4, Single Core + LP Core, 160MHz, Embedded Flash 4MB", "40MHz",
+     "60:55:f9:ab:cd:ef", "c84016", "4MB", true, 13},
+};
+constexpr int kChipCount = int(sizeof kChips / sizeof kChips[0]);
+
+RunResult espbak(const Sim& sim, std::vector<std::string> args, bool no_stub = false) {
+  std::vector<std::string> full = {"-p", sim.port()};
+  if (no_stub) full.push_back("--no-stub");
+  full.insert(full.end(), args.begin(), args.end());
+  return run_espbak(full, std::chrono::seconds(60));
+}
+
+bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+// Bytes [at, at + size) of the simulated flash file.
+Bytes flash_range(const Sim& sim, std::uint32_t at, std::size_t size) {
+  Bytes flash = read_file(sim.flash_file());
+  if (flash.size() < at + size) return {};
+  return Bytes(flash.begin() + at, flash.begin() + at + long(size));
+}
+
+}  // namespace
+
+TEST_CASE("every chip: detection, the connect banner and flash_id", "[chips][matrix]") {
+  const ChipRow& row = kChips[GENERATE(range(0, kChipCount))];
+  CAPTURE(row.chip);
+  TempDir dir;
+  SimOptions so;
+  so.chip = row.chip;
+  so.flash_size = row.flash_size;
+  so.mac = row.mac;
+  so.jedec_id = row.jedec;
+  Sim sim(dir, so);
+
+  // -c auto (the default) and -c <chip> see the same chip.
+  for (const std::string chip_option : {"auto", row.chip}) {
+    CAPTURE(chip_option);
+    auto r = espbak(sim, {"-c", chip_option, "flash_id"});
+    INFO(describe(r) << "\nespsim:\n" << sim.log());
+    REQUIRE(r.code == 0);
+    const std::string text = flat(r);
+    if (chip_option == "auto") CHECK(contains(text, std::string("Detecting chip type... ") + row.name));
+    CHECK(contains(r.out, std::string("Chip is ") + row.description + "\n"));
+    CHECK(contains(r.out, std::string("Features: ") + row.features + "\n"));
+    CHECK(contains(r.out, std::string("Crystal is ") + row.crystal + "\n"));
+    CHECK(contains(r.out, std::string("MAC: ") + row.mac + "\n"));
+    CHECK(contains(r.out, "Stub running..."));
+    CHECK(contains(r.out, "Manufacturer: " + std::string(row.jedec).substr(0, 2) + "\n"));
+    CHECK(contains(r.out, "Device: " + std::string(row.jedec).substr(2) + "\n"));
+    CHECK(contains(r.out, std::string("Detected flash size: ") + row.flash_size + "\n"));
+  }
+}
+
+TEST_CASE("every chip: write, read back, verify and erase through the stub, and a ROM read", "[chips][matrix]") {
+  const ChipRow& row = kChips[GENERATE(range(0, kChipCount))];
+  CAPTURE(row.chip);
+  TempDir dir;
+  SimOptions so;
+  so.chip = row.chip;
+  so.flash_size = "1MB";
+  Sim sim(dir, so);
+
+  const std::uint32_t at = 0x10000;
+  const Bytes data = random_bytes(64 * 1024 + 17, 11);  // ends inside a sector
+  write_file(dir / "in.bin", data);
+  auto w = espbak(sim, {"write_flash", hex_addr(at), (dir / "in.bin").string()});
+  INFO(describe(w) << "\nespsim:\n" << sim.log());
+  REQUIRE(w.code == 0);
+  CHECK(contains(flat(w), "Hash of data verified."));
+  CHECK(flash_range(sim, at, data.size()) == data);
+
+  auto rd = espbak(sim, {"read_flash", hex_addr(at), std::to_string(data.size()), (dir / "back.bin").string()});
+  INFO(describe(rd));
+  REQUIRE(rd.code == 0);
+  CHECK(read_file(dir / "back.bin") == data);
+
+  auto v = espbak(sim, {"verify_flash", hex_addr(at), (dir / "in.bin").string()});
+  INFO(describe(v));
+  CHECK(v.code == 0);
+  CHECK(contains(v.out, "-- verify OK (digest matched)"));
+
+  if (row.rom_reads_flash) {
+    // READ_FLASH_SLOW in the ROM, 64 bytes a request: keep it small.
+    auto rom = espbak(sim, {"read_flash", hex_addr(at), "0x200", (dir / "rom.bin").string()}, true);
+    INFO(describe(rom));
+    REQUIRE(rom.code == 0);
+    CHECK(!contains(rom.out, "Stub running..."));
+    CHECK(read_file(dir / "rom.bin") == Bytes(data.begin(), data.begin() + 0x200));
+  }
+
+  // The first 64 KB sector block goes, the 17 bytes after it stay.
+  auto er = espbak(sim, {"erase_region", hex_addr(at), "0x10000"});
+  INFO(describe(er));
+  REQUIRE(er.code == 0);
+  CHECK(flash_range(sim, at, 0x10000) == Bytes(0x10000, 0xFF));
+  CHECK(flash_range(sim, at + 0x10000, 17) == Bytes(data.end() - 17, data.end()));
+
+  auto ef = espbak(sim, {"erase_flash"});
+  INFO(describe(ef));
+  REQUIRE(ef.code == 0);
+  CHECK(read_file(sim.flash_file()) == Bytes(1024 * 1024, 0xFF));
+}
+
+TEST_CASE("every chip: get_security_info has the chip id, or the chip has no such command", "[chips][matrix]") {
+  const ChipRow& row = kChips[GENERATE(range(0, kChipCount))];
+  CAPTURE(row.chip);
+  TempDir dir;
+  SimOptions so;
+  so.chip = row.chip;
+  Sim sim(dir, so);
+  if (row.security_chip_id != 0) {
+    auto r = espbak(sim, {"--json", "get_security_info"});
+    INFO(describe(r));
+    REQUIRE(r.code == 0);
+    CHECK(contains(r.out, "\"chip_id\":" + std::to_string(row.security_chip_id)));
+    CHECK(contains(r.out, "\"secure_download_mode\":false"));
+  } else {
+    auto r = espbak(sim, {"-q", "get_security_info"});
+    INFO(describe(r));
+    CHECK(r.code == 9);
+    CHECK(line_count(r.err) == 1);
+    CHECK(contains(r.err, std::string(row.name) + " has no GET_SECURITY_INFO"));
+  }
+}
+
+TEST_CASE("a --chip of esp32c3 against an ESP32-C6 names both chips", "[chips][matrix]") {
+  TempDir dir;
+  SimOptions so;
+  so.chip = "esp32c6";
+  Sim sim(dir, so);
+  auto r = espbak(sim, {"--chip", "esp32c3", "flash_id"});
+  INFO(describe(r) << "\nespsim:\n" << sim.log());
+  CHECK(r.code == 2);  // a usage error: the wrong --chip, not a broken link
+  CHECK(line_count(r.err) == 1);
+  CHECK(contains(r.err, "ESP32-C3"));
+  CHECK(contains(r.err, "ESP32-C6"));
+}
