@@ -7,4 +7,5 @@
   X(esp32)                      \
   X(esp32s3)                    \
   X(esp32c3)                    \
-  X(esp32c6)
+  X(esp32c6)                    \
+  X(esp32h2)

@@ -1,0 +1,84 @@
+// ESP32-H2 and ESP32-C61 chip row decoders. Expected values: esptool v5.3.1
+// targets/esp32h2.py and esp32c61.py decoding rules (get_chip_description,
+// get_chip_features, read_mac, get_crystal_freq, FLASH_FREQUENCY) applied by
+// hand to the eFuse words below.
+#include <catch2/catch.hpp>
+
+#include <map>
+
+#include "espbak/chips/chip.hpp"
+#include "espbak/sim/device.hpp"
+#include "espbak/sim/flash_model.hpp"
+
+using namespace espbak;
+
+namespace {
+
+constexpr std::uint32_t kH2Block1 = 0x600B0800 + 0x44;
+using Features = std::vector<std::string>;
+
+RegReader reader(const std::map<std::uint32_t, std::uint32_t>& regs) {
+  return [regs](std::uint32_t addr) {
+    auto it = regs.find(addr);
+    return it == regs.end() ? 0u : it->second;
+  };
+}
+
+int freq(const ChipInfo& c, std::string_view name) {
+  for (const auto& f : c.flash_freqs)
+    if (f.name == name) return f.code;
+  return -1;
+}
+
+}  // namespace
+
+TEST_CASE("ESP32-H2 row: security id, registers, crystal, flash codes", "[chips][esp32h2]") {
+  const ChipInfo& h2 = chip(ChipId::esp32h2);
+  CHECK(chip_by_security_id(16) == &h2);
+  CHECK(chip_by_magic(0xD7B73E80) == &h2);
+  CHECK(find_chip("esp32h2") == &h2);
+  CHECK(h2.spi.base == 0x60003000);
+  CHECK(h2.efuse_base == 0x600B0800);
+  CHECK(h2.crystal.fixed_mhz == 32u);
+  CHECK(h2.sim.xtal_hz == 32'000'000u);
+  CHECK(h2.bootloader_offset == 0);
+  CHECK(h2.rom_status_len == 4);
+  CHECK(h2.stub_name == "esp32h2");
+  // The H2's own FLASH_FREQUENCY: 48m 0xF, 24m 0x0, 16m 0x1, 12m 0x2; none
+  // of ESP32ROM's names.
+  CHECK(freq(h2, "48m") == 0xF);
+  CHECK(freq(h2, "24m") == 0x0);
+  CHECK(freq(h2, "16m") == 0x1);
+  CHECK(freq(h2, "12m") == 0x2);
+  CHECK(freq(h2, "80m") == -1);
+  CHECK(freq(h2, "40m") == -1);
+}
+
+TEST_CASE("ESP32-H2 description and features", "[chips][esp32h2]") {
+  const ChipInfo& h2 = chip(ChipId::esp32h2);
+  CHECK(h2.describe(reader({})) == "ESP32-H2 (revision v0.0)");
+  // Major word 3 bits 21-22, minor bits 18-20 (3 bits: bit 21 belongs to
+  // the major, unlike the C6's 4-bit minor).
+  CHECK(h2.describe(reader({{kH2Block1 + 12, (1u << 21) | (2u << 18)}})) == "ESP32-H2 (revision v1.2)");
+  CHECK(h2.describe(reader({{kH2Block1 + 12, 7u << 18}})) == "ESP32-H2 (revision v0.7)");
+  CHECK(h2.describe(reader({{kH2Block1 + 12, 3u << 21}})) == "ESP32-H2 (revision v3.0)");
+  // Package: word 4 bits 0-2 (the C6's flash cap word).
+  CHECK(h2.describe(reader({{kH2Block1 + 16, 1}})) == "Unknown ESP32-H2 (revision v0.0)");
+  CHECK(h2.describe(reader({{kH2Block1 + 16, 8}})) == "ESP32-H2 (revision v0.0)");  // bit 3 is not the package
+
+  const Features expected{"BT 5 (LE)", "IEEE802.15.4", "Single Core", "96MHz"};
+  CHECK(h2.features(reader({})) == expected);
+  CHECK(h2.features(reader({{kH2Block1 + 16, 7}, {kH2Block1 + 12, ~0u}})) == expected);
+}
+
+TEST_CASE("espsim's H2 register image decodes to its MAC and part", "[chips][esp32h2][sim]") {
+  sim::FlashModel flash(1u << 20);
+  sim::DeviceConfig cfg;
+  cfg.chip = &chip(ChipId::esp32h2);
+  cfg.mac = {0x60, 0x55, 0xF9, 0x0A, 0x0B, 0x0C};
+  sim::Device dev(cfg, flash);
+  RegReader rd = [&](std::uint32_t a) { return dev.read_register(a); };
+  CHECK(format_mac(*cfg.chip->mac(rd)) == "60:55:f9:0a:0b:0c");
+  CHECK(cfg.chip->describe(rd) == "ESP32-H2 (revision v0.1)");
+  CHECK(dev.read_register(kH2Block1 + 4) == 0xFFFE6055u);
+}
