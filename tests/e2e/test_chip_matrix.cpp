@@ -25,6 +25,9 @@
 // - ESP32-C6: package 1 with flash cap 1 -> "ESP32-C6FH4 (QFN32)", major 0,
 //   minor 2 (all BLOCK1 word 3) -> "(revision v0.2)"; features end with
 //   "Embedded Flash 4MB". Crystal fixed 40.
+// - ESP32-H2: package 0 (BLOCK1 word 4 bits 0-2), major 0 (word 3 bits
+//   21-22), minor 1 (word 3 bits 18-20) -> "ESP32-H2 (revision v0.1)";
+//   features a constant list. Crystal fixed 32.
 // MACs: esptool prints the base MAC from the words espsim's encode_mac
 // fills; each row uses a non-default one of the chip's OUI.
 #include <catch2/catch.hpp>
@@ -63,6 +66,8 @@ const ChipRow kChips[] = {
     {"esp32c6", "ESP32-C6", "ESP32-C6FH4 (QFN32) (revision v0.2)",
      "Wi-Fi 6, BT 5 (LE), IEEE802.15.4, Single Core + LP Core, 160MHz, Embedded Flash 4MB", "40MHz",
      "60:55:f9:ab:cd:ef", "c84016", "4MB", true, 13},
+    {"esp32h2", "ESP32-H2", "ESP32-H2 (revision v0.1)", "BT 5 (LE), IEEE802.15.4, Single Core, 96MHz", "32MHz",
+     "60:55:f9:12:ab:cd", "c84015", "2MB", true, 16},
 };
 constexpr int kChipCount = int(sizeof kChips / sizeof kChips[0]);
 
