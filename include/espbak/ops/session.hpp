@@ -120,9 +120,12 @@ class Session {
   const ChipInfo& chip() const { return loader_->chip(); }
   bool stub() const { return loader_->stub_running(); }
   Reporter& report() { return report_; }
-  // The clock every timed decision of the flash commands reads (the ports'
-  // clock: options().clock, else the machine's).
-  Clock& clock() const { return options_.clock ? *options_.clock : steady_clock(); }
+  // The clock every timed decision of the flash commands reads: the open
+  // link's; between links (a reopen) options().clock, else the machine's.
+  Clock& clock() const {
+    if (link_) return link_->clock();
+    return options_.clock ? *options_.clock : steady_clock();
+  }
   const SessionOptions& options() const { return options_; }
 
  private:
