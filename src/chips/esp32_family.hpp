@@ -20,6 +20,27 @@ inline std::vector<FlashCode> esp32_flash_freqs() {
   return {{"80m", 0xF}, {"40m", 0x0}, {"26m", 0x1}, {"20m", 0x2}};
 }
 
+// The SPI user-command registers of every chip after the ESP32 (fact sheet
+// 9: USR/USR1/USR2/MOSI_DLEN/MISO_DLEN/W0 at 18/1C/20/24/28/58, addresses
+// not MSB-aligned); only the base differs.
+constexpr SpiRegs later_spi_regs(std::uint32_t base) {
+  return {.base = base, .usr = 0x18, .usr1 = 0x1C, .usr2 = 0x20, .mosi_dlen = 0x24, .miso_dlen = 0x28, .w0 = 0x58,
+          .addr_msb_aligned = false};
+}
+
+// The MAC as every eFuse chip after the ESP8266 stores it (esptool
+// read_mac: struct.pack(">II", mac1, mac0)[2:]): decoder and espsim encoder
+// for a chip's two MAC fields, as function pointers for its row.
+template <const RegField& high16, const RegField& low32>
+std::optional<Mac> mac_words(const FieldReader& f) {
+  return mac_from_fields(f, high16, low32);
+}
+template <const RegField& high16, const RegField& low32>
+bool encode_mac_words(const Mac& m, FieldWriter& w) {
+  mac_to_fields(m, w, high16, low32);
+  return true;
+}
+
 // Only the ESP8266 has the SDK's chip_id(): esptool's other classes raise
 // NotSupportedError.
 inline std::optional<std::uint32_t> no_chip_id(const FieldReader&) { return std::nullopt; }

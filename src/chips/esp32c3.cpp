@@ -62,13 +62,6 @@ std::vector<std::string> features(const FieldReader& f) {
   return out;
 }
 
-std::optional<Mac> mac(const FieldReader& f) { return mac_from_fields(f, kMacHigh, kMacLow); }
-
-bool encode_mac(const Mac& m, FieldWriter& w) {
-  mac_to_fields(m, w, kMacHigh, kMacLow);
-  return true;
-}
-
 }  // namespace
 
 ChipInfo chip_info_esp32c3() {
@@ -90,8 +83,7 @@ ChipInfo chip_info_esp32c3() {
       .quirks = {.rom_erase_size_bug = false, .extended_image_header = true, .rom_flash_begin_encrypt_word = true,
                  .stub_runs_user_code = false},
       .rom_baud_calibration = std::nullopt,
-      .spi = {.base = 0x60002000, .usr = 0x18, .usr1 = 0x1C, .usr2 = 0x20, .mosi_dlen = 0x24, .miso_dlen = 0x28,
-              .w0 = 0x58, .addr_msb_aligned = false},
+      .spi = chip_family::later_spi_regs(0x60002000),
       // get_crystal_freq: "ESP32C3 XTAL is fixed to 40MHz"; UART_CLKDIV_REG
       // 0x60000014 is still what espsim fills for hosts that measure.
       .crystal = {.fixed_mhz = 40, .uart_clkdiv_reg = 0x60000014, .clk_divider = 1},
@@ -106,7 +98,7 @@ ChipInfo chip_info_esp32c3() {
       .flash_freqs = chip_family::esp32_flash_freqs(),
       .describe = describe,
       .features = features,
-      .mac = mac,
+      .mac = chip_family::mac_words<kMacHigh, kMacLow>,
       .chip_id = chip_family::no_chip_id,
       // ROM banner form of the newer ROMs (fact sheet 7). The first two lines
       // and "boot:0xc (SPI_FAST_FLASH_BOOT)" are field logs (platformio-home
@@ -131,7 +123,7 @@ ChipInfo chip_info_esp32c3() {
       .sim = {.xtal_hz = 40'000'000,
               // 84:fc:e6: the OUI of an ESP32-C3 in an esptool v4.7.0 field log.
               .default_mac = {0x84, 0xFC, 0xE6, 0x12, 0x34, 0x56},
-              .encode_mac = encode_mac,
+              .encode_mac = chip_family::encode_mac_words<kMacHigh, kMacLow>,
               .power_on_fields = {{kPkgVersion, 0}, {kMajor, 0}, {kMinorLow, 4}, {kMinorHigh, 0}, {kFlashCap, 1},
                                   {kFlashVendor, 1}}},
   };

@@ -53,13 +53,6 @@ std::vector<std::string> features(const FieldReader& f) {
   return {"Wi-Fi 6", "BT 5 (LE)", "IEEE802.15.4", "Single Core + LP Core", "160MHz", flash};
 }
 
-std::optional<Mac> mac(const FieldReader& f) { return mac_from_fields(f, kMacHigh, kMacLow); }
-
-bool encode_mac(const Mac& m, FieldWriter& w) {
-  mac_to_fields(m, w, kMacHigh, kMacLow);
-  return true;
-}
-
 }  // namespace
 
 ChipInfo chip_info_esp32c6() {
@@ -82,8 +75,7 @@ ChipInfo chip_info_esp32c6() {
       .rom_baud_calibration = std::nullopt,
       // SPI_REG_BASE 0x60003000 (esptool; esptool-js had 0x60002000 before its
       // PR #253, 0.7.0 has 0x60003000). Offsets as on the C3.
-      .spi = {.base = 0x60003000, .usr = 0x18, .usr1 = 0x1C, .usr2 = 0x20, .mosi_dlen = 0x24, .miso_dlen = 0x28,
-              .w0 = 0x58, .addr_msb_aligned = false},
+      .spi = chip_family::later_spi_regs(0x60003000),
       // get_crystal_freq: "ESP32C6 XTAL is fixed to 40MHz". UART_CLKDIV_REG is
       // inherited from ESP32C3ROM (0x60000014) and never read by esptool.
       .crystal = {.fixed_mhz = 40, .uart_clkdiv_reg = 0x60000014, .clk_divider = 1},
@@ -99,7 +91,7 @@ ChipInfo chip_info_esp32c6() {
       .flash_freqs = {{"80m", 0x0}, {"40m", 0x0}, {"20m", 0x2}},
       .describe = describe,
       .features = features,
-      .mac = mac,
+      .mac = chip_family::mac_words<kMacHigh, kMacLow>,
       .chip_id = chip_family::no_chip_id,
       // Newer ROM banner form (fact sheet 7). The first two lines and
       // "rst:0x1 (POWERON),boot:0x8 (SPI_FAST_FLASH_BOOT)" are a field log
@@ -124,7 +116,7 @@ ChipInfo chip_info_esp32c6() {
       .sim = {.xtal_hz = 40'000'000,
               // 60:55:f9: the example BASE MAC in esptool's esp32c6.py read_mac.
               .default_mac = {0x60, 0x55, 0xF9, 0x12, 0x34, 0x56},
-              .encode_mac = encode_mac,
+              .encode_mac = chip_family::encode_mac_words<kMacHigh, kMacLow>,
               .power_on_fields = {{kPkgVersion, 1}, {kFlashCap, 1}, {kMajor, 0}, {kMinor, 2}, {kMacExt, 0xFFFE}}},
   };
 }

@@ -41,13 +41,6 @@ std::string describe(const FieldReader& f) {
 // get_chip_features: a constant list, no eFuse read.
 std::vector<std::string> features(const FieldReader&) { return {"BT 5 (LE)", "IEEE802.15.4", "Single Core", "96MHz"}; }
 
-std::optional<Mac> mac(const FieldReader& f) { return mac_from_fields(f, kMacHigh, kMacLow); }
-
-bool encode_mac(const Mac& m, FieldWriter& w) {
-  mac_to_fields(m, w, kMacHigh, kMacLow);
-  return true;
-}
-
 }  // namespace
 
 ChipInfo chip_info_esp32h2() {
@@ -70,8 +63,7 @@ ChipInfo chip_info_esp32h2() {
                  .stub_runs_user_code = false},
       .rom_baud_calibration = std::nullopt,
       // SPI_REG_BASE 0x60003000 and the offsets: ESP32C6ROM's.
-      .spi = {.base = 0x60003000, .usr = 0x18, .usr1 = 0x1C, .usr2 = 0x20, .mosi_dlen = 0x24, .miso_dlen = 0x28,
-              .w0 = 0x58, .addr_msb_aligned = false},
+      .spi = chip_family::later_spi_regs(0x60003000),
       // get_crystal_freq: "ESP32H2 XTAL is fixed to 32MHz". UART_CLKDIV_REG
       // from ESP32C3ROM (0x60000014), never read by esptool.
       .crystal = {.fixed_mhz = 32, .uart_clkdiv_reg = 0x60000014, .clk_divider = 1},
@@ -86,7 +78,7 @@ ChipInfo chip_info_esp32h2() {
       .flash_freqs = {{"48m", 0xF}, {"24m", 0x0}, {"16m", 0x1}, {"12m", 0x2}},
       .describe = describe,
       .features = features,
-      .mac = mac,
+      .mac = chip_family::mac_words<kMacHigh, kMacLow>,
       .chip_id = chip_family::no_chip_id,
       // Newer ROM banner form. "ESP-ROM:esp32h2-eco5-20240613" / "Build:Jun
       // 13 2024" is a field log (espressif/esp-idf #18506, there with rst:0x15
@@ -111,7 +103,7 @@ ChipInfo chip_info_esp32h2() {
               // 60:55:f9: Espressif's OUI, as in esptool's esp32c6.py / esp32c61.py
               // read_mac examples (no H2-specific example in esptool).
               .default_mac = {0x60, 0x55, 0xF9, 0x12, 0x34, 0x56},
-              .encode_mac = encode_mac,
+              .encode_mac = chip_family::encode_mac_words<kMacHigh, kMacLow>,
               .power_on_fields = {{kPkgVersion, 0}, {kMajor, 0}, {kMinor, 1}, {kMacExt, 0xFFFE}}},
   };
 }

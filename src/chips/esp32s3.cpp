@@ -74,13 +74,6 @@ std::vector<std::string> features(const FieldReader& f) {
   return out;
 }
 
-std::optional<Mac> mac(const FieldReader& f) { return mac_from_fields(f, kMacHigh, kMacLow); }
-
-bool encode_mac(const Mac& m, FieldWriter& w) {
-  mac_to_fields(m, w, kMacHigh, kMacLow);
-  return true;
-}
-
 }  // namespace
 
 ChipInfo chip_info_esp32s3() {
@@ -98,8 +91,7 @@ ChipInfo chip_info_esp32s3() {
       .quirks = {.rom_erase_size_bug = false, .extended_image_header = true, .rom_flash_begin_encrypt_word = true,
                  .stub_runs_user_code = false},
       .rom_baud_calibration = std::nullopt,
-      .spi = {.base = 0x60002000, .usr = 0x18, .usr1 = 0x1C, .usr2 = 0x20, .mosi_dlen = 0x24, .miso_dlen = 0x28,
-              .w0 = 0x58, .addr_msb_aligned = false},
+      .spi = chip_family::later_spi_regs(0x60002000),
       // get_crystal_freq: "ESP32S3 XTAL is fixed to 40MHz".
       .crystal = {.fixed_mhz = 40, .uart_clkdiv_reg = 0x60000014, .clk_divider = 1},
       .uart_date_reg = 0x60000080,
@@ -112,7 +104,7 @@ ChipInfo chip_info_esp32s3() {
       .flash_freqs = chip_family::esp32_flash_freqs(),
       .describe = describe,
       .features = features,
-      .mac = mac,
+      .mac = chip_family::mac_words<kMacHigh, kMacLow>,
       .chip_id = chip_family::no_chip_id,
       // ESP32-S3 field logs (newer ROM banner form, fact sheet 7): boot:0x8
       // is an SPI flash boot, boot:0x0 UART/USB download.
@@ -130,7 +122,7 @@ ChipInfo chip_info_esp32s3() {
       // (AP_3v3)", as on a common module (ESP32-S3-WROOM-1-N8R8 class).
       .sim = {.xtal_hz = 40'000'000,
               .default_mac = {0x7C, 0xDF, 0xA1, 0x12, 0x34, 0x56},  // an Espressif OUI of S2/S3 parts
-              .encode_mac = encode_mac,
+              .encode_mac = chip_family::encode_mac_words<kMacHigh, kMacLow>,
               .power_on_fields = {{kPkgVersion, 0}, {kMinorLow, 2}, {kBlkMinor, 1}, {kPsramCap, 1}, {kPsramVendor, 1},
                                   {kMajor, 0}, {kMinorHigh, 0}, {kBlkMajor, 1}}},
   };
