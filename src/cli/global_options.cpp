@@ -30,11 +30,9 @@ SessionOptions session_options(const ParsedArgs& global, Traffic traffic) {
   chip_name.erase(std::remove(chip_name.begin(), chip_name.end(), '-'), chip_name.end());  // esptool strip_chip_name
   if (chip_name != "auto") {
     opts.chip = find_chip(chip_name);
-    if (!opts.chip) {
-      std::string choices = "auto";
-      for (const auto& c : all_chips()) choices += ", " + std::string(c.cli_name);
-      throw Error(ErrorKind::usage, fmt::format("invalid --chip value '{}' (choose from {})", chip_option, choices));
-    }
+    if (!opts.chip)
+      throw Error(ErrorKind::usage,
+                  fmt::format("invalid --chip value '{}' (choose from auto, {})", chip_option, chip_cli_names()));
   }
   const std::string& before_option = global.text("before");
   auto before = parse_before(before_option);

@@ -6,6 +6,7 @@
 #include <map>
 
 #include "espbak/chips/chip.hpp"
+#include "register_image.hpp"
 #include "espbak/sim/device.hpp"
 #include "espbak/sim/flash_model.hpp"
 
@@ -16,13 +17,6 @@ namespace {
 constexpr std::uint32_t kC3Block1 = 0x60008800 + 0x44;
 constexpr std::uint32_t kC6Block1 = 0x600B0800 + 0x44;
 using Features = std::vector<std::string>;
-
-RegReader reader(const std::map<std::uint32_t, std::uint32_t>& regs) {
-  return [regs](std::uint32_t addr) {
-    auto it = regs.find(addr);
-    return it == regs.end() ? 0u : it->second;
-  };
-}
 
 }  // namespace
 
@@ -57,38 +51,38 @@ TEST_CASE("ESP32-C3 and C6 rows: security ids, SPI bases, flash codes", "[chips]
 
 TEST_CASE("ESP32-C3 description and features", "[chips][esp32c3]") {
   const ChipInfo& c3 = chip(ChipId::esp32c3);
-  CHECK(c3.describe(reader({})) == "ESP32-C3 (QFN32) (revision v0.0)");
+  CHECK(c3.describe(testing::register_reader({})) == "ESP32-C3 (QFN32) (revision v0.0)");
   // Package 1 (word 3 bits 21-23), minor low 3 (bits 18-20), minor high bit
   // (word 5 bit 23), major 1 (word 5 bits 24-25): v1.11.
-  CHECK(c3.describe(reader({{kC3Block1 + 12, (1u << 21) | (3u << 18)}, {kC3Block1 + 20, (1u << 23) | (1u << 24)}})) ==
+  CHECK(c3.describe(testing::register_reader({{kC3Block1 + 12, (1u << 21) | (3u << 18)}, {kC3Block1 + 20, (1u << 23) | (1u << 24)}})) ==
         "ESP8685 (QFN28) (revision v1.11)");
-  CHECK(c3.describe(reader({{kC3Block1 + 12, 5u << 21}})) == "Unknown ESP32-C3 (revision v0.0)");
+  CHECK(c3.describe(testing::register_reader({{kC3Block1 + 12, 5u << 21}})) == "Unknown ESP32-C3 (revision v0.0)");
 
   const Features base{"Wi-Fi", "BT 5 (LE)", "Single Core", "160MHz"};
-  CHECK(c3.features(reader({})) == base);
+  CHECK(c3.features(testing::register_reader({})) == base);
   Features with_flash = base;
   with_flash.push_back("Embedded Flash 8MB (ZBIT)");  // cap 4 (word 3 bits 27-29), vendor 5
-  CHECK(c3.features(reader({{kC3Block1 + 12, 4u << 27}, {kC3Block1 + 16, 5}})) == with_flash);
+  CHECK(c3.features(testing::register_reader({{kC3Block1 + 12, 4u << 27}, {kC3Block1 + 16, 5}})) == with_flash);
   Features no_vendor = base;
   no_vendor.push_back("Embedded Flash 2MB ()");  // esptool appends the vendor even when it is empty
-  CHECK(c3.features(reader({{kC3Block1 + 12, 2u << 27}})) == no_vendor);
+  CHECK(c3.features(testing::register_reader({{kC3Block1 + 12, 2u << 27}})) == no_vendor);
 }
 
 TEST_CASE("ESP32-C6 description and features", "[chips][esp32c6]") {
   const ChipInfo& c6 = chip(ChipId::esp32c6);
   // Minor bits 18-21, major 22-23, package 24-26, all in BLOCK1 word 3.
-  CHECK(c6.describe(reader({{kC6Block1 + 12, (1u << 22) | (9u << 18)}})) == "ESP32-C6 (QFN40) (revision v1.9)");
+  CHECK(c6.describe(testing::register_reader({{kC6Block1 + 12, (1u << 22) | (9u << 18)}})) == "ESP32-C6 (QFN40) (revision v1.9)");
   // Package 1 needs the flash cap (word 4 bits 0-2) for a name.
-  CHECK(c6.describe(reader({{kC6Block1 + 12, 1u << 24}, {kC6Block1 + 16, 2}})) ==
+  CHECK(c6.describe(testing::register_reader({{kC6Block1 + 12, 1u << 24}, {kC6Block1 + 16, 2}})) ==
         "ESP32-C6FH8 (QFN32) (revision v0.0)");
-  CHECK(c6.describe(reader({{kC6Block1 + 12, 1u << 24}})) == "Unknown ESP32-C6 (revision v0.0)");
+  CHECK(c6.describe(testing::register_reader({{kC6Block1 + 12, 1u << 24}})) == "Unknown ESP32-C6 (revision v0.0)");
 
   const Features base{"Wi-Fi 6", "BT 5 (LE)", "IEEE802.15.4", "Single Core + LP Core", "160MHz"};
   Features fh4 = base, none = base;
   fh4.push_back("Embedded Flash 4MB");
   none.push_back("Unknown Embedded Flash");  // flash cap 0 is not in esptool's table
-  CHECK(c6.features(reader({{kC6Block1 + 16, 1}})) == fh4);
-  CHECK(c6.features(reader({})) == none);
+  CHECK(c6.features(testing::register_reader({{kC6Block1 + 16, 1}})) == fh4);
+  CHECK(c6.features(testing::register_reader({})) == none);
 }
 
 TEST_CASE("espsim's C3 and C6 register images decode to their MAC and part", "[chips][esp32c3][esp32c6][sim]") {

@@ -7,6 +7,7 @@
 #include <map>
 
 #include "espbak/chips/chip.hpp"
+#include "register_image.hpp"
 #include "espbak/sim/device.hpp"
 #include "espbak/sim/flash_model.hpp"
 
@@ -16,13 +17,6 @@ namespace {
 
 constexpr std::uint32_t kH2Block1 = 0x600B0800 + 0x44;
 using Features = std::vector<std::string>;
-
-RegReader reader(const std::map<std::uint32_t, std::uint32_t>& regs) {
-  return [regs](std::uint32_t addr) {
-    auto it = regs.find(addr);
-    return it == regs.end() ? 0u : it->second;
-  };
-}
 
 int freq(const ChipInfo& c, std::string_view name) {
   for (const auto& f : c.flash_freqs)
@@ -56,19 +50,19 @@ TEST_CASE("ESP32-H2 row: security id, registers, crystal, flash codes", "[chips]
 
 TEST_CASE("ESP32-H2 description and features", "[chips][esp32h2]") {
   const ChipInfo& h2 = chip(ChipId::esp32h2);
-  CHECK(h2.describe(reader({})) == "ESP32-H2 (revision v0.0)");
+  CHECK(h2.describe(testing::register_reader({})) == "ESP32-H2 (revision v0.0)");
   // Major word 3 bits 21-22, minor bits 18-20 (3 bits: bit 21 belongs to
   // the major, unlike the C6's 4-bit minor).
-  CHECK(h2.describe(reader({{kH2Block1 + 12, (1u << 21) | (2u << 18)}})) == "ESP32-H2 (revision v1.2)");
-  CHECK(h2.describe(reader({{kH2Block1 + 12, 7u << 18}})) == "ESP32-H2 (revision v0.7)");
-  CHECK(h2.describe(reader({{kH2Block1 + 12, 3u << 21}})) == "ESP32-H2 (revision v3.0)");
+  CHECK(h2.describe(testing::register_reader({{kH2Block1 + 12, (1u << 21) | (2u << 18)}})) == "ESP32-H2 (revision v1.2)");
+  CHECK(h2.describe(testing::register_reader({{kH2Block1 + 12, 7u << 18}})) == "ESP32-H2 (revision v0.7)");
+  CHECK(h2.describe(testing::register_reader({{kH2Block1 + 12, 3u << 21}})) == "ESP32-H2 (revision v3.0)");
   // Package: word 4 bits 0-2 (the C6's flash cap word).
-  CHECK(h2.describe(reader({{kH2Block1 + 16, 1}})) == "Unknown ESP32-H2 (revision v0.0)");
-  CHECK(h2.describe(reader({{kH2Block1 + 16, 8}})) == "ESP32-H2 (revision v0.0)");  // bit 3 is not the package
+  CHECK(h2.describe(testing::register_reader({{kH2Block1 + 16, 1}})) == "Unknown ESP32-H2 (revision v0.0)");
+  CHECK(h2.describe(testing::register_reader({{kH2Block1 + 16, 8}})) == "ESP32-H2 (revision v0.0)");  // bit 3 is not the package
 
   const Features expected{"BT 5 (LE)", "IEEE802.15.4", "Single Core", "96MHz"};
-  CHECK(h2.features(reader({})) == expected);
-  CHECK(h2.features(reader({{kH2Block1 + 16, 7}, {kH2Block1 + 12, ~0u}})) == expected);
+  CHECK(h2.features(testing::register_reader({})) == expected);
+  CHECK(h2.features(testing::register_reader({{kH2Block1 + 16, 7}, {kH2Block1 + 12, ~0u}})) == expected);
 }
 
 TEST_CASE("espsim's H2 register image decodes to its MAC and part", "[chips][esp32h2][sim]") {

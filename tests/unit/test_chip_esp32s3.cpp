@@ -7,6 +7,7 @@
 #include <map>
 
 #include "espbak/chips/chip.hpp"
+#include "register_image.hpp"
 #include "espbak/loader/loader.hpp"
 #include "espbak/sim/device.hpp"
 #include "espbak/sim/flash_model.hpp"
@@ -18,13 +19,6 @@ namespace {
 
 constexpr std::uint32_t kBlock1 = 0x60007000 + 0x44;
 constexpr std::uint32_t kBlock2 = 0x60007000 + 0x5C;
-
-RegReader reader(const std::map<std::uint32_t, std::uint32_t>& regs) {
-  return [regs](std::uint32_t addr) {
-    auto it = regs.find(addr);
-    return it == regs.end() ? 0u : it->second;
-  };
-}
 
 }  // namespace
 
@@ -51,41 +45,41 @@ TEST_CASE("the ESP32-S3 row is found by name and by GET_SECURITY_INFO chip id 9"
 TEST_CASE("ESP32-S3 description: package, revision and the v0.0 eco0 quirk", "[chips][esp32s3]") {
   const ChipInfo& s3 = chip(ChipId::esp32s3);
   // Package 0, minor low bits 2, major 0.
-  CHECK(s3.describe(reader({{kBlock1 + 12, 2u << 18}})) == "ESP32-S3 (QFN56) (revision v0.2)");
+  CHECK(s3.describe(testing::register_reader({{kBlock1 + 12, 2u << 18}})) == "ESP32-S3 (QFN56) (revision v0.2)");
   // Package 1 (PICO-1), major 1, minor 1 (high bit 0).
-  CHECK(s3.describe(reader({{kBlock1 + 12, (1u << 21) | (1u << 18)}, {kBlock1 + 20, 1u << 24}})) ==
+  CHECK(s3.describe(testing::register_reader({{kBlock1 + 12, (1u << 21) | (1u << 18)}, {kBlock1 + 20, 1u << 24}})) ==
         "ESP32-S3-PICO-1 (LGA56) (revision v1.1)");
   // Minor high bit (word 5 bit 23) makes minor 8 + low bits.
-  CHECK(s3.describe(reader({{kBlock1 + 12, 1u << 18}, {kBlock1 + 20, (1u << 23) | (2u << 24)}})) ==
+  CHECK(s3.describe(testing::register_reader({{kBlock1 + 12, 1u << 18}, {kBlock1 + 20, (1u << 23) | (2u << 24)}})) ==
         "ESP32-S3 (QFN56) (revision v2.9)");
   // eco0: minor low bits 0, block version 1.1: major reads 0 whatever the field says.
-  CHECK(s3.describe(reader({{kBlock1 + 12, 1u << 24}, {kBlock1 + 20, 2u << 24}, {kBlock2 + 16, 1}})) ==
+  CHECK(s3.describe(testing::register_reader({{kBlock1 + 12, 1u << 24}, {kBlock1 + 20, 2u << 24}, {kBlock2 + 16, 1}})) ==
         "ESP32-S3 (QFN56) (revision v0.0)");
   // Unknown package.
-  CHECK(s3.describe(reader({{kBlock1 + 12, 5u << 21}})).rfind("unknown ESP32-S3", 0) == 0);
+  CHECK(s3.describe(testing::register_reader({{kBlock1 + 12, 5u << 21}})).rfind("unknown ESP32-S3", 0) == 0);
 }
 
 TEST_CASE("ESP32-S3 features list in-package flash and PSRAM with their vendors", "[chips][esp32s3]") {
   const ChipInfo& s3 = chip(ChipId::esp32s3);
   using V = std::vector<std::string>;
   const V base{"Wi-Fi", "BT 5 (LE)", "Dual Core + LP Core", "240MHz"};
-  CHECK(s3.features(reader({})) == base);
+  CHECK(s3.features(testing::register_reader({})) == base);
   V flash_psram = base;
   flash_psram.push_back("Embedded Flash 8MB (GD)");
   flash_psram.push_back("Embedded PSRAM 8MB (AP_3v3)");
   // Flash cap 1 (word 3 bits 27-29), vendor 2 (word 4 bits 0-2), PSRAM cap 1 (bits 3-4), vendor 1 (bits 7-8).
-  CHECK(s3.features(reader({{kBlock1 + 12, 1u << 27}, {kBlock1 + 16, 2u | (1u << 3) | (1u << 7)}})) == flash_psram);
+  CHECK(s3.features(testing::register_reader({{kBlock1 + 12, 1u << 27}, {kBlock1 + 16, 2u | (1u << 3) | (1u << 7)}})) == flash_psram);
   V flash4 = base;
   flash4.push_back("Embedded Flash 4MB");  // vendor 0: no vendor text
-  CHECK(s3.features(reader({{kBlock1 + 12, 2u << 27}})) == flash4);
+  CHECK(s3.features(testing::register_reader({{kBlock1 + 12, 2u << 27}})) == flash4);
 }
 
 TEST_CASE("ESP32-S3 MAC comes from eFuse BLOCK1 words 0 and 1", "[chips][esp32s3]") {
   const ChipInfo& s3 = chip(ChipId::esp32s3);
-  auto mac = s3.mac(reader({{kBlock1, 0xA1B2C3D4}, {kBlock1 + 4, 0xFFFF7CDF}}));
+  auto mac = s3.mac(testing::register_reader({{kBlock1, 0xA1B2C3D4}, {kBlock1 + 4, 0xFFFF7CDF}}));
   REQUIRE(mac);
   CHECK(format_mac(*mac) == "7c:df:a1:b2:c3:d4");
-  CHECK_FALSE(s3.chip_id(reader({})));
+  CHECK_FALSE(s3.chip_id(testing::register_reader({})));
 }
 
 TEST_CASE("espsim's ESP32-S3 eFuses decode to its MAC and a v0.2 QFN56 part", "[chips][esp32s3][sim]") {

@@ -7,19 +7,9 @@
 #include <set>
 
 #include "espbak/chips/chip.hpp"
+#include "register_image.hpp"
 
 using namespace espbak;
-
-namespace {
-
-RegReader image_reader(const std::map<std::uint32_t, std::uint32_t>& regs) {
-  return [&regs](std::uint32_t addr) {
-    auto it = regs.find(addr);
-    return it == regs.end() ? 0u : it->second;
-  };
-}
-
-}  // namespace
 
 TEST_CASE("the registry holds each chip once, in enum order, found by every identifier", "[chips]") {
   std::set<std::string_view> names, cli_names;
@@ -79,7 +69,7 @@ TEST_CASE("a field written into a register image reads back without touching its
   CHECK(regs[0x100] == 0xFFFFFFFF);
   const RegField whole{"WHOLE", 0x104, 0, 32};
   w.set(whole, 0x12345678);
-  FieldReader r(image_reader(regs));
+  FieldReader r(testing::register_reader(regs));
   CHECK(r(whole) == 0x12345678);
   CHECK(r(middle) == 7);
   CHECK(r(RegField{"TOP", 0x100, 31, 1}) == 1);
@@ -107,7 +97,7 @@ TEST_CASE("espsim's register image of each chip decodes to its fields and MAC", 
       FieldWriter w(regs);
       REQUIRE(c.sim.encode_mac(mac, w));
       for (const auto& fv : c.sim.power_on_fields) w.set(fv.field, fv.value);
-      FieldReader r(image_reader(regs));
+      FieldReader r(testing::register_reader(regs));
       for (const auto& fv : c.sim.power_on_fields) CHECK(r(fv.field) == fv.value);
       auto decoded = c.mac(r);
       REQUIRE(decoded);
@@ -149,7 +139,7 @@ TEST_CASE("the ESP32 name table follows esptool's, with the -V3 names of revisio
     w.set(*e32.field("CHIP_PACKAGE"), pkg & 7);
     w.set(*e32.field("CHIP_PACKAGE_4BIT"), pkg >> 3);
     for (auto name : {"CHIP_VER_REV1", "CHIP_VER_REV2", "APB_CTL_DATE_REV3"}) w.set(*e32.field(name), rev3);
-    return e32.describe(FieldReader(image_reader(regs)));
+    return e32.describe(FieldReader(testing::register_reader(regs)));
   };
   CHECK(describe(1, true) == "ESP32-D0WD-V3 (revision v3.0)");
   CHECK(describe(0, true) == "ESP32-D0WDQ6-V3 (revision v3.0)");
