@@ -59,7 +59,7 @@ std::string describe(const FieldReader& f) {
     case 5: name = rev3 ? "ESP32-PICO-V3" : "ESP32-PICO-D4"; break;
     case 6: name = "ESP32-PICO-V3-02"; break;
     case 7: name = "ESP32-D0WDR2-V3"; break;
-    default: name = "unknown ESP32"; break;
+    default: name = "Unknown ESP32"; break;
   }
   char rev[48];
   std::snprintf(rev, sizeof rev, " (revision v%d.%u)", major, f(kMinorRev));

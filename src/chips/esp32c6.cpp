@@ -118,6 +118,8 @@ ChipInfo chip_info_esp32c6() {
               .default_mac = {0x60, 0x55, 0xF9, 0x12, 0x34, 0x56},
               .encode_mac = chip_family::encode_mac_words<kMacHigh, kMacLow>,
               .power_on_fields = {{kPkgVersion, 1}, {kFlashCap, 1}, {kMajor, 0}, {kMinor, 2}, {kMacExt, 0xFFFE}}},
+      // read_mac("EUI64") / ("MAC_EXT"): inherited from ESP32C6ROM.
+      .mac_ext = kMacExt,
   };
 }
 

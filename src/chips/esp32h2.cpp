@@ -105,6 +105,8 @@ ChipInfo chip_info_esp32h2() {
               .default_mac = {0x60, 0x55, 0xF9, 0x12, 0x34, 0x56},
               .encode_mac = chip_family::encode_mac_words<kMacHigh, kMacLow>,
               .power_on_fields = {{kPkgVersion, 0}, {kMajor, 0}, {kMinor, 1}, {kMacExt, 0xFFFE}}},
+      // read_mac("EUI64") / ("MAC_EXT"): inherited from ESP32C6ROM.
+      .mac_ext = kMacExt,
   };
 }
 

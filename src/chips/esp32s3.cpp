@@ -42,21 +42,21 @@ std::string describe(const FieldReader& f) {
   std::uint32_t minor = raw_minor(f), major = f(kMajor);
   if (is_eco0(f)) major = minor = 0;
   std::uint32_t pkg = f(kPkgVersion);
-  std::string name = pkg == 0 ? "ESP32-S3 (QFN56)" : pkg == 1 ? "ESP32-S3-PICO-1 (LGA56)" : "unknown ESP32-S3";
+  std::string name = pkg == 0 ? "ESP32-S3 (QFN56)" : pkg == 1 ? "ESP32-S3-PICO-1 (LGA56)" : "Unknown ESP32-S3";
   char rev[48];
   std::snprintf(rev, sizeof rev, " (revision v%u.%u)", major, minor);
   return name + rev;
 }
 
 std::vector<std::string> features(const FieldReader& f) {
-  // esptool v5 prints "Wi-Fi, BT 5 (LE), Dual Core + LP Core, 240MHz" and
-  // the in-package flash / PSRAM from BLOCK1 words 3 and 4.
+  // get_chip_features: the constant list, then the in-package flash and
+  // PSRAM, each followed by its vendor in parentheses. esptool appends
+  // " (vendor)" even when the vendor code has no name, so an unnamed vendor
+  // prints "()"; reproduced as esptool prints it.
   std::vector<std::string> out{"Wi-Fi", "BT 5 (LE)", "Dual Core + LP Core", "240MHz"};
   static const char* flash_vendors[] = {"", "XMC", "GD", "FM", "TT", "BY", "", ""};
   static const char* psram_vendors[] = {"", "AP_3v3", "AP_1v8", ""};
-  auto with_vendor = [](std::string what, const char* vendor) {
-    return *vendor ? what + " (" + vendor + ")" : what;
-  };
+  auto with_vendor = [](std::string what, const char* vendor) { return what + " (" + vendor + ")"; };
   const char* flash_vendor = flash_vendors[f(kFlashVendor)];
   switch (f(kFlashCap)) {
     case 0: break;
@@ -64,11 +64,15 @@ std::vector<std::string> features(const FieldReader& f) {
     case 2: out.push_back(with_vendor("Embedded Flash 4MB", flash_vendor)); break;
     default: out.push_back(with_vendor("Unknown Embedded Flash", flash_vendor)); break;
   }
+  // get_psram_cap: BLOCK1 word 5 bit 19 is the cap's third bit.
+  const std::uint32_t psram_cap = (f(kPsramCapHigh) << 2) | f(kPsramCap);
   const char* psram_vendor = psram_vendors[f(kPsramVendor)];
-  switch (f(kPsramCap)) {
+  switch (psram_cap) {
     case 0: break;
     case 1: out.push_back(with_vendor("Embedded PSRAM 8MB", psram_vendor)); break;
     case 2: out.push_back(with_vendor("Embedded PSRAM 2MB", psram_vendor)); break;
+    case 3: out.push_back(with_vendor("Embedded PSRAM 16MB", psram_vendor)); break;
+    case 4: out.push_back(with_vendor("Embedded PSRAM 4MB", psram_vendor)); break;
     default: out.push_back(with_vendor("Unknown Embedded PSRAM", psram_vendor)); break;
   }
   return out;

@@ -11,8 +11,24 @@ namespace espbak {
 void cmd_read_mac(Session& s) {
   s.refuse_in_secure_download_mode("read_mac", "the MAC is in eFuse registers, and register reads are refused");
   std::string mac = format_mac(s.with_recovery("reading the MAC", [&] { return s.loader().mac(); }));
-  s.report().result("MAC: " + mac);
-  s.report().json().set("mac", mac);
+  auto& json = s.report().json();
+  json.set("mac", mac);  // always the base MAC, as the connect line prints it
+  const auto& ext_field = s.chip().mac_ext;
+  if (!ext_field) {
+    s.report().result("MAC: " + mac);
+    return;
+  }
+  // esptool v5.3.1 cmds.py read_mac: a chip with an EUI-64 prints it as
+  // "MAC", then "BASE MAC" and "MAC_EXT"; the EUI-64 is the OUI, MAC_EXT's
+  // two bytes (high byte first), then the rest of the base MAC.
+  std::uint32_t ext = s.with_recovery("reading the MAC", [&] { return FieldReader(s.loader().reg_reader())(*ext_field); });
+  std::string ext_text = fmt::format("{:02x}:{:02x}", (ext >> 8) & 0xFF, ext & 0xFF);
+  std::string eui64 = mac.substr(0, 8) + ":" + ext_text + mac.substr(8);
+  s.report().result("MAC: " + eui64);
+  s.report().result("BASE MAC: " + mac);
+  s.report().result("MAC_EXT: " + ext_text);
+  json.set("eui64", eui64);
+  json.set("mac_ext", ext_text);
 }
 
 void cmd_chip_id(Session& s) {

@@ -5,6 +5,7 @@
 #include <map>
 
 #include "device_internal.hpp"
+#include "espbak/util/numbers.hpp"
 
 namespace espbak::sim {
 
@@ -16,6 +17,30 @@ bool mac_encodable(ChipId id, const std::array<std::uint8_t, 6>& mac) {
   return chip(id).sim.encode_mac(mac, w);
 }
 
+std::optional<FieldValue> parse_efuse_setting(const ChipInfo& chip, std::string_view text, std::string* error) {
+  auto eq = text.find('=');
+  if (eq == std::string_view::npos || eq == 0) {
+    *error = "want NAME=VALUE";
+    return std::nullopt;
+  }
+  auto field = chip.field(text.substr(0, eq));
+  if (!field) {
+    std::string names;
+    for (const auto& f : chip.fields) names += (names.empty() ? "" : ", ") + std::string(f.name);
+    *error = "the " + std::string(chip.name) + " has no field " + std::string(text.substr(0, eq)) + " (it has " +
+             names + ")";
+    return std::nullopt;
+  }
+  auto value = parse_u32(text.substr(eq + 1));
+  const std::uint64_t limit = std::uint64_t(1) << field->width;
+  if (!value || *value >= limit) {
+    *error = "value must be a number below " + std::to_string(limit) + " (" + std::to_string(field->width) +
+             "-bit field)";
+    return std::nullopt;
+  }
+  return FieldValue{*field, *value};
+}
+
 void Device::init_registers() {
   // The register image esptool reads, encoded from the chip file's fields:
   // the detection magic, the configured MAC, and the package / revision /
@@ -25,6 +50,7 @@ void Device::init_registers() {
   FieldWriter w(regs_);
   chip_.sim.encode_mac(cfg_.mac, w);
   for (const auto& fv : chip_.sim.power_on_fields) w.set(fv.field, fv.value);
+  for (const auto& fv : cfg_.efuse_overrides) w.set(fv.field, fv.value);
 }
 
 std::uint32_t Device::read_register(std::uint32_t addr) const {

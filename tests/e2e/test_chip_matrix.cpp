@@ -51,6 +51,9 @@ struct ChipRow {
   const char* flash_size;   // espsim --flash-size, with jedec's capacity byte
   bool rom_reads_flash;     // the ROM has READ_FLASH_SLOW (not the ESP8266)
   int security_chip_id;     // GET_SECURITY_INFO chip id, 0: no such command
+  // read_mac's "MAC:" on chips whose esptool read_mac has an EUI-64 form
+  // (MAC_EXT ff:fe after the OUI, as espsim's eFuses hold it); nullptr: none.
+  const char* eui64 = nullptr;
 };
 
 const ChipRow kChips[] = {
@@ -65,9 +68,9 @@ const ChipRow kChips[] = {
      true, 5},
     {"esp32c6", "ESP32-C6", "ESP32-C6FH4 (QFN32) (revision v0.2)",
      "Wi-Fi 6, BT 5 (LE), IEEE802.15.4, Single Core + LP Core, 160MHz, Embedded Flash 4MB", "40MHz",
-     "60:55:f9:ab:cd:ef", "c84016", "4MB", true, 13},
+     "60:55:f9:ab:cd:ef", "c84016", "4MB", true, 13, "60:55:f9:ff:fe:ab:cd:ef"},
     {"esp32h2", "ESP32-H2", "ESP32-H2 (revision v0.1)", "BT 5 (LE), IEEE802.15.4, Single Core, 96MHz", "32MHz",
-     "60:55:f9:12:ab:cd", "c84015", "2MB", true, 16},
+     "60:55:f9:12:ab:cd", "c84015", "2MB", true, 16, "60:55:f9:ff:fe:12:ab:cd"},
 };
 constexpr int kChipCount = int(sizeof kChips / sizeof kChips[0]);
 
@@ -167,6 +170,33 @@ TEST_CASE("every chip: write, read back, verify and erase through the stub, and 
   INFO(describe(ef));
   REQUIRE(ef.code == 0);
   CHECK(read_file(sim.flash_file()) == Bytes(1024 * 1024, 0xFF));
+}
+
+TEST_CASE("every chip: read_mac prints the MAC, and the EUI-64 with its parts where esptool does", "[chips][matrix]") {
+  const ChipRow& row = kChips[GENERATE(range(0, kChipCount))];
+  CAPTURE(row.chip);
+  TempDir dir;
+  SimOptions so;
+  so.chip = row.chip;
+  so.mac = row.mac;
+  Sim sim(dir, so);
+  auto r = espbak(sim, {"--json", "read_mac"});
+  INFO(describe(r) << "\nespsim:\n" << sim.log());
+  REQUIRE(r.code == 0);
+  CHECK(contains(r.out, "\"mac\":\"" + std::string(row.mac) + "\""));
+  auto text = espbak(sim, {"-q", "read_mac"});  // -q: only the result, not the connect lines
+  INFO(describe(text));
+  REQUIRE(text.code == 0);
+  if (row.eui64) {
+    // esptool v5.3.1 cmds.py read_mac: "MAC" is the EUI-64, then the parts.
+    CHECK(text.out.rfind(std::string("MAC: ") + row.eui64 + "\n", 0) == 0);
+    CHECK(contains(text.out, std::string("\nBASE MAC: ") + row.mac + "\n"));
+    CHECK(contains(text.out, "\nMAC_EXT: ff:fe\n"));
+    CHECK(contains(r.out, "\"eui64\":\"" + std::string(row.eui64) + "\""));
+  } else {
+    CHECK(text.out == std::string("MAC: ") + row.mac + "\n");
+    CHECK_FALSE(contains(text.out, "MAC_EXT"));
+  }
 }
 
 TEST_CASE("every chip: get_security_info has the chip id, or the chip has no such command", "[chips][matrix]") {

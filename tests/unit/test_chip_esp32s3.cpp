@@ -56,7 +56,7 @@ TEST_CASE("ESP32-S3 description: package, revision and the v0.0 eco0 quirk", "[c
   CHECK(s3.describe(testing::register_reader({{kBlock1 + 12, 1u << 24}, {kBlock1 + 20, 2u << 24}, {kBlock2 + 16, 1}})) ==
         "ESP32-S3 (QFN56) (revision v0.0)");
   // Unknown package.
-  CHECK(s3.describe(testing::register_reader({{kBlock1 + 12, 5u << 21}})).rfind("unknown ESP32-S3", 0) == 0);
+  CHECK(s3.describe(testing::register_reader({{kBlock1 + 12, 5u << 21}}))== "Unknown ESP32-S3 (revision v0.0)");
 }
 
 TEST_CASE("ESP32-S3 features list in-package flash and PSRAM with their vendors", "[chips][esp32s3]") {
@@ -69,9 +69,20 @@ TEST_CASE("ESP32-S3 features list in-package flash and PSRAM with their vendors"
   flash_psram.push_back("Embedded PSRAM 8MB (AP_3v3)");
   // Flash cap 1 (word 3 bits 27-29), vendor 2 (word 4 bits 0-2), PSRAM cap 1 (bits 3-4), vendor 1 (bits 7-8).
   CHECK(s3.features(testing::register_reader({{kBlock1 + 12, 1u << 27}, {kBlock1 + 16, 2u | (1u << 3) | (1u << 7)}})) == flash_psram);
+  // Vendor 0 has no name: esptool still appends " ()".
   V flash4 = base;
-  flash4.push_back("Embedded Flash 4MB");  // vendor 0: no vendor text
+  flash4.push_back("Embedded Flash 4MB ()");
   CHECK(s3.features(testing::register_reader({{kBlock1 + 12, 2u << 27}})) == flash4);
+  // The PSRAM cap's third bit is BLOCK1 word 5 bit 19: cap 3 is 16 MB, 4 is 4 MB, 5-7 unknown.
+  V psram16 = base;
+  psram16.push_back("Embedded PSRAM 16MB (AP_1v8)");
+  CHECK(s3.features(testing::register_reader({{kBlock1 + 16, (3u << 3) | (2u << 7)}})) == psram16);
+  V psram4 = base;
+  psram4.push_back("Embedded PSRAM 4MB (AP_3v3)");
+  CHECK(s3.features(testing::register_reader({{kBlock1 + 16, 1u << 7}, {kBlock1 + 20, 1u << 19}})) == psram4);
+  V psram_unknown = base;
+  psram_unknown.push_back("Unknown Embedded PSRAM ()");
+  CHECK(s3.features(testing::register_reader({{kBlock1 + 16, 1u << 3}, {kBlock1 + 20, 1u << 19}})) == psram_unknown);
 }
 
 TEST_CASE("ESP32-S3 MAC comes from eFuse BLOCK1 words 0 and 1", "[chips][esp32s3]") {

@@ -66,6 +66,10 @@ int main(int argc, char** argv) {
   app.add_option("--flash-size", flash_size_text, "1MB | 2MB | 4MB | 8MB | 16MB")->required();
   app.add_option("--flash-file", flash_file, "file holding the flash contents (created 0xFF-filled)");
   app.add_option("--mac", mac_text, "MAC address XX:XX:XX:XX:XX:XX");
+  std::vector<std::string> efuse_texts;
+  app.add_option("--efuse", efuse_texts,
+                 "set a register field of the chip file's table, NAME=VALUE (repeatable; e.g. CHIP_PACKAGE=5 on an "
+                 "esp32 makes a PICO-D4); see docs/espsim.md");
   app.add_option("--jedec-id", jedec_text, "RDID: manufacturer byte then 16-bit device id, hex (e.g. ef4016)");
   auto* listen_opt = app.add_option("--listen", listen,
                                     "tcp:HOST:PORT, or rfc2217:HOST:PORT for a board with DTR/RTS reset "
@@ -123,6 +127,12 @@ int main(int argc, char** argv) {
 
   sim::DeviceConfig cfg;
   cfg.chip = chip;
+  for (const auto& text : efuse_texts) {
+    std::string why;
+    auto fv = sim::parse_efuse_setting(*chip, text, &why);
+    if (!fv) usage_error("--efuse " + text + ": " + why);
+    cfg.efuse_overrides.push_back(*fv);
+  }
   cfg.secure_download_mode = secure_download_mode;
   cfg.mac = sim::default_mac(chip->id);
   if (!mac_text.empty()) {

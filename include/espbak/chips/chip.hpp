@@ -143,6 +143,11 @@ struct ChipInfo {
   BootBanners banners;
   SimFacts sim;
 
+  // The 16 bits that make the base MAC an EUI-64 (esptool read_mac
+  // "MAC_EXT": inserted after the OUI), on the 802.15.4 chips whose
+  // read_mac has an "EUI64" form; nullopt elsewhere.
+  std::optional<RegField> mac_ext = std::nullopt;
+
   // The field called `name` (nullopt when the chip has none).
   std::optional<RegField> field(std::string_view name) const;
 };

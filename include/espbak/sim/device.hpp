@@ -13,6 +13,8 @@
 #include <memory>
 #include <optional>
 #include <span>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "espbak/chips/chip.hpp"
@@ -52,7 +54,16 @@ struct DeviceConfig {
   // ENABLE_SECURITY_DOWNLOAD): GET_SECURITY_INFO sets flag bit 2 and the ROM
   // refuses every command but flash writes (docs/espsim.md lists them).
   bool secure_download_mode = false;
+  // Register fields set after the chip file's power-on values (espsim
+  // --efuse NAME=VALUE): another package, revision or in-package flash of
+  // the same chip, e.g. an ESP8285 or an ESP32-PICO-D4.
+  std::vector<FieldValue> efuse_overrides;
 };
+
+// espsim --efuse NAME=VALUE: NAME one of the chip file's fields, VALUE
+// decimal or 0x hex and within the field's width. On a bad setting: nullopt
+// and *error says why in a few words.
+std::optional<FieldValue> parse_efuse_setting(const ChipInfo& chip, std::string_view text, std::string* error);
 
 // The default MAC espsim reports for a chip (the chip file's, an Espressif OUI).
 std::array<std::uint8_t, 6> default_mac(ChipId chip);
