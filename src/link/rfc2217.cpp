@@ -219,7 +219,10 @@ class Rfc2217Transport final : public Transport {
   void subnegotiation(std::span<const std::uint8_t> sb) {
     if (sb.size() < 2 || sb[0] != kOptComPort) return;
     std::uint8_t code = sb[1];
-    // NOTIFY-LINESTATE / NOTIFY-MODEMSTATE (106/107) carry no acknowledgement.
+    // NOTIFY-LINESTATE / NOTIFY-MODEMSTATE (106/107) are the server's
+    // reports (on a change, or polled), not acknowledgements of anything we
+    // sent: espbak reads no modem input, so they are dropped.
+    if (code == kNotifyLinestate + kServerOffset || code == kNotifyModemstate + kServerOffset) return;
     if (code > kServerOffset) acks_.push_back(code);
   }
 

@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <optional>
 
 #include "espbak/sim/rfc2217.hpp"
 #include "espbak/sim/server.hpp"
@@ -73,6 +74,44 @@ SimTime clock_now() {
 
 constexpr SimTime kMaxWait = 100 * kMs;
 
+// The modem inputs (CTS, DSR, RI, CD) a client sees through the server. On
+// the dev boards espsim models they are not wired: the USB bridge's modem
+// inputs are left open and read inactive, and the auto-reset circuit uses
+// only the DTR/RTS outputs. So the state is 0 and never changes; what the
+// server owes the client is to report it (RFC 2217 section 4).
+constexpr std::uint8_t kBoardModemState = 0;
+
+// The COM port's notification state for one Telnet session (RFC 2217
+// section 2 SET-LINESTATE-MASK / SET-MODEMSTATE-MASK, section 4
+// NOTIFY-*, section 5 FLOWCONTROL-SUSPEND/RESUME). Masks start at 0 (line)
+// and 255 (modem) with each session. As pyserial's reference PortManager
+// does, the server reports the modem state once the client has agreed to
+// the COM-PORT-OPTION, answers a client's NOTIFY-MODEMSTATE /
+// NOTIFY-LINESTATE as a poll with the current state, and reports a change
+// (with its delta bits) when the masked state changes.
+struct ComPortSession {
+  std::uint8_t linestate_mask = 0;
+  std::uint8_t modemstate_mask = 255;
+  bool modem_reported = false;
+  std::uint8_t last_modem = 0;  // state bits last reported
+  bool suspended = false;       // FLOWCONTROL-SUSPEND: hold the serial data
+
+  // The NOTIFY-MODEMSTATE value for `state` (high nibble), with the delta
+  // bits against the last report; nullopt when nothing is owed.
+  std::optional<std::uint8_t> modem_report(std::uint8_t state, bool forced) {
+    std::uint8_t changed = std::uint8_t((state ^ last_modem) & 0xF0);
+    std::uint8_t value = state;
+    if (changed & kModemCts) value |= kModemDeltaCts;
+    if (changed & kModemDsr) value |= kModemDeltaDsr;
+    if (changed & kModemRi) value |= kModemTrailingRi;
+    if (changed & kModemCd) value |= kModemDeltaCd;
+    if (!forced && (changed == 0 || (value & modemstate_mask) == 0)) return std::nullopt;
+    last_modem = state;
+    modem_reported = true;
+    return std::uint8_t(value & modemstate_mask);
+  }
+};
+
 std::uint32_t be32(const std::vector<std::uint8_t>& v) {
   if (v.size() < 4) return 0;
   return std::uint32_t(v[0]) << 24 | std::uint32_t(v[1]) << 16 | std::uint32_t(v[2]) << 8 | v[3];
@@ -100,6 +139,7 @@ void serve_rfc2217(Device& device, const LinkConfig& cfg, const Endpoint& where,
 
   int client = -1;
   TelnetServerCodec codec;
+  ComPortSession session;
   std::vector<std::uint8_t> out;  // bytes for the client, in order
   auto drop_client = [&](SimTime now) {
     ::close(client);
@@ -112,8 +152,15 @@ void serve_rfc2217(Device& device, const LinkConfig& cfg, const Endpoint& where,
   };
   auto collect_output = [&](SimTime now) {
     board.pump(now);
+    if (session.suspended && client >= 0) return;  // the board's output waits in its queue
     auto bytes = board.to_host(now);
     if (client >= 0) TelnetServerCodec::escape(bytes, out);
+  };
+  auto report_modem_state = [&](bool forced) {
+    if (auto value = session.modem_report(kBoardModemState, forced)) {
+      const std::uint8_t v[] = {*value};
+      TelnetServerCodec::subnegotiation(std::uint8_t(kNotifyModemstate + kServerOffset), v, out);
+    }
   };
   auto handle_command = [&](const ComPortCommand& c) {
     SimTime now = clock_now();
@@ -148,6 +195,31 @@ void serve_rfc2217(Device& device, const LinkConfig& cfg, const Endpoint& where,
         else if (v == kReqFlow) value = {1};  // no flow control
         break;
       }
+      case kNotifyLinestate: {
+        // A poll. The simulated UART has no line errors, break or overrun
+        // to report, and espsim does not track its transmit registers: 0
+        // (what pyserial's PortManager answers too).
+        const std::uint8_t none[] = {0};
+        TelnetServerCodec::subnegotiation(std::uint8_t(kNotifyLinestate + kServerOffset), none, out);
+        return;
+      }
+      case kNotifyModemstate:
+        report_modem_state(true);  // a poll: the current state, whatever the mask said before
+        return;
+      case kFlowControlSuspend:
+      case kFlowControlResume:
+        // RFC 2217 section 5: no answer; the server stops / resumes sending
+        // serial data (commands and their answers still flow).
+        session.suspended = c.code == kFlowControlSuspend;
+        return;
+      case kSetLinestateMask:
+        session.linestate_mask = value.empty() ? 0 : value[0];
+        value = {session.linestate_mask};
+        break;
+      case kSetModemstateMask:
+        session.modemstate_mask = value.empty() ? 255 : value[0];
+        value = {session.modemstate_mask};
+        break;
       case kPurgeData:
         // 1: the server's receive buffer (from the chip); 3: both.
         if (!value.empty() && (value[0] & 1)) {
@@ -156,7 +228,7 @@ void serve_rfc2217(Device& device, const LinkConfig& cfg, const Endpoint& where,
         }
         break;
       default:
-        break;  // masks, flow control, break: acknowledged, no effect
+        break;  // anything else (e.g. SET-CONTROL break): acknowledged, no effect
     }
     TelnetServerCodec::subnegotiation(std::uint8_t(c.code + kServerOffset), value, out);
   };
@@ -191,6 +263,7 @@ void serve_rfc2217(Device& device, const LinkConfig& cfg, const Endpoint& where,
           ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
           client = fd;
           codec = TelnetServerCodec{};
+          session = ComPortSession{};  // the masks reset with each Telnet session
           out.clear();
           std::fprintf(stderr, "espsim: rfc2217 client connected\n");
         }
@@ -202,6 +275,8 @@ void serve_rfc2217(Device& device, const LinkConfig& cfg, const Endpoint& where,
         codec.feed(std::span<const std::uint8_t>(buf, std::size_t(n)),
                    [&](std::span<const std::uint8_t> data) { board.from_host(clock_now(), data); }, handle_command,
                    out);
+        // The client has agreed to the COM-PORT-OPTION: the first report.
+        if (codec.com_port_active() && !session.modem_reported) report_modem_state(true);
       } else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
         drop_client(clock_now());
       }

@@ -18,11 +18,18 @@ inline constexpr std::uint8_t kOptBinary = 0, kOptSga = 3, kOptComPort = 44;
 // RFC 2217 COM-PORT-OPTION commands, client -> server.
 namespace com {
 inline constexpr std::uint8_t kSignature = 0, kSetBaudrate = 1, kSetDatasize = 2, kSetParity = 3,
-                              kSetStopsize = 4, kSetControl = 5, kPurgeData = 12;
+                              kSetStopsize = 4, kSetControl = 5, kNotifyLinestate = 6, kNotifyModemstate = 7,
+                              kFlowControlSuspend = 8, kFlowControlResume = 9, kSetLinestateMask = 10,
+                              kSetModemstateMask = 11, kPurgeData = 12;
 inline constexpr std::uint8_t kServerOffset = 100;  // server answer = command + 100
 // SET-CONTROL values
 inline constexpr std::uint8_t kReqFlow = 0, kNoFlow = 1, kReqDtr = 7, kDtrOn = 8, kDtrOff = 9, kReqRts = 10,
                               kRtsOn = 11, kRtsOff = 12;
+// NOTIFY-MODEMSTATE bits (RFC 2217 section 2, SET-MODEMSTATE-MASK): states
+// in the high nibble, "changed since the last notification" in the low one.
+inline constexpr std::uint8_t kModemCd = 0x80, kModemRi = 0x40, kModemDsr = 0x20, kModemCts = 0x10;
+inline constexpr std::uint8_t kModemDeltaCd = 0x08, kModemTrailingRi = 0x04, kModemDeltaDsr = 0x02,
+                              kModemDeltaCts = 0x01;
 // PURGE-DATA values
 inline constexpr std::uint8_t kPurgeReceive = 1;  // the server's receive buffer (data from the device)
 }  // namespace com
