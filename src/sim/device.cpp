@@ -49,6 +49,8 @@ void Device::reset(SimTime now) {
   rx_complete_ = rx_error_ = false;
   stub_rx_dropped_ = 0;
   rom_mem_ = rom_flash_ = Upload{};
+  rom_value_ = 0;
+  rom_last_op_ = 0;
   stub_flash_ = StubFlash{};
   stub_mem_ = StubMem{};
   stub_deferred_ = 0;

@@ -76,11 +76,20 @@ std::uint8_t Device::rom_flash_data(const cmd::DataBlock& block, bool compressed
 
 void Device::handle_rom(const Bytes& frame) {
   std::uint8_t op = frame.size() > 1 ? frame[1] : 0;
+  const bool stale = chip_.quirks.rom_reply_value_is_stale;
+  // A reply's value: what the command set (SYNC, READ_REG), else what the
+  // ROM's value register still holds (ChipQuirks rom_reply_value_is_stale).
+  auto send = [&](std::uint8_t reply_op, std::optional<std::uint32_t> value, std::span<const std::uint8_t> data,
+                  std::uint8_t err) {
+    if (value && stale) rom_value_ = *value;
+    rom_reply(reply_op, value ? *value : stale ? rom_value_ : 0, data, err);
+    rom_last_op_ = reply_op;
+  };
   auto command = decode_command(frame);
   if (!command) {
     // Wrong direction byte, short frame or length field mismatch: the ROM's
     // "received message is invalid" status.
-    rom_reply(op, 0, {}, rom_error::invalid_message);
+    send(op, std::nullopt, {}, rom_error::invalid_message);
     return;
   }
   const Bytes& d = command->data;
@@ -91,13 +100,16 @@ void Device::handle_rom(const Bytes& frame) {
     // esptool-js (readPacket) recognise "unsupported" only in a reply whose
     // opcode differs from the request, and esptool's detect_chip relies on
     // that to fall back from GET_SECURITY_INFO on real ESP8266/ESP32 ROMs.
-    // Which opcode the ROM puts there is unverified (protocol-facts 1.4);
-    // 0x00, an opcode no command uses, is our assumption.
-    constexpr std::uint8_t kUnsupportedReplyOp = 0x00;
-    for (int i = 0; i < 8; ++i) rom_reply(kUnsupportedReplyOp, 0, {}, rom_error::invalid_message);
+    // The ESP32 ROM repeats the opcode and value of its previous reply
+    // (after SYNC: `01 08 04 00 07 07 12 20 01 05 00 00`, observed in
+    // Espressif's QEMU, issue 13); without that quirk (ESP8266, not
+    // observed) 0x00, an opcode no command uses, is our assumption.
+    const std::uint8_t reply_op = stale ? rom_last_op_ : std::uint8_t{0x00};
+    for (int i = 0; i < 8; ++i) send(reply_op, std::nullopt, {}, rom_error::invalid_message);
   };
-  auto reply = [&](std::uint8_t err, std::uint32_t value = 0, std::span<const std::uint8_t> data = {}) {
-    rom_reply(op, value, err ? std::span<const std::uint8_t>{} : data, err);
+  auto reply = [&](std::uint8_t err, std::optional<std::uint32_t> value = std::nullopt,
+                   std::span<const std::uint8_t> data = {}) {
+    send(op, value, err ? std::span<const std::uint8_t>{} : data, err);
   };
   // FLASH_BEGIN / FLASH_DEFL_BEGIN: the ROM erases the region before replying.
   auto begin_flash = [&](std::uint32_t size, std::uint32_t blocks, std::uint32_t block_size, std::uint32_t offset,
@@ -124,7 +136,7 @@ void Device::handle_rom(const Bytes& frame) {
       auto req = cmd::Sync::decode(d);
       if (!req) return reply(rom_error::invalid_message);
       // 8 identical replies; value = first payload word (ESP32 trace 0x20120707).
-      for (int i = 0; i < cmd::Sync::kReplies; ++i) rom_reply(op, req->lead_word, {}, 0);
+      for (int i = 0; i < cmd::Sync::kReplies; ++i) send(op, req->lead_word, {}, 0);
       return;
     }
     case Op::read_reg: {
@@ -217,7 +229,7 @@ void Device::handle_rom(const Bytes& frame) {
       auto data = flash_.read(req->offset, req->length);
       std::copy(data.begin(), data.end(), block.data.begin());
       now_ += cfg_.timings.read_per_kb * 64 / 1024;
-      return reply(0, 0, block.encode());
+      return reply(0, std::nullopt, block.encode());
     }
     case Op::spi_flash_md5: {
       if (!can.flash_md5) return unsupported();
@@ -229,7 +241,7 @@ void Device::handle_rom(const Bytes& frame) {
       if (std::uint64_t(req->addr) + req->size > flash_.size()) return reply(rom_error::flash_read);
       cmd::FlashMd5Result md5{Md5::of(flash_.read(req->addr, req->size))};
       now_ += md5_time(req->size, false);
-      return reply(0, 0, md5.encode(cmd::LoaderKind::rom));  // 32 ASCII hex digits
+      return reply(0, std::nullopt, md5.encode(cmd::LoaderKind::rom));  // 32 ASCII hex digits
     }
     case Op::change_baudrate: {
       if (!can.change_baud) return unsupported();
@@ -242,7 +254,7 @@ void Device::handle_rom(const Bytes& frame) {
     case Op::get_security_info:
       if (!can.security_info) return unsupported();
       if (!cmd::GetSecurityInfo::decode(d)) return reply(rom_error::invalid_param);
-      return reply(0, 0, security_info().encode());
+      return reply(0, std::nullopt, security_info().encode());
     default:
       return unsupported();
   }

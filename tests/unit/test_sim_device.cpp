@@ -387,3 +387,48 @@ TEST_CASE("sim stub receive buffer: a second frame arriving while one is held is
   for (auto& f : h.collect()) data_frames += f.size() == 0x1000;
   CHECK(data_frames == 2);  // packet 1 and the one the surviving ACK released
 }
+
+TEST_CASE("sim ESP32 ROM reply values: stale except for SYNC and READ_REG; unsupported repeats the last reply") {
+  // As the ESP32 ROM (revision 3) answers in Espressif's QEMU (issue 13):
+  // after SYNC an unsupported GET_SECURITY_INFO gets SYNC's opcode and
+  // value with status 01 05, and MEM_BEGIN / SPI_ATTACH carry the last
+  // READ_REG result as their value.
+  Harness h(ChipId::esp32);
+  auto synced = h.cmd(Op::sync, sync_payload());
+  REQUIRE(synced.size() == 8);
+  auto frames = h.cmd(Op::get_security_info, {});
+  REQUIRE(frames.size() == 8);
+  CHECK(frames[0] == Bytes{0x01, 0x08, 0x04, 0x00, 0x07, 0x07, 0x12, 0x20, 0x01, 0x05, 0x00, 0x00});
+
+  const std::uint32_t magic = h.read_reg(kChipDetectMagicReg);
+  CHECK(magic == 0x00F01D83);
+  auto mem = h.one(Op::mem_begin, words({4, 1, 0x1800, 0x40100000}));
+  CHECK(response_status(mem).ok());
+  CHECK(mem.value == magic);
+  auto attach = h.one(Op::spi_attach, words({0, 0}));
+  CHECK(response_status(attach).ok());
+  CHECK(attach.value == magic);
+  // The next unsupported reply repeats SPI_ATTACH's opcode and the value.
+  frames = h.cmd(Op::get_security_info, {});
+  REQUIRE(frames.size() == 8);
+  auto u = decode_response(frames[0]);
+  REQUIRE(u);
+  CHECK(u->op == std::uint8_t(Op::spi_attach));
+  CHECK(u->value == magic);
+  CHECK(response_status(*u).unsupported());
+}
+
+TEST_CASE("sim ESP8266 ROM replies carry value 0, an unsupported one opcode 0 (no stale-value quirk)") {
+  Harness h(ChipId::esp8266);
+  CHECK_FALSE(chip(ChipId::esp8266).quirks.rom_reply_value_is_stale);
+  CHECK(h.read_reg(kChipDetectMagicReg) != 0);
+  auto begin = h.one(Op::flash_begin, words({0x1000, 4, 0x400, 0}));
+  CHECK(response_status(begin, 0).ok());
+  CHECK(begin.value == 0);
+  auto frames = h.cmd(Op::get_security_info, {});
+  REQUIRE(frames.size() == 8);
+  auto u = decode_response(frames[0]);
+  REQUIRE(u);
+  CHECK(u->op == 0x00);
+  CHECK(u->value == 0);
+}

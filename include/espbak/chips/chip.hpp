@@ -85,6 +85,14 @@ struct ChipQuirks {
   // The flasher stub's RUN_USER_CODE starts the application, which is what
   // --after soft_reset does with the stub (esptool: ESP8266 only).
   bool stub_runs_user_code = false;
+  // The ROM's reply value is a register it only sets for SYNC and READ_REG:
+  // every other reply carries whatever it held (e.g. the last READ_REG
+  // result), and an "unsupported" reply repeats the opcode and value of the
+  // reply before it. Observed on the ESP32 ROM (revision 3) in Espressif's
+  // QEMU (issue 13); assumed for the later chips' ROMs, which share its
+  // loader (UNVERIFIED, docs/espsim.md). espsim models it; espbak must never
+  // read a value other than READ_REG's.
+  bool rom_reply_value_is_stale = true;
 };
 
 // Text the ROM prints on the console after a reset (fact sheet 7).

@@ -191,6 +191,10 @@ class Device {
   std::uint64_t stub_rx_dropped_ = 0;
 
   std::map<std::uint32_t, std::uint32_t> regs_;
+  // The ROM's reply value and the opcode of its last reply (ChipQuirks
+  // rom_reply_value_is_stale); both start at 0 after a reset (UNVERIFIED).
+  std::uint32_t rom_value_ = 0;
+  std::uint8_t rom_last_op_ = 0;
   Upload rom_mem_, rom_flash_;
   struct Inflater;
   std::unique_ptr<Inflater> inflater_;
