@@ -52,6 +52,9 @@ struct DeviceConfig {
   // ENABLE_SECURITY_DOWNLOAD): GET_SECURITY_INFO sets flag bit 2 and the ROM
   // refuses every command but flash writes (docs/espsim.md lists them).
   bool secure_download_mode = false;
+  // Silicon revision (major, minor) over the chip file's default part, for
+  // chips whose row can encode one (espsim --chip-revision).
+  std::optional<std::pair<std::uint32_t, std::uint32_t>> chip_revision;
 };
 
 // The default MAC espsim reports for a chip (the chip file's, an Espressif OUI).
@@ -146,6 +149,10 @@ class Device {
   cmd::SecurityInfo security_info() const;  // GET_SECURITY_INFO result (20-byte form)
   void write_register(std::uint32_t addr, std::uint32_t value, std::uint32_t mask);
   void write_regs(const cmd::WriteReg& req);
+  // Powers the flash as the chip row's gate for this revision says.
+  void update_flash_power();
+  // MEM_END's jump: whether the image at `entry` runs on this part.
+  bool uploaded_code_runs(std::uint32_t entry) const;
   SimTime erase_range(std::uint32_t offset, std::uint32_t len);  // returns time taken
   SimTime program_time(std::uint32_t len) const;
   SimTime md5_time(std::uint32_t len, bool stub) const;
@@ -180,6 +187,7 @@ class Device {
   std::uint64_t stub_rx_dropped_ = 0;
 
   std::map<std::uint32_t, std::uint32_t> regs_;
+  const FlashPowerGate* flash_gate_ = nullptr;  // this part's, if its flash starts unpowered
   Upload rom_mem_, rom_flash_;
   struct Inflater;
   std::unique_ptr<Inflater> inflater_;
