@@ -66,6 +66,31 @@ std::optional<RegField> ChipInfo::field(std::string_view field_name) const {
   return std::nullopt;
 }
 
+std::string_view ChipInfo::stub_for_revision(std::optional<std::uint32_t> rev) const {
+  std::string_view chosen = stub_name;
+  if (!rev) return chosen;
+  for (const auto& s : stubs_by_revision)
+    if (*rev >= s.min_revision) chosen = s.stub_name;
+  return chosen;
+}
+
+std::string_view ChipInfo::stub_for(const FieldReader& regs) const {
+  if (stubs_by_revision.empty() || !revision) return stub_name;
+  return stub_for_revision(revision(regs));
+}
+
+std::vector<RegOp> ChipInfo::flash_power_on_ops(const FieldReader& regs) const {
+  if (flash_power_on.empty() || !revision) return {};
+  auto rev = revision(regs);
+  if (!rev) return {};
+  for (const auto& entry : flash_power_on) {
+    if (entry.revision != *rev) continue;
+    if (entry.only_if_set && !regs.flag(*entry.only_if_set)) continue;
+    return entry.ops;
+  }
+  return {};
+}
+
 std::optional<std::uint32_t> flash_size_from_id(std::uint32_t flash_id) {
   std::uint8_t manufacturer = flash_id & 0xFF;
   if (manufacturer == 0x1F) {  // Adesto: size code in bits 8-12

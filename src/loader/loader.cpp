@@ -228,6 +228,11 @@ void Loader::connect(const ConnectOptions& opts) {
     }
   }
   detect_chip(opts.expected_chip);
+  // esptool _post_connect: chips whose flash is unpowered after reset get it
+  // switched on before anything reads it (not in Secure Download Mode, where
+  // the ROM refuses register access). esptool does this also when the stub
+  // is reused: only disable_watchdogs is skipped then.
+  if (!sdm_) power_on_flash();
 }
 
 Loader::SecurityInfo Loader::security_info() {

@@ -86,6 +86,28 @@ void Loader::spi_set_params(std::uint32_t flash_size) {
   check(cmd::SpiSetParams{.total_size = flash_size});
 }
 
+void Loader::power_on_flash() {
+  // esptool's _post_connect -> power_on_flash (targets/esp32p4.py): the
+  // chip row's steps for this revision, read-modify-writes as esptool does
+  // them. Waits are rounded up to the sleeper's milliseconds.
+  for (const RegOp& op : chip().flash_power_on_ops(FieldReader(reg_reader()))) {
+    switch (op.kind) {
+      case RegOp::Kind::write:
+        write_reg(op.addr, op.value);
+        break;
+      case RegOp::Kind::set_bits:
+        write_reg(op.addr, read_reg(op.addr) | op.value);
+        break;
+      case RegOp::Kind::clear_bits:
+        write_reg(op.addr, read_reg(op.addr) & ~op.value);
+        break;
+      case RegOp::Kind::wait_us:
+        sleep_(milliseconds((op.value + 999) / 1000));
+        break;
+    }
+  }
+}
+
 std::uint32_t Loader::run_spiflash_command(std::uint8_t command, unsigned read_bits) {
   // loader.py run_spiflash_command, for a command with no address, dummy or
   // MOSI data (RDID, RDSR). Register layout from the chip row (fact sheet 4.2).
@@ -139,8 +161,12 @@ void Loader::run_stub() {
     stub_ = true;
     return;
   }
-  auto image = find_stub_image(chip().stub_name);
-  if (!image) throw Error(ErrorKind::internal, fmt::format("no flasher stub for {} in this build", chip().name));
+  // Some chips need the stub built for their silicon revision (the ESP32-P4:
+  // esptool stub_json_name); the others read no register here.
+  const std::string_view stub_name = chip().stub_for(FieldReader(reg_reader()));
+  auto image = find_stub_image(stub_name);
+  if (!image)
+    throw Error(ErrorKind::internal, fmt::format("no flasher stub {} for {} in this build", stub_name, chip().name));
 
   for (const auto& seg : image->segments) {
     const std::uint32_t size = std::uint32_t(seg.bytes.size());

@@ -4,6 +4,8 @@
 // info a ROM reports. Sources: docs/espsim.md "Registers".
 #include <map>
 
+#include "espbak/stubs/stub_sources.hpp"
+
 #include "device_internal.hpp"
 #include "espbak/util/numbers.hpp"
 
@@ -46,11 +48,48 @@ void Device::init_registers() {
   // the detection magic, the configured MAC, and the package / revision /
   // calibration values the chip file chose for the simulated part.
   regs_.clear();
-  regs_[kChipDetectMagicReg] = chip_.magic_values.front();
+  if (!chip_.magic_values.empty()) regs_[kChipDetectMagicReg] = chip_.magic_values.front();
   FieldWriter w(regs_);
   chip_.sim.encode_mac(cfg_.mac, w);
   for (const auto& fv : chip_.sim.power_on_fields) w.set(fv.field, fv.value);
+  if (cfg_.chip_revision && chip_.sim.encode_revision)
+    chip_.sim.encode_revision(cfg_.chip_revision->first, cfg_.chip_revision->second, w);
   for (const auto& fv : cfg_.efuse_overrides) w.set(fv.field, fv.value);
+  // A part whose flash supply is off after reset (ESP32-P4 ECO6/ECO7): the
+  // gate for its revision, as the host would decode that revision.
+  flash_gate_ = nullptr;
+  if (chip_.revision) {
+    if (auto rev = chip_.revision(FieldReader([this](std::uint32_t a) { return read_register(a); })))
+      for (const auto& g : chip_.sim.flash_power_gates)
+        if (g.revision == *rev) flash_gate_ = &g;
+  }
+  update_flash_power();
+}
+
+void Device::update_flash_power() {
+  bool on = true;
+  if (flash_gate_)
+    for (const RegBits& b : flash_gate_->needs) on = on && (read_register(b.addr) & b.mask) == b.value;
+  flash_.set_powered(on);
+}
+
+bool Device::uploaded_code_runs(std::uint32_t entry) const {
+  // The ROM jumps to whatever was uploaded. Code the simulation does not know
+  // (unit tests jump to made-up addresses) runs as the stub. A stub image
+  // built for another chip or silicon revision does not: the ESP32-P4's two
+  // images are linked for different RAM (esp-flasher-stub src/ld/esp32p4.ld
+  // and esp32p4-rev1.ld) and the wrong one does not work on the part
+  // (esp-rs/espflash PR #992). What the real chip then does (crash, hang) is
+  // UNVERIFIED; espsim goes silent, so no OHAI comes.
+  const std::string_view wanted = chip_.stub_for(FieldReader([this](std::uint32_t a) { return read_register(a); }));
+  bool known = false;
+  for (std::size_t i = 0; i < kStubImageSourceCount; ++i) {
+    const StubImageSource& s = kStubImageSources[i];
+    if (s.entry != entry) continue;
+    if (s.name == wanted) return true;
+    known = true;
+  }
+  return !known;
 }
 
 std::uint32_t Device::read_register(std::uint32_t addr) const {
@@ -76,11 +115,13 @@ void Device::write_register(std::uint32_t addr, std::uint32_t value, std::uint32
     std::uint8_t command = std::uint8_t(read_register(spi.base + spi.usr2) & 0xFF);
     std::uint32_t miso_bits = spi.miso_dlen ? (read_register(spi.base + spi.miso_dlen) & 0xFFFFFF) + 1
                                             : ((read_register(spi.base + spi.usr1) >> 8) & 0x1FF) + 1;
-    std::uint32_t result = command == kSpiFlashRdid ? cfg_.jedec_id : 0;
+    // An unpowered flash drives nothing: MISO reads all ones (no device).
+    std::uint32_t result = !flash_.powered() ? 0xFFFFFFFF : command == kSpiFlashRdid ? cfg_.jedec_id : 0;
     if (miso_bits < 32) result &= (1u << miso_bits) - 1;
     regs_[spi.base + spi.w0] = result;
     regs_[addr] = v & ~kSpiCmdUsr;  // done: the host's poll of bit 18 ends
   }
+  if (flash_gate_) update_flash_power();
 }
 
 // WRITE_REG: each entry's delay, then its write, in order.

@@ -179,8 +179,13 @@ void Device::handle_rom(const Bytes& frame) {
       reply(0);
       rom_mem_ = Upload{};
       if (req->jumps()) {
-        // Jump to the entry point: whatever was uploaded, the stub starts and
-        // greets the host with a raw "OHAI" frame.
+        // Jump to the entry point. A stub image for another part does not
+        // start (uploaded_code_runs): the loader is gone, nothing answers.
+        if (!uploaded_code_runs(req->entry)) {
+          mode_ = Mode::app;
+          return;
+        }
+        // The stub starts and greets the host with a raw "OHAI" frame.
         mode_ = Mode::stub;
         rom_frames_.clear();
         rom_decoder_.reset();

@@ -54,7 +54,7 @@ void FlashModel::write_through(std::uint32_t offset, std::uint32_t len) {
 }
 
 void FlashModel::erase(std::uint32_t offset, std::uint32_t len) {
-  if (offset >= size()) return;
+  if (offset >= size() || !powered_) return;
   len = std::min(len, size() - offset);
   std::fill_n(bytes_.begin() + offset, len, std::uint8_t(0xFF));
   write_through(offset, len);
@@ -63,7 +63,7 @@ void FlashModel::erase(std::uint32_t offset, std::uint32_t len) {
 void FlashModel::erase_all() { erase(0, size()); }
 
 void FlashModel::program(std::uint32_t offset, std::span<const std::uint8_t> data) {
-  if (offset >= size()) return;
+  if (offset >= size() || !powered_) return;
   std::uint32_t len = std::min<std::uint32_t>(std::uint32_t(data.size()), size() - offset);
   for (std::uint32_t i = 0; i < len; ++i) bytes_[offset + i] &= data[i];
   write_through(offset, len);
@@ -71,7 +71,7 @@ void FlashModel::program(std::uint32_t offset, std::span<const std::uint8_t> dat
 
 std::vector<std::uint8_t> FlashModel::read(std::uint32_t offset, std::uint32_t len) const {
   std::vector<std::uint8_t> out(len, 0xFF);
-  if (offset < size()) {
+  if (offset < size() && powered_) {
     std::uint32_t n = std::min(len, size() - offset);
     std::copy_n(bytes_.begin() + offset, n, out.begin());
   }

@@ -29,6 +29,14 @@
 // - ESP32-H2: package 0 (BLOCK1 word 4 bits 0-2), major 0 (word 3 bits
 //   21-22), minor 1 (word 3 bits 18-20) -> "ESP32-H2 (revision v0.1)";
 //   features a constant list. Crystal fixed 32.
+// - ESP32-P4 (two rows, espsim --chip-revision): package 0 (BLOCK1 word 2
+//   bits 20-22); major = (word 2 bit 23) << 2 | bits 4-5, minor bits 0-3.
+//   v1.0: bit 23 clear, bits 4-5 = 1, minor 0 -> "ESP32-P4 (revision
+//   v1.0)", get_chip_revision 100 < 300 -> the esp32p4-rev1 stub, no flash
+//   power-on. v3.1: bits 4-5 = 3, minor 1 -> "(revision v3.1)", revision
+//   301 -> the esp32p4 stub, and power_on_flash runs before the flash is
+//   touched (espsim's v3.1 flash answers RDID with all ones until then).
+//   Features a constant list; crystal fixed 40.
 // MACs: esptool prints the base MAC from the words espsim's encode_mac
 // fills; each row uses a non-default one of the chip's OUI.
 #include <catch2/catch.hpp>
@@ -52,6 +60,7 @@ struct ChipRow {
   const char* flash_size;   // espsim --flash-size, with jedec's capacity byte
   bool rom_reads_flash;     // the ROM has READ_FLASH_SLOW (not the ESP8266)
   int security_chip_id;     // GET_SECURITY_INFO chip id, 0: no such command
+  const char* chip_revision = nullptr;  // espsim --chip-revision (nullptr: the chip file's part)
   // read_mac's "MAC:" on chips whose esptool read_mac has an EUI-64 form
   // (MAC_EXT ff:fe after the OUI, as espsim's eFuses hold it); nullptr: none.
   const char* eui64 = nullptr;
@@ -69,9 +78,13 @@ const ChipRow kChips[] = {
      true, 5},
     {"esp32c6", "ESP32-C6", "ESP32-C6FH4 (QFN32) (revision v0.2)",
      "Wi-Fi 6, BT 5 (LE), IEEE802.15.4, Single Core + LP Core, 160MHz, Embedded Flash 4MB", "40MHz",
-     "60:55:f9:ab:cd:ef", "c84016", "4MB", true, 13, "60:55:f9:ff:fe:ab:cd:ef"},
+     "60:55:f9:ab:cd:ef", "c84016", "4MB", true, 13, nullptr, "60:55:f9:ff:fe:ab:cd:ef"},
     {"esp32h2", "ESP32-H2", "ESP32-H2 (revision v0.1)", "BT 5 (LE), IEEE802.15.4, Single Core, 96MHz", "32MHz",
-     "60:55:f9:12:ab:cd", "c84015", "2MB", true, 16, "60:55:f9:ff:fe:12:ab:cd"},
+     "60:55:f9:12:ab:cd", "c84015", "2MB", true, 16, nullptr, "60:55:f9:ff:fe:12:ab:cd"},
+    {"esp32p4", "ESP32-P4", "ESP32-P4 (revision v1.0)", "Dual Core + LP Core, 400MHz", "40MHz", "30:ed:a0:ab:cd:ef",
+     "c84017", "8MB", true, 18, "1.0"},
+    {"esp32p4", "ESP32-P4", "ESP32-P4 (revision v3.1)", "Dual Core + LP Core, 400MHz", "40MHz", "30:ed:a0:12:ab:cd",
+     "ef4018", "16MB", true, 18, "3.1"},
 };
 constexpr int kChipCount = int(sizeof kChips / sizeof kChips[0]);
 
@@ -84,6 +97,14 @@ RunResult espbak(const Sim& sim, std::vector<std::string> args, bool no_stub = f
 
 bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
+// espsim's options for the row's chip (and silicon revision).
+SimOptions sim_options(const ChipRow& row) {
+  SimOptions so;
+  so.chip = row.chip;
+  if (row.chip_revision) so.extra_args = {"--chip-revision", row.chip_revision};
+  return so;
+}
+
 // Bytes [at, at + size) of the simulated flash file.
 Bytes flash_range(const Sim& sim, std::uint32_t at, std::size_t size) {
   Bytes flash = read_file(sim.flash_file());
@@ -95,10 +116,9 @@ Bytes flash_range(const Sim& sim, std::uint32_t at, std::size_t size) {
 
 TEST_CASE("every chip: detection, the connect banner and flash_id", "[chips][matrix]") {
   const ChipRow& row = kChips[GENERATE(range(0, kChipCount))];
-  CAPTURE(row.chip);
+  CAPTURE(row.chip, row.description);
   TempDir dir;
-  SimOptions so;
-  so.chip = row.chip;
+  SimOptions so = sim_options(row);
   so.flash_size = row.flash_size;
   so.mac = row.mac;
   so.jedec_id = row.jedec;
@@ -126,10 +146,9 @@ TEST_CASE("every chip: detection, the connect banner and flash_id", "[chips][mat
 TEST_CASE("every chip: a whole 4 MB flash written, read back, verified and erased through the stub, and a ROM read",
           "[chips][matrix]") {
   const ChipRow& row = kChips[GENERATE(range(0, kChipCount))];
-  CAPTURE(row.chip);
+  CAPTURE(row.chip, row.description);
   TempDir dir;
-  SimOptions so;
-  so.chip = row.chip;
+  SimOptions so = sim_options(row);
   so.flash_size = "4MB";
   Sim sim(dir, so);
 
@@ -183,8 +202,7 @@ TEST_CASE("every chip: read_mac prints the MAC, and the EUI-64 with its parts wh
   const ChipRow& row = kChips[GENERATE(range(0, kChipCount))];
   CAPTURE(row.chip);
   TempDir dir;
-  SimOptions so;
-  so.chip = row.chip;
+  SimOptions so = sim_options(row);
   so.mac = row.mac;
   Sim sim(dir, so);
   auto r = espbak(sim, {"--json", "read_mac"});
@@ -208,10 +226,9 @@ TEST_CASE("every chip: read_mac prints the MAC, and the EUI-64 with its parts wh
 
 TEST_CASE("every chip: get_security_info has the chip id, or the chip has no such command", "[chips][matrix]") {
   const ChipRow& row = kChips[GENERATE(range(0, kChipCount))];
-  CAPTURE(row.chip);
+  CAPTURE(row.chip, row.description);
   TempDir dir;
-  SimOptions so;
-  so.chip = row.chip;
+  SimOptions so = sim_options(row);
   Sim sim(dir, so);
   if (row.security_chip_id != 0) {
     auto r = espbak(sim, {"--json", "get_security_info"});

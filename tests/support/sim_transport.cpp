@@ -17,6 +17,7 @@ sim::DeviceConfig device_config(const SimChipConfig& c) {
   d.jedec_id = 0xEF | 0x40u << 8 | std::uint32_t(capacity.value_or(0x16)) << 16;  // Winbond W25Qxx, as espsim
   d.uart_timing = c.realistic;
   d.timings = c.realistic ? sim::FlashTimings::realistic() : sim::FlashTimings::instant();
+  d.chip_revision = c.chip_revision;
   return d;
 }
 

@@ -41,6 +41,7 @@ struct SimChipConfig {
   sim::SimTime latency = 0;      // per direction (realistic)
   sim::FaultPlan faults;
   std::optional<sim::BridgeModel> bridge;
+  std::optional<std::pair<std::uint32_t, std::uint32_t>> chip_revision;  // espsim --chip-revision
 };
 
 // One simulated board: what an espsim process holds.

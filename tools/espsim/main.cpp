@@ -71,6 +71,10 @@ int main(int argc, char** argv) {
                  "set a register field of the chip file's table, NAME=VALUE (repeatable; e.g. CHIP_PACKAGE=5 on an "
                  "esp32 makes a PICO-D4); see docs/espsim.md");
   app.add_option("--jedec-id", jedec_text, "RDID: manufacturer byte then 16-bit device id, hex (e.g. ef4016)");
+  std::string revision_text;
+  app.add_option("--chip-revision", revision_text,
+                 "silicon revision MAJOR.MINOR for chips whose eFuse row can hold one (esp32p4: 1.0 default, "
+                 "3.1 = ECO6 with its flash powered off until the host's power-on sequence; docs/espsim.md)");
   auto* listen_opt = app.add_option("--listen", listen,
                                     "tcp:HOST:PORT, or rfc2217:HOST:PORT for a board with DTR/RTS reset "
                                     "(port 0: any free port)");
@@ -140,6 +144,17 @@ int main(int argc, char** argv) {
     if (!mac) usage_error("bad --mac '" + mac_text + "' (want XX:XX:XX:XX:XX:XX)");
     if (!sim::mac_encodable(chip->id, *mac)) usage_error("--mac " + mac_text + " cannot be encoded in this chip's eFuse");
     cfg.mac = *mac;
+  }
+  if (!revision_text.empty()) {
+    if (!chip->sim.encode_revision)
+      usage_error("--chip-revision: espsim's " + std::string(chip->name) + " has a fixed revision");
+    auto dot = revision_text.find('.');
+    auto major = dot == std::string::npos ? std::nullopt : parse_u32(revision_text.substr(0, dot));
+    auto minor = dot == std::string::npos ? std::nullopt : parse_u32(revision_text.substr(dot + 1));
+    // The widest revision fields of a row (the P4's: 3-bit major, 4-bit minor).
+    if (!major || !minor || *major > 7 || *minor > 15)
+      usage_error("--chip-revision wants MAJOR.MINOR (0-7 . 0-15), got '" + revision_text + "'");
+    cfg.chip_revision = std::make_pair(*major, *minor);
   }
   auto capacity = capacity_code_for_size(*flash_size);
   std::uint32_t manufacturer = 0xEF, device_id = 0x4000 | *capacity;  // Winbond W25Qxx

@@ -104,6 +104,45 @@ struct BootBanners {
   std::uint32_t app_baud;              // the application's console rate
 };
 
+// A flasher stub image for the chip revisions from `min_revision` up
+// (esptool's stub_json_name; revision as get_chip_revision: major * 100 +
+// minor).
+struct StubByRevision {
+  std::uint32_t min_revision;
+  std::string_view stub_name;  // esptool-js JSON stem, as ChipInfo::stub_name
+};
+
+// One step of a register sequence the host runs through READ_REG and
+// WRITE_REG, as esptool writes it: a plain write, a read-modify-write that
+// sets or clears bits, or a pause on the host.
+struct RegOp {
+  enum class Kind { write, set_bits, clear_bits, wait_us };
+  Kind kind;
+  std::uint32_t addr = 0;   // unused for wait_us
+  std::uint32_t value = 0;  // write: the word; set/clear_bits: the bits; wait_us: microseconds
+};
+
+// A sequence that powers the SPI flash on before the host attaches it, for
+// one chip revision. `only_if_set`: the entry applies only when that eFuse
+// field is non-zero (entries are tried in order, the first that applies wins).
+struct FlashPowerOn {
+  std::uint32_t revision;  // get_chip_revision(): major * 100 + minor
+  std::optional<RegField> only_if_set;
+  std::vector<RegOp> ops;
+};
+
+// espsim: register bits that must hold (reg & mask) == value.
+struct RegBits {
+  std::uint32_t addr, mask, value;
+};
+
+// espsim: on a part of `revision`, the SPI flash is unpowered (RDID reads
+// all ones, reads 0xFF, writes lost) until every one of `needs` holds.
+struct FlashPowerGate {
+  std::uint32_t revision;
+  std::vector<RegBits> needs;
+};
+
 // What espsim needs beyond what the host reads: the chip it pretends to be.
 struct SimFacts {
   std::uint32_t xtal_hz;  // drives the UART CLKDIV the host measures
@@ -113,6 +152,11 @@ struct SimFacts {
   bool (*encode_mac)(const Mac& mac, FieldWriter& regs);
   // Field values at power-on: package, revision, calibration, ...
   std::vector<FieldValue> power_on_fields;
+  // Puts a chip revision into the register image over power_on_fields
+  // (espsim --chip-revision); nullptr: the revision is fixed.
+  void (*encode_revision)(std::uint32_t major, std::uint32_t minor, FieldWriter& regs) = nullptr;
+  // Parts whose flash stays off until the host powers it (by revision).
+  std::vector<FlashPowerGate> flash_power_gates = {};
 };
 
 struct ChipInfo {
@@ -156,8 +200,27 @@ struct ChipInfo {
   // read_mac has an "EUI64" form; nullopt elsewhere.
   std::optional<RegField> mac_ext = std::nullopt;
 
+  // Revision-dependent behaviour (after `sim` so that rows which have none
+  // leave these out).
+  // esptool get_chip_revision(): major * 100 + minor; nullptr: not decoded.
+  std::optional<std::uint32_t> (*revision)(const FieldReader&) = nullptr;
+  // Stub images by revision, ascending min_revision; empty: stub_name always.
+  std::vector<StubByRevision> stubs_by_revision = {};
+  // Flash power-on sequences the host runs after connecting, before anything
+  // touches the flash (not in Secure Download Mode); empty: none.
+  std::vector<FlashPowerOn> flash_power_on = {};
+
   // The field called `name` (nullopt when the chip has none).
   std::optional<RegField> field(std::string_view name) const;
+  // The stub image for a part of `revision` (nullopt: unknown revision, the
+  // newest entry; esptool cannot have no revision).
+  std::string_view stub_for_revision(std::optional<std::uint32_t> revision) const;
+  // The stub for the part `regs` reads; reads no register when the chip has
+  // one stub only.
+  std::string_view stub_for(const FieldReader& regs) const;
+  // The flash power-on steps for the part `regs` reads (empty: none needed);
+  // reads no register when the chip has no sequence.
+  std::vector<RegOp> flash_power_on_ops(const FieldReader& regs) const;
 };
 
 // All known chips, in detection order.

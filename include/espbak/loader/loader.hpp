@@ -142,6 +142,9 @@ class Loader {
   const std::optional<SecurityInfo>& connect_security_info() const { return connect_si_; }
 
   // Flash access setup, as esptool does it after connecting.
+  // The chip row's flash power-on sequence for this revision (esptool
+  // power_on_flash); connect() runs it. Nothing on chips without one.
+  void power_on_flash();
   void spi_attach();                        // ROM: SPI_ATTACH or ESP8266's FLASH_BEGIN(0,0)
   void spi_set_params(std::uint32_t flash_size);
   std::uint32_t flash_id();                 // RDID through the SPI user-command registers

@@ -1,5 +1,6 @@
 #pragma once
-// The flasher stub images embedded at build time (cmake/stubs.cmake).
+// The flasher stub images embedded at build time (cmake/stubs.cmake,
+// espbak/stubs/stub_sources.hpp), decoded for upload.
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -7,22 +8,9 @@
 #include <string_view>
 #include <vector>
 
+#include "espbak/stubs/stub_sources.hpp"
+
 namespace espbak {
-
-// One stub JSON file as embedded: addresses plus base64 segments.
-struct StubImageSource {
-  const char* name;  // file stem, e.g. "esp8266", "esp32"
-  std::uint32_t text_start;
-  std::uint32_t entry;
-  std::uint32_t data_start;
-  std::uint32_t bss_start;
-  const char* text_b64;
-  const char* data_b64;
-};
-
-extern const char* const kStubRelease;
-extern const StubImageSource kStubImageSources[];
-extern const std::size_t kStubImageSourceCount;
 
 // A decoded stub, ready to upload with MEM_BEGIN/MEM_DATA/MEM_END.
 struct StubImage {

@@ -58,6 +58,9 @@ struct DeviceConfig {
   // --efuse NAME=VALUE): another package, revision or in-package flash of
   // the same chip, e.g. an ESP8285 or an ESP32-PICO-D4.
   std::vector<FieldValue> efuse_overrides;
+  // Silicon revision (major, minor) over the chip file's default part, for
+  // chips whose row can encode one (espsim --chip-revision).
+  std::optional<std::pair<std::uint32_t, std::uint32_t>> chip_revision;
 };
 
 // espsim --efuse NAME=VALUE: NAME one of the chip file's fields, VALUE
@@ -157,6 +160,10 @@ class Device {
   cmd::SecurityInfo security_info() const;  // GET_SECURITY_INFO result (20-byte form)
   void write_register(std::uint32_t addr, std::uint32_t value, std::uint32_t mask);
   void write_regs(const cmd::WriteReg& req);
+  // Powers the flash as the chip row's gate for this revision says.
+  void update_flash_power();
+  // MEM_END's jump: whether the image at `entry` runs on this part.
+  bool uploaded_code_runs(std::uint32_t entry) const;
   SimTime erase_range(std::uint32_t offset, std::uint32_t len);  // returns time taken
   SimTime program_time(std::uint32_t len) const;
   SimTime md5_time(std::uint32_t len, bool stub) const;
@@ -195,6 +202,7 @@ class Device {
   // rom_reply_value_is_stale); both start at 0 after a reset (UNVERIFIED).
   std::uint32_t rom_value_ = 0;
   std::uint8_t rom_last_op_ = 0;
+  const FlashPowerGate* flash_gate_ = nullptr;  // this part's, if its flash starts unpowered
   Upload rom_mem_, rom_flash_;
   struct Inflater;
   std::unique_ptr<Inflater> inflater_;

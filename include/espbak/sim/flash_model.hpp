@@ -32,10 +32,16 @@ class FlashModel {
   // Reads `len` bytes; past the end reads 0xFF.
   std::vector<std::uint8_t> read(std::uint32_t offset, std::uint32_t len) const;
 
+  // An unpowered chip (the ESP32-P4 v3.1 before the host switches its supply
+  // on, docs/espsim.md): reads return 0xFF, erases and programs are lost.
+  void set_powered(bool on) { powered_ = on; }
+  bool powered() const { return powered_; }
+
  private:
   void write_through(std::uint32_t offset, std::uint32_t len);
   std::vector<std::uint8_t> bytes_;
   int fd_ = -1;
+  bool powered_ = true;
 };
 
 }  // namespace espbak::sim
