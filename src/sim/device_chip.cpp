@@ -45,9 +45,12 @@ std::optional<FieldValue> parse_efuse_setting(const ChipInfo& chip, std::string_
 
 void Device::init_registers() {
   // The register image esptool reads, encoded from the chip file's fields:
-  // the detection magic, the configured MAC, and the package / revision /
+  // the detection magic (if the chip has one), the configured MAC, and the package / revision /
   // calibration values the chip file chose for the simulated part.
   regs_.clear();
+  // A chip detected by GET_SECURITY_INFO alone (USES_MAGIC_VALUE False and
+  // no historic magic, e.g. ESP32-H4 / S31) has no value to put there: the
+  // register then reads 0 like any other unmodelled one.
   if (!chip_.magic_values.empty()) regs_[kChipDetectMagicReg] = chip_.magic_values.front();
   FieldWriter w(regs_);
   chip_.sim.encode_mac(cfg_.mac, w);

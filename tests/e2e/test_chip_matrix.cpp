@@ -37,6 +37,15 @@
 //   301 -> the esp32p4 stub, and power_on_flash runs before the flash is
 //   touched (espsim's v3.1 flash answers RDID with all ones until then).
 //   Features a constant list; crystal fixed 40.
+// - ESP32-H4: package 0 (BLOCK1 word 4 bits 12-14) -> "ESP32-H4 (QFN40)",
+//   major 0 (word 3 bits 22-23), minor 1 (word 3 bits 18-21) -> "(revision
+//   v0.1)"; features the constant "BT 5 (LE), IEEE802.15.4, Dual Core,
+//   96MHz". Crystal fixed 32. MAC from BLOCK1 at 0x600B1844 (MAC_EXT ff:fe
+//   in word 1's high half is not part of the base MAC).
+// - ESP32-S31: package 0 (BLOCK1, at eFuse base + 0x50, word 4 bits 6-7)
+//   -> "ESP32-S31", major 0 and minor 0 (word 3 bits 22-23 / 18-21) ->
+//   "(revision v0.0)"; features the constant "Wi-Fi 6, BT 5.4 (LE),
+//   IEEE802.15.4, Dual Core + LP Core, 300MHz". Crystal fixed 40.
 // MACs: esptool prints the base MAC from the words espsim's encode_mac
 // fills; each row uses a non-default one of the chip's OUI.
 #include <catch2/catch.hpp>
@@ -85,6 +94,11 @@ const ChipRow kChips[] = {
      "c84017", "8MB", true, 18, "1.0"},
     {"esp32p4", "ESP32-P4", "ESP32-P4 (revision v3.1)", "Dual Core + LP Core, 400MHz", "40MHz", "30:ed:a0:12:ab:cd",
      "ef4018", "16MB", true, 18, "3.1"},
+    {"esp32h4", "ESP32-H4", "ESP32-H4 (QFN40) (revision v0.1)", "BT 5 (LE), IEEE802.15.4, Dual Core, 96MHz", "32MHz",
+     "60:55:f9:f7:2c:a2", "c84016", "4MB", true, 28, nullptr, "60:55:f9:ff:fe:f7:2c:a2"},
+    {"esp32s31", "ESP32-S31", "ESP32-S31 (revision v0.0)",
+     "Wi-Fi 6, BT 5.4 (LE), IEEE802.15.4, Dual Core + LP Core, 300MHz", "40MHz", "60:55:f9:ab:cd:ef", "ef4018",
+     "16MB", true, 32},
 };
 constexpr int kChipCount = int(sizeof kChips / sizeof kChips[0]);
 

@@ -133,6 +133,41 @@ const CHIPS = [
     jedecId: "EF4015",
     mac: "30:ed:a0:12:34:58",
   },
+  {
+    chip: "esp32h4",
+    chipName: "ESP32-H4",
+    // esptool-js 0.7.0 targets/esp32h4.js agrees with esptool v5.3.1's
+    // targets/esp32h4.py: IMAGE_CHIP_ID 28, SPI_REG_BASE 0x60099000, eFuse
+    // base 0x600B1800 with BLOCK1 at +0x44, package BLOCK1 word 4 bits 12-14,
+    // minor word 3 bits 18-21, major bits 22-23, so on espsim's ESP32-H4 v0.1
+    // it prints what esptool prints. Its readMac is the C3's (base MAC only,
+    // MAC_EXT ignored), esptool's BASE_MAC. (Its UART_CLKDIV_REG, inherited
+    // from its C3 target, is 0x3FF40014 where esptool's C3 class has
+    // 0x60000014; neither reads it with the H4's fixed 32 MHz crystal.)
+    description: /^ESP32-H4 \(QFN40\) \(revision v0\.1\)$/,
+    flashSize: "4MB",
+    jedecId: "C84016",
+    mac: "60:55:f9:12:34:58",
+    crystal: /Crystal is 32MHz/,
+  },
+  {
+    chip: "esp32s31",
+    chipName: "ESP32-S31",
+    // esptool-js 0.7.0 targets/esp32s31.js agrees with esptool v5.3.1's
+    // targets/esp32s31.py on IMAGE_CHIP_ID 32, SPI_REG_BASE 0x20501000, the
+    // eFuse base 0x20715000 with BLOCK1 at +0x50, package word 4 bits 6-7 and
+    // the revision bits (word 3, 18-21 / 22-23): "ESP32-S31 (revision v0.0)"
+    // as esptool prints it. One disagreement, not reached: its
+    // UART_CLKDIV_REG is 0x2038A000 + 0x14, where esptool's S31 class
+    // inherits the C3's 0x60000014 (esp32c3.py); both read a fixed 40 MHz
+    // crystal instead. Over TCP (no USB ids) its usesUsbOtg() is false, so
+    // the 0x800 USB_RAM_BLOCK is not used; USB-OTG is not modelled.
+    description: /^ESP32-S31 \(revision v0\.0\)$/,
+    flashSize: "4MB",
+    jedecId: "C84016",
+    mac: "60:55:f9:12:34:59",
+    crystal: /Crystal is 40MHz/,
+  },
 ];
 
 // ---------------------------------------------------------------- esptool-js

@@ -9,4 +9,6 @@
   X(esp32c3)                    \
   X(esp32c6)                    \
   X(esp32h2)                    \
-  X(esp32p4)
+  X(esp32p4)                    \
+  X(esp32h4)                    \
+  X(esp32s31)
