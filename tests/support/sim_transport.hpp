@@ -41,6 +41,7 @@ struct SimChipConfig {
   sim::SimTime latency = 0;      // per direction (realistic)
   sim::FaultPlan faults;
   std::optional<sim::BridgeModel> bridge;
+  std::uint32_t xtal_mhz = 0;  // espsim --crystal; 0: the chip file's
 };
 
 // One simulated board: what an espsim process holds.

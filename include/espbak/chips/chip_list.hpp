@@ -8,4 +8,6 @@
   X(esp32s3)                    \
   X(esp32c3)                    \
   X(esp32c6)                    \
-  X(esp32h2)
+  X(esp32h2)                    \
+  X(esp32c2)                    \
+  X(esp32c5)

@@ -52,6 +52,8 @@ struct DeviceConfig {
   // ENABLE_SECURITY_DOWNLOAD): GET_SECURITY_INFO sets flag bit 2 and the ROM
   // refuses every command but flash writes (docs/espsim.md lists them).
   bool secure_download_mode = false;
+  // The crystal fitted (espsim --crystal), in Hz; 0: the chip file's.
+  std::uint32_t xtal_hz = 0;
 };
 
 // The default MAC espsim reports for a chip (the chip file's, an Espressif OUI).
@@ -65,6 +67,7 @@ struct TxChunk {
   SimTime start = 0;
   SimTime byte_time = 0;
   Bytes bytes;
+  std::uint32_t baud = 0;  // the rate the chip's UART sent them at
 };
 
 class Device {
@@ -93,6 +96,14 @@ class Device {
   ChipId chip_id() const { return chip_.id; }
   std::uint32_t baud() const { return baud_; }
   SimTime byte_time() const;  // 10 bit times at the current baud (0 if not timed)
+  std::uint32_t xtal_hz() const;  // the crystal fitted
+  // The ROM's UART runs this much off the rate it computed its divider for
+  // (fitted / assumed crystal, ChipInfo::rom_crystal; 1 when it knows its
+  // crystal): its boot log and its CHANGE_BAUDRATE land scaled by it.
+  double rom_uart_scale() const;
+  // The ROM measured the host's rate from SYNC (its UART autobaud): right
+  // after a reset it listens at whatever rate the host uses.
+  void autobaud(std::uint32_t host_baud);
   std::uint32_t read_register(std::uint32_t addr) const;
   // Host bytes the stub's single receive buffer dropped (frame already held).
   std::uint64_t stub_rx_dropped() const { return stub_rx_dropped_; }
