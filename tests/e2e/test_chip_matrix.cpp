@@ -28,6 +28,14 @@
 // - ESP32-H2: package 0 (BLOCK1 word 4 bits 0-2), major 0 (word 3 bits
 //   21-22), minor 1 (word 3 bits 18-20) -> "ESP32-H2 (revision v0.1)";
 //   features a constant list. Crystal fixed 32.
+// - ESP32-C2: BLOCK2 word 1 (EFUSE_BASE + 0x44) package 1 (bits 22-24),
+//   major 1 (20-21), minor 0 (16-19) -> "ESP8684H (revision v1.0)"; word 7
+//   flash cap 1 (bits 29-31) vendor 2 (24-26) -> "Wi-Fi, BT 5 (LE), Single
+//   Core, 120MHz, Embedded Flash 4MB (GD)". Crystal measured from CLKDIV:
+//   espsim's default 40 MHz gives 40 (the 26 MHz part: test_chip_crystal.cpp).
+// - ESP32-C5: BLOCK1 word 2 package 0 (bits 26-28), major 1 (4-5), minor 0
+//   (0-3) -> "ESP32-C5 (revision v1.0)"; features a constant list. Crystal
+//   measured: 40 (the 48 MHz part: test_chip_crystal.cpp).
 // MACs: esptool prints the base MAC from the words espsim's encode_mac
 // fills; each row uses a non-default one of the chip's OUI.
 #include <catch2/catch.hpp>
@@ -68,6 +76,12 @@ const ChipRow kChips[] = {
      "60:55:f9:ab:cd:ef", "c84016", "4MB", true, 13},
     {"esp32h2", "ESP32-H2", "ESP32-H2 (revision v0.1)", "BT 5 (LE), IEEE802.15.4, Single Core, 96MHz", "32MHz",
      "60:55:f9:12:ab:cd", "c84015", "2MB", true, 16},
+    {"esp32c2", "ESP32-C2", "ESP8684H (revision v1.0)",
+     "Wi-Fi, BT 5 (LE), Single Core, 120MHz, Embedded Flash 4MB (GD)", "40MHz", "08:3a:8d:ab:cd:ef", "c84016", "4MB",
+     true, 12},
+    {"esp32c5", "ESP32-C5", "ESP32-C5 (revision v1.0)",
+     "Wi-Fi 6 (dual-band), BT 5 (LE), IEEE802.15.4, Single Core + LP Core, 240MHz", "40MHz", "60:55:f9:ab:12:34",
+     "ef4017", "8MB", true, 23},
 };
 constexpr int kChipCount = int(sizeof kChips / sizeof kChips[0]);
 
