@@ -215,6 +215,18 @@ void Loader::change_baud(std::uint32_t baud) {
     double rom_freq = double(cali) * 15625.0 * double(ck8m) / 40.0;
     double valid_freq = rom_freq > 33e6 ? 40e6 : 26e6;
     if (rom_freq > 0) sent = std::uint32_t(double(baud) * rom_freq / valid_freq);
+  } else if (const auto& xtal = chip().rom_crystal) {
+    // esptool targets/esp32c2.py / esp32c5.py change_baud: the ROM sets its
+    // divider for the crystal it assumes; scale for the one fitted. Neither
+    // can read registers in Secure Download Mode, so neither changes baud.
+    if (sdm_)
+      throw Error(ErrorKind::unsupported,
+                  "Baud rate change is not supported in secure download mode. Keeping 115200 baud.");
+    FieldReader fields(reg_reader());
+    const std::uint32_t assumed = xtal->assumed(fields), fitted = crystal_mhz();
+    if (xtal->report)
+      log(LoaderEvent::info, fmt::format("ROM expects crystal freq: {} MHz, detected {} MHz.", assumed, fitted));
+    sent = xtal->rom_baud_for(baud, assumed, fitted);
   }
   check(cmd::ChangeBaudrate{sent, second});
   link_.set_baud(baud);

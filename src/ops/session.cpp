@@ -46,6 +46,11 @@ void Session::connect_to(const std::string& port, int attempts) {
   loader_ = std::make_unique<Loader>(*link_);
   loader_->set_trace(options_.trace);
   loader_->set_early_read_ack(options_.early_read_ack);
+  // Lines esptool prints from inside its loader (the ESP32-C5's crystal
+  // line before a ROM baud change); notes and warnings stay the loader's.
+  loader_->set_log([this](LoaderEvent e, const std::string& text) {
+    if (e == LoaderEvent::info) report_.info(text);
+  });
   report_.info("Connecting...");
   ConnectOptions co;
   co.before = options_.before;

@@ -66,7 +66,7 @@ void Board::power_on(SimTime now) {
   state_ = State::firmware;
   booted_at_ = now;
   const BootBanners& text = chip_.banners;
-  emit(now, text.firmware_power_on, text.rom_log_baud);
+  emit(now, text.firmware_power_on, rom_log_baud());
   next_chatter_ = now + kAppStart;
   say("power on: booting the firmware");
 }
@@ -135,15 +135,21 @@ void Board::leave_reset(SimTime at, bool download) {
   if (download) {
     state_ = State::download;
     link_.start(at);  // the ROM loader, freshly reset (Device::reset)
-    emit(at, text.download, text.rom_log_baud);
+    emit(at, text.download, rom_log_baud());
     next_chatter_ = kNever;
     say("EN released with GPIO0 low: ROM download mode");
   } else {
     state_ = State::firmware;
-    emit(at, text.firmware, text.rom_log_baud);
+    emit(at, text.firmware, rom_log_baud());
     next_chatter_ = at + kAppStart;
     say("EN released with GPIO0 high: booting the firmware");
   }
+}
+
+std::uint32_t Board::rom_log_baud() const {
+  // A ROM that assumes another crystal than the one fitted logs off its
+  // nominal rate: a 26 MHz ESP32-C2 at 115200 * 26 / 40 = 74880.
+  return std::uint32_t(double(chip_.banners.rom_log_baud) * link_.device().rom_uart_scale() + 0.5);
 }
 
 void Board::emit(SimTime at, std::string_view text, std::uint32_t sender_baud) {

@@ -59,6 +59,10 @@ void Device::reset(SimTime now) {
   init_registers();
 }
 
+void Device::autobaud(std::uint32_t host_baud) {
+  if (mode_ == Mode::rom && host_baud > 0) baud_ = host_baud;
+}
+
 SimTime Device::byte_time() const { return cfg_.uart_timing ? SimTime(10'000'000'000LL / baud_) : 0; }
 
 // ---- flash -------------------------------------------------------------------
@@ -181,6 +185,7 @@ void Device::send_raw_frame(std::span<const std::uint8_t> payload) {
   TxChunk c;
   c.bytes = slip::encode(payload);
   c.byte_time = byte_time();
+  c.baud = baud_;
   c.start = std::max(now_, tx_free_);
   tx_free_ = c.start + SimTime(c.bytes.size()) * c.byte_time;
   // The CPU blocks in tx_one_char until the rest fits in the FIFO.

@@ -99,11 +99,22 @@ std::uint32_t Device::read_register(std::uint32_t addr) const {
   if (addr == chip_.crystal.uart_clkdiv_reg) {
     // The ROM programs CLKDIV = UART clock / baud; esptool estimates the
     // crystal as baud * CLKDIV / 1e6 / divider.
-    std::uint64_t div = (std::uint64_t(chip_.sim.xtal_hz) * chip_.crystal.clk_divider + baud_ / 2) / baud_;
+    std::uint64_t div = (std::uint64_t(xtal_hz()) * chip_.crystal.clk_divider + baud_ / 2) / baud_;
     return std::uint32_t(div & 0xFFFFF);
   }
   auto it = regs_.find(addr);
   return it == regs_.end() ? 0 : it->second;
+}
+
+std::uint32_t Device::xtal_hz() const { return cfg_.xtal_hz ? cfg_.xtal_hz : chip_.sim.xtal_hz; }
+
+double Device::rom_uart_scale() const {
+  if (!chip_.rom_crystal) return 1.0;
+  // The assumption as the ROM holds it: a constant, or the register field it
+  // left it in (the power-on image, chip file's power_on_fields).
+  FieldReader fields([this](std::uint32_t addr) { return read_register(addr); });
+  const std::uint32_t assumed_mhz = chip_.rom_crystal->assumed(fields);
+  return assumed_mhz ? double(xtal_hz()) / (double(assumed_mhz) * 1e6) : 1.0;
 }
 
 void Device::write_register(std::uint32_t addr, std::uint32_t value, std::uint32_t mask) {

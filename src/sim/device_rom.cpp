@@ -253,7 +253,9 @@ void Device::handle_rom(const Bytes& frame) {
       auto req = cmd::ChangeBaudrate::decode(d);
       if (!req) return reply(rom_error::invalid_param);
       reply(0);  // at the old rate, then switch
-      set_baud_after_tx(req->new_baud);
+      // The ROM's divider is for the crystal it assumes: with another one
+      // fitted its UART lands off the rate asked for (ChipInfo::rom_crystal).
+      set_baud_after_tx(std::uint32_t(double(req->new_baud) * rom_uart_scale() + 0.5));
       return;
     }
     case Op::get_security_info:

@@ -8,7 +8,11 @@ namespace espbak::sim {
 
 namespace {
 constexpr std::uint32_t kRomBaud = 115200;  // the ROM prints its banner at this rate (ESP32)
-}
+
+// Two UARTs whose rates differ by more than this read each other wrong
+// (closer rates sample every bit in its cell: the bytes pass).
+bool rates_differ(std::uint32_t a, std::uint32_t b) { return a > b ? a - b > b / 100 : b - a > a / 100; }
+}  // namespace
 
 void Link::start(SimTime now) {
   bridge_rng_.seed(cfg_.faults.seed * 1'000'003u + faults_.connection() + 1);
@@ -18,6 +22,7 @@ void Link::start(SimTime now) {
   to_host_stall_until_ = 0;
   faults_.start_connection();
   dev_.reset(now);
+  if (host_baud_) dev_.autobaud(*host_baud_);
 }
 
 std::uint8_t Link::through_bridge(std::uint8_t b) {
@@ -38,7 +43,10 @@ void Link::reset_device(SimTime at) {
   // back in the ROM's download mode, printing its boot banner first.
   dev_.reset(at);
   dev_.take_tx();
-  const SimTime byte_time = cfg_.realistic ? SimTime(10'000'000'000LL / kRomBaud) : 0;
+  if (host_baud_) dev_.autobaud(*host_baud_);
+  // A ROM that assumes another crystal logs off its nominal rate.
+  const auto banner_baud = std::uint32_t(kRomBaud * dev_.rom_uart_scale());
+  const SimTime byte_time = cfg_.realistic ? SimTime(10'000'000'000LL / banner_baud) : 0;
   SimTime t = std::max(at, to_host_.empty() ? at : to_host_.back().at);
   for (char c : rom_boot_banner(dev_.chip_id())) {
     t += byte_time;
@@ -52,6 +60,11 @@ void Link::from_host(SimTime now, std::span<const std::uint8_t> bytes) {
   SimTime byte_time = cfg_.realistic ? dev_.byte_time() : 0;
   if (cfg_.realistic && byte_time == 0) byte_time = SimTime(10'000'000'000LL / dev_.baud());
   SimTime t = std::max(now, host_wire_free_);
+  std::vector<std::uint8_t> heard;
+  if (host_baud_ && rates_differ(*host_baud_, dev_.baud())) {
+    heard = uart_missample(bytes, *host_baud_, dev_.baud());
+    bytes = heard;
+  }
   for (auto b : bytes) {
     if (faults_.active()) {
       ByteFate fate = faults_.next(FaultDirection::to_device, b);
@@ -99,6 +112,8 @@ void Link::pump(SimTime now) {
   }
   dev_.advance(now);
   for (auto& chunk : dev_.take_tx()) {
+    if (host_baud_ && chunk.baud && rates_differ(chunk.baud, *host_baud_))
+      chunk.bytes = uart_missample(chunk.bytes, chunk.baud, *host_baud_);
     for (std::size_t i = 0; i < chunk.bytes.size(); ++i) {
       SimTime at = chunk.start + SimTime(i + 1) * chunk.byte_time + cfg_.latency;
       std::uint8_t b = chunk.bytes[i];

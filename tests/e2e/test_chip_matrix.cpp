@@ -46,6 +46,14 @@
 //   -> "ESP32-S31", major 0 and minor 0 (word 3 bits 22-23 / 18-21) ->
 //   "(revision v0.0)"; features the constant "Wi-Fi 6, BT 5.4 (LE),
 //   IEEE802.15.4, Dual Core + LP Core, 300MHz". Crystal fixed 40.
+// - ESP32-C2: BLOCK2 word 1 (EFUSE_BASE + 0x44) package 1 (bits 22-24),
+//   major 1 (20-21), minor 0 (16-19) -> "ESP8684H (revision v1.0)"; word 7
+//   flash cap 1 (bits 29-31) vendor 2 (24-26) -> "Wi-Fi, BT 5 (LE), Single
+//   Core, 120MHz, Embedded Flash 4MB (GD)". Crystal measured from CLKDIV:
+//   espsim's default 40 MHz gives 40 (the 26 MHz part: test_chip_crystal.cpp).
+// - ESP32-C5: BLOCK1 word 2 package 0 (bits 26-28), major 1 (4-5), minor 0
+//   (0-3) -> "ESP32-C5 (revision v1.0)"; features a constant list. Crystal
+//   measured: 40 (the 48 MHz part: test_chip_crystal.cpp).
 // MACs: esptool prints the base MAC from the words espsim's encode_mac
 // fills; each row uses a non-default one of the chip's OUI.
 #include <catch2/catch.hpp>
@@ -99,6 +107,12 @@ const ChipRow kChips[] = {
     {"esp32s31", "ESP32-S31", "ESP32-S31 (revision v0.0)",
      "Wi-Fi 6, BT 5.4 (LE), IEEE802.15.4, Dual Core + LP Core, 300MHz", "40MHz", "60:55:f9:ab:cd:ef", "ef4018",
      "16MB", true, 32},
+    {"esp32c2", "ESP32-C2", "ESP8684H (revision v1.0)",
+     "Wi-Fi, BT 5 (LE), Single Core, 120MHz, Embedded Flash 4MB (GD)", "40MHz", "08:3a:8d:ab:cd:ef", "c84016", "4MB",
+     true, 12},
+    {"esp32c5", "ESP32-C5", "ESP32-C5 (revision v1.0)",
+     "Wi-Fi 6 (dual-band), BT 5 (LE), IEEE802.15.4, Single Core + LP Core, 240MHz", "40MHz", "60:55:f9:ab:12:34",
+     "ef4017", "8MB", true, 23, nullptr, "60:55:f9:ff:fe:ab:12:34"},
 };
 constexpr int kChipCount = int(sizeof kChips / sizeof kChips[0]);
 

@@ -168,6 +168,34 @@ const CHIPS = [
     mac: "60:55:f9:12:34:59",
     crystal: /Crystal is 40MHz/,
   },
+  {
+    chip: "esp32c2",
+    chipName: "ESP32-C2",
+    // esptool-js 0.7.0 targets/esp32c2.js reads esptool's package field
+    // (BLOCK2 word 1 bits 22-24) but names packages 0 and 1 both "ESP32-C2",
+    // and its "revision" is the major version alone (bits 20-21). On espsim's
+    // ESP8684H v1.0 (package 1, major 1, minor 0) it prints "ESP32-C2
+    // (revision 1)" where esptool v5.3.1 prints "ESP8684H (revision v1.0)".
+    // Default 40 MHz crystal: see tests/interop/README.md for why not 26.
+    description: /^ESP32-C2 \(revision 1\)$/,
+    flashSize: "4MB",
+    jedecId: "C84016",
+    mac: "08:3a:8d:12:34:56",
+    crystal: /Crystal is 40MHz/,
+  },
+  {
+    chip: "esp32c5",
+    chipName: "ESP32-C5",
+    // esptool-js 0.7.0 targets/esp32c5.js decodes with esptool v5.3.1's bit
+    // positions (BLOCK1 word 2: package 26-28, major 4-5, minor 0-3): on
+    // espsim's ESP32-C5 v1.0 the text esptool prints. Default 40 MHz crystal
+    // (README: esptool-js does not scale a ROM baud change for 48 MHz).
+    description: /^ESP32-C5 \(revision v1\.0\)$/,
+    flashSize: "4MB",
+    jedecId: "C84016",
+    mac: "60:55:f9:12:34:58",
+    crystal: /Crystal is 40MHz/,
+  },
 ];
 
 // ---------------------------------------------------------------- esptool-js

@@ -18,6 +18,7 @@ sim::DeviceConfig device_config(const SimChipConfig& c) {
   d.uart_timing = c.realistic;
   d.timings = c.realistic ? sim::FlashTimings::realistic() : sim::FlashTimings::instant();
   d.chip_revision = c.chip_revision;
+  d.xtal_hz = c.xtal_mhz * 1'000'000;
   return d;
 }
 
@@ -36,6 +37,9 @@ class SimTransport final : public Transport {
  public:
   SimTransport(SimChip& chip, std::string name, std::uint32_t baud)
       : chip_(chip), name_(std::move(name)), baud_(baud), connection_(++chip.connections_) {
+    // The port's rate is known here, as through RFC 2217: the chip's UART
+    // must really run at it (Link::set_host_baud).
+    chip_.link_->set_host_baud(baud);
     chip_.link_->start(chip_.clock_.t());
   }
 
@@ -72,7 +76,10 @@ class SimTransport final : public Transport {
     pending_.clear();
   }
 
-  void set_baud(std::uint32_t baud) override { baud_ = baud; }
+  void set_baud(std::uint32_t baud) override {
+    baud_ = baud;
+    chip_.link_->set_host_baud(baud);
+  }
   std::uint32_t baud() const override { return baud_; }
   bool set_dtr(bool) override { return false; }
   bool set_rts(bool) override { return false; }

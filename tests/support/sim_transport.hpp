@@ -42,6 +42,7 @@ struct SimChipConfig {
   sim::FaultPlan faults;
   std::optional<sim::BridgeModel> bridge;
   std::optional<std::pair<std::uint32_t, std::uint32_t>> chip_revision;  // espsim --chip-revision
+  std::uint32_t xtal_mhz = 0;  // espsim --crystal; 0: the chip file's
 };
 
 // One simulated board: what an espsim process holds.

@@ -3,6 +3,7 @@
 // and the lookups find every chip by each of its identifiers.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -55,6 +56,19 @@ TEST_CASE("every register field fits its word and has a unique name", "[chips]")
     if (c.rom_baud_calibration) {
       CHECK(c.field(c.rom_baud_calibration->rtc_cali_value.name));
       CHECK(c.field(c.rom_baud_calibration->ck8m_freq.name));
+    }
+    if (c.rom_crystal) {
+      // A register-held assumption is a field of the chip, set at power-on
+      // so espsim's ROM has one; its crystal options are ones esptool scales.
+      if (const auto* f = std::get_if<RegField>(&c.rom_crystal->assumed_mhz)) {
+        CHECK(c.field(f->name));
+        bool set = false;
+        for (const auto& fv : c.sim.power_on_fields) set = set || fv.field.name == f->name;
+        CHECK(set);
+      }
+      for (auto mhz : c.sim.crystal_options_mhz)
+        CHECK(std::find(c.rom_crystal->scaled_mhz.begin(), c.rom_crystal->scaled_mhz.end(), mhz) !=
+              c.rom_crystal->scaled_mhz.end());
     }
   }
 }

@@ -1,6 +1,7 @@
 // espsim: a simulated ESP8266 / ESP32 in ROM download mode on a TCP socket or
 // a pty. Usage and model: docs/espsim.md.
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <atomic>
 #include <csignal>
 #include <cstdio>
@@ -99,6 +100,10 @@ int main(int argc, char** argv) {
                  "inject a fault (repeatable): drop:RATE, corrupt:RATE, noise:RATE, stall:OFFSET:MS, reset:OFFSET, "
                  "close:OFFSET, each optionally :to-host (default) or :to-device; see docs/espsim.md");
   app.add_option("--seed", fault_seed, "seed for the random faults (default 1)");
+  std::optional<std::uint32_t> crystal_mhz;
+  app.add_option("--crystal", crystal_mhz,
+                 "crystal fitted, MHz, where the chip comes with a choice (esp32c2: 26 | 40, esp32c5: 40 | 48); "
+                 "see docs/espsim.md");
   app.add_flag_callback("--version", [] {
     std::cout << "espsim " << ESPBAK_VERSION << "\n";
     std::exit(0);
@@ -136,6 +141,18 @@ int main(int argc, char** argv) {
     auto fv = sim::parse_efuse_setting(*chip, text, &why);
     if (!fv) usage_error("--efuse " + text + ": " + why);
     cfg.efuse_overrides.push_back(*fv);
+  }
+  if (crystal_mhz) {
+    // The chip file lists the crystals its parts ship with; others only the one.
+    std::vector<std::uint32_t> options = chip->sim.crystal_options_mhz;
+    if (options.empty()) options.push_back(chip->sim.xtal_hz / 1'000'000);
+    if (std::find(options.begin(), options.end(), *crystal_mhz) == options.end()) {
+      std::string list;
+      for (auto mhz : options) list += (list.empty() ? "" : " or ") + std::to_string(mhz);
+      usage_error("--crystal " + std::to_string(*crystal_mhz) + ": the " + std::string(chip->name) +
+                  " simulates a crystal of " + list + " MHz");
+    }
+    cfg.xtal_hz = *crystal_mhz * 1'000'000;
   }
   cfg.secure_download_mode = secure_download_mode;
   cfg.mac = sim::default_mac(chip->id);

@@ -11,6 +11,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 #include "espbak/chips/chip_list.hpp"
@@ -69,6 +70,39 @@ struct Crystal {
 struct RomBaudCalibration {
   RegField rtc_cali_value;  // TIMERS_RTC_CALI_VALUE
   RegField ck8m_freq;       // EFUSE_RD_CK8M_FREQ
+};
+
+// A ROM that computes its UART divider from the crystal it assumes, not the
+// one fitted: CHANGE_BAUDRATE(b) to that ROM runs its UART at b * fitted /
+// assumed. esptool sends b * assumed / fitted instead (ROM only; the stub
+// knows the real crystal): targets/esp32c2.py change_baud (assumes 40, a
+// 26 MHz part is scaled) and targets/esp32c5.py change_baud (the ROM's
+// expectation read from PCR_SYSCLK_CONF, 40 and 48 scaled both ways). The
+// boot log runs at the same wrong rate (a 26 MHz ESP32-C2 logs at 74880).
+// espsim's ROM sets its divider from this too.
+struct RomCrystalAssumption {
+  // What the ROM assumes, in MHz: a constant, or a field the ROM leaves it in.
+  std::variant<std::uint32_t, RegField> assumed_mhz;
+  // The crystals esptool scales between; a pair outside them goes unscaled
+  // (esptool's C5 scales only 40 <-> 48, its C2 only a detected 26).
+  std::vector<std::uint32_t> scaled_mhz;
+  // esptool prints "ROM expects crystal freq: X MHz, detected Y MHz." (C5).
+  bool report = false;
+
+  std::uint32_t assumed(const FieldReader& f) const {
+    if (const auto* mhz = std::get_if<std::uint32_t>(&assumed_mhz)) return *mhz;
+    return f(std::get<RegField>(assumed_mhz));
+  }
+  // The rate to put in CHANGE_BAUDRATE so the ROM's UART lands on `baud`.
+  std::uint32_t rom_baud_for(std::uint32_t baud, std::uint32_t assumed_crystal, std::uint32_t fitted) const {
+    auto listed = [&](std::uint32_t mhz) {
+      for (auto m : scaled_mhz)
+        if (m == mhz) return true;
+      return false;
+    };
+    if (assumed_crystal == fitted || !listed(assumed_crystal) || !listed(fitted)) return baud;
+    return std::uint32_t(std::uint64_t(baud) * assumed_crystal / fitted);  // esptool: baud * 40 // 26
+  }
 };
 
 // Behaviours that differ between chips, each named for what it changes.
@@ -157,6 +191,8 @@ struct SimFacts {
   void (*encode_revision)(std::uint32_t major, std::uint32_t minor, FieldWriter& regs) = nullptr;
   // Parts whose flash stays off until the host powers it (by revision).
   std::vector<FlashPowerGate> flash_power_gates = {};
+  // Crystals espsim --crystal may fit, in MHz (empty: only xtal_hz's).
+  std::vector<std::uint32_t> crystal_options_mhz = {};
 };
 
 struct ChipInfo {
@@ -209,6 +245,9 @@ struct ChipInfo {
   // Flash power-on sequences the host runs after connecting, before anything
   // touches the flash (not in Secure Download Mode); empty: none.
   std::vector<FlashPowerOn> flash_power_on = {};
+  // The ROM's crystal assumption where CHANGE_BAUDRATE to the ROM must be
+  // scaled for the crystal fitted (nullopt: the ROM knows its crystal).
+  std::optional<RomCrystalAssumption> rom_crystal = std::nullopt;
 
   // The field called `name` (nullopt when the chip has none).
   std::optional<RegField> field(std::string_view name) const;

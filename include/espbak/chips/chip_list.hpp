@@ -11,4 +11,6 @@
   X(esp32h2)                    \
   X(esp32p4)                    \
   X(esp32h4)                    \
-  X(esp32s31)
+  X(esp32s31)                   \
+  X(esp32c2)                    \
+  X(esp32c5)

@@ -42,6 +42,7 @@ enum class LoaderEvent {
   sync_failed,  // one SYNC try failed (esptool prints '.')
   note,         // informational: no modem lines, stub already running, ...
   warning,      // something odd that does not stop the operation
+  info,         // a line esptool prints on the console (shown as such)
 };
 using LoaderLog = std::function<void(LoaderEvent, const std::string& text)>;
 

@@ -49,8 +49,12 @@ class Board {
   void set_lines(SimTime now, bool dtr, bool rts);
   bool dtr() const { return dtr_; }
   bool rts() const { return rts_; }
-  // The rate the host's UART listens at (RFC 2217 SET-BAUDRATE).
-  void set_host_baud(std::uint32_t baud) { host_baud_ = baud; }
+  // The rate the host's UART listens at (RFC 2217 SET-BAUDRATE); the link
+  // to the ROM loader and stub then runs at it too.
+  void set_host_baud(std::uint32_t baud) {
+    host_baud_ = baud;
+    link_.set_host_baud(baud);
+  }
   std::uint32_t host_baud() const { return host_baud_; }
 
   // Host bytes: reach the ROM loader in download mode, ignored otherwise.
@@ -75,6 +79,7 @@ class Board {
   void evaluate_pins(SimTime now);
   void leave_reset(SimTime at, bool download);
   void emit(SimTime at, std::string_view text, std::uint32_t sender_baud);
+  std::uint32_t rom_log_baud() const;  // the rate the ROM's boot log really leaves at
   void say(const std::string& text) const {
     if (log) log(text);
   }
@@ -93,12 +98,5 @@ class Board {
   std::uint32_t chatter_count_ = 0;
   std::deque<Timed> out_;
 };
-
-// What a UART listening at `receiver_baud` reads when 8N1 bytes are sent at
-// `sender_baud`: the receiver syncs on each falling edge, samples mid-bit at
-// its own rate and delivers the byte even on a framing error (an
-// approximation of a real UART; noise and glitches are not modelled).
-std::vector<std::uint8_t> uart_missample(std::span<const std::uint8_t> sent, std::uint32_t sender_baud,
-                                         std::uint32_t receiver_baud);
 
 }  // namespace espbak::sim

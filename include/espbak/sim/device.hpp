@@ -61,6 +61,8 @@ struct DeviceConfig {
   // Silicon revision (major, minor) over the chip file's default part, for
   // chips whose row can encode one (espsim --chip-revision).
   std::optional<std::pair<std::uint32_t, std::uint32_t>> chip_revision;
+  // The crystal fitted (espsim --crystal), in Hz; 0: the chip file's.
+  std::uint32_t xtal_hz = 0;
 };
 
 // espsim --efuse NAME=VALUE: NAME one of the chip file's fields, VALUE
@@ -79,6 +81,7 @@ struct TxChunk {
   SimTime start = 0;
   SimTime byte_time = 0;
   Bytes bytes;
+  std::uint32_t baud = 0;  // the rate the chip's UART sent them at
 };
 
 class Device {
@@ -107,6 +110,14 @@ class Device {
   ChipId chip_id() const { return chip_.id; }
   std::uint32_t baud() const { return baud_; }
   SimTime byte_time() const;  // 10 bit times at the current baud (0 if not timed)
+  std::uint32_t xtal_hz() const;  // the crystal fitted
+  // The ROM's UART runs this much off the rate it computed its divider for
+  // (fitted / assumed crystal, ChipInfo::rom_crystal; 1 when it knows its
+  // crystal): its boot log and its CHANGE_BAUDRATE land scaled by it.
+  double rom_uart_scale() const;
+  // The ROM measured the host's rate from SYNC (its UART autobaud): right
+  // after a reset it listens at whatever rate the host uses.
+  void autobaud(std::uint32_t host_baud);
   std::uint32_t read_register(std::uint32_t addr) const;
   // Host bytes the stub's single receive buffer dropped (frame already held).
   std::uint64_t stub_rx_dropped() const { return stub_rx_dropped_; }

@@ -22,6 +22,13 @@
 
 namespace espbak::sim {
 
+// What a UART listening at `receiver_baud` reads when 8N1 bytes are sent at
+// `sender_baud`: the receiver syncs on each falling edge, samples mid-bit at
+// its own rate and delivers the byte even on a framing error (an
+// approximation of a real UART; noise and glitches are not modelled).
+std::vector<std::uint8_t> uart_missample(std::span<const std::uint8_t> sent, std::uint32_t sender_baud,
+                                         std::uint32_t receiver_baud);
+
 struct LinkConfig {
   bool realistic = false;
   SimTime latency = 0;  // per direction
@@ -49,6 +56,13 @@ class Link {
   // A `close` fault fired: the server ends this connection once the bytes
   // before it have been written.
   bool closed() const { return faults_.closed() && to_host_.empty(); }
+  // The rate the host's port runs at, where the endpoint tells it (RFC 2217
+  // SET-BAUDRATE, the in-process transport). From then on bytes cross at two
+  // rates: where the chip's UART runs elsewhere (a ROM baud change the host
+  // did not scale for the crystal) each side reads what it missamples. The
+  // ROM autobauds to it after a reset. Unknown (tcp, pty): the two agree.
+  void set_host_baud(std::uint32_t baud) { host_baud_ = baud; }
+  const Device& device() const { return dev_; }
 
  private:
   struct Timed {
@@ -68,6 +82,7 @@ class Link {
   std::deque<Timed> to_device_;
   std::deque<Timed> to_host_;
   std::mt19937_64 bridge_rng_;
+  std::optional<std::uint32_t> host_baud_;
 };
 
 }  // namespace espbak::sim
