@@ -388,7 +388,7 @@ TEST_CASE("sim stub receive buffer: a second frame arriving while one is held is
   CHECK(data_frames == 2);  // packet 1 and the one the surviving ACK released
 }
 
-TEST_CASE("sim ESP32 ROM reply values: stale except for SYNC and READ_REG; unsupported repeats the last reply") {
+TEST_CASE("sim ESP32 ROM reply values: stale except for SYNC and READ_REG, unsupported repeats the last reply") {
   // As the ESP32 ROM (revision 3) answers in Espressif's QEMU (issue 13):
   // after SYNC an unsupported GET_SECURITY_INFO gets SYNC's opcode and
   // value with status 01 05, and MEM_BEGIN / SPI_ATTACH carry the last
