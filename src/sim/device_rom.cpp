@@ -166,7 +166,12 @@ void Device::handle_rom(const Bytes& frame) {
       if (!req) return reply(rom_error::invalid_param);
       reply(0);
       rom_mem_ = Upload{};
-      if (req->jumps()) {
+      if (req->jumps() && chip_.stub_name.empty()) {
+        // A chip no stub exists for (ESP32-H21): the real ROM would jump to
+        // whatever was uploaded, and espsim has no stub of that chip to
+        // play, so the uploaded code "runs" silently, as after FLASH_END.
+        mode_ = Mode::app;
+      } else if (req->jumps()) {
         // Jump to the entry point: whatever was uploaded, the stub starts and
         // greets the host with a raw "OHAI" frame.
         mode_ = Mode::stub;

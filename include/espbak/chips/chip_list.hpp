@@ -5,7 +5,10 @@
 #define ESPBAK_FOR_EACH_CHIP(X) \
   X(esp8266)                    \
   X(esp32)                      \
+  X(esp32s2)                    \
   X(esp32s3)                    \
   X(esp32c3)                    \
   X(esp32c6)                    \
-  X(esp32h2)
+  X(esp32c61)                   \
+  X(esp32h2)                    \
+  X(esp32h21)
