@@ -282,16 +282,20 @@ void Loader::detect_chip(const ChipInfo* expected) {
       } catch (const Error& e) {
         if (e.kind() == ErrorKind::port) throw;
         if (e.kind() == ErrorKind::unsupported) {
-          // Only the ESP32-S2 in Secure Download Mode refuses READ_REG.
+          // Only the ESP32-S2 in Secure Download Mode refuses READ_REG
+          // (esptool detect_chip): the chip whose GET_SECURITY_INFO has no
+          // chip id, found as such in the table.
           sdm_ = true;
-          detected_name = "ESP32-S2";
+          for (const auto& c : all_chips())
+            if (c.rom.security_info && !c.security_chip_id) found = &c;
+          detected_name = found ? std::string(found->name) : "ESP32-S2";
           break;
         }
         if (tries == 1) throw;
         flush_input();
       }
     }
-    if (magic) found = chip_by_magic(*magic);
+    if (magic && !found) found = chip_by_magic(*magic);
   }
 
   std::string what_was_read = chip_id ? fmt::format("chip ID {}", *chip_id)

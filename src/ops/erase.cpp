@@ -12,9 +12,9 @@ void cmd_erase_flash(Session& s) {
   s.refuse_in_secure_download_mode("erase_flash", "the ROM has no ERASE_FLASH: erase_region erases a region");
   if (!s.stub())
     throw Error(ErrorKind::unsupported,
-                fmt::format("erase_flash needs the flasher stub (the {} ROM has no ERASE_FLASH); run without "
-                            "--no-stub, or use erase_region",
-                            s.chip().name));
+                fmt::format("erase_flash needs the flasher stub (the {} ROM has no ERASE_FLASH); {}, or use "
+                            "erase_region",
+                            s.chip().name, s.stub_advice()));
   Reporter& r = s.report();
   r.info("Erasing flash (this may take a while)...");
   const auto t0 = s.clock().now();

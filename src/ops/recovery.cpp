@@ -117,7 +117,7 @@ void Session::recover(const Error& cause, const std::string& what, int attempt) 
       else resync();
       // The chip may have lost the stub (a reset): upload it again, then the
       // baud rate and the flash settings it had.
-      if (!options_.no_stub && !loader_->secure_download_mode() && !loader_->stub_running()) {
+      if (stub_wanted() && !loader_->stub_running()) {
         if (loader_->sync_stub_detected()) {
           loader_->run_stub();  // the stub survived: nothing to upload
         } else {

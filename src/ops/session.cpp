@@ -174,6 +174,14 @@ void Session::connect() {
     // has been disabled." (the ROM refuses MEM_* uploads there).
     report_.warning("Stub flasher is not supported in Secure Download Mode, continuing with the ROM loader");
     want_stub = false;
+  } else if (want_stub && !stub_available()) {
+    // esptool v5.3.1 disables the stub for such a chip too (cmds.py
+    // run_stub: "Stub flasher is not yet supported on ESP32-H21"); no
+    // --no-stub needed, one line says why.
+    report_.info(fmt::format("espbak has no flasher stub for {} (esptool-js 0.7.0 publishes none); using the ROM "
+                             "loader",
+                             c.name));
+    want_stub = false;
   }
   if (want_stub && !loader_->stub_running()) {
     report_.info("Uploading stub...");
@@ -316,6 +324,11 @@ void Session::choose_baud() {
     }
   }
   settle(link_->baud(), "");
+}
+
+std::string Session::stub_advice() const {
+  if (!stub_available()) return fmt::format("espbak has no flasher stub for {}", chip().name);
+  return "run without --no-stub";
 }
 
 }  // namespace espbak

@@ -34,9 +34,8 @@ void cmd_write_flash(Session& s, const WriteFlashArgs& args, std::vector<FlashRe
   check_flash_params(chip, args.params);
   if (args.erase_all && !s.stub())
     throw Error(ErrorKind::unsupported,
-                fmt::format("--erase-all needs the flasher stub (the {} ROM has no ERASE_FLASH); "
-                            "run without --no-stub",
-                            chip.name));
+                fmt::format("--erase-all needs the flasher stub (the {} ROM has no ERASE_FLASH); {}", chip.name,
+                            s.stub_advice()));
   FlashSizeChoice size = s.with_recovery("reading the flash ID", [&] {
     s.attach_flash();
     return set_flash_parameters(s, args.params.size);

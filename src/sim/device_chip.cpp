@@ -49,8 +49,10 @@ void Device::init_registers() {
   // calibration values the chip file chose for the simulated part.
   regs_.clear();
   // A chip detected by GET_SECURITY_INFO alone (USES_MAGIC_VALUE False and
-  // no historic magic, e.g. ESP32-H4 / S31) has no value to put there: the
-  // register then reads 0 like any other unmodelled one.
+  // no historic magic in any esptool release: ESP32-H4, S31, H21) has no
+  // value to put there: the register then reads 0 like any other unmodelled
+  // one (what their ROMs hold there: UNVERIFIED; no host looks once
+  // GET_SECURITY_INFO has named the chip).
   if (!chip_.magic_values.empty()) regs_[kChipDetectMagicReg] = chip_.magic_values.front();
   FieldWriter w(regs_);
   chip_.sim.encode_mac(cfg_.mac, w);
@@ -148,14 +150,18 @@ void Device::write_regs(const cmd::WriteReg& req) {
 
 cmd::SecurityInfo Device::security_info() const {
   // Fact sheet 2.1 (S3 and later, 20 bytes): u32 flags, u8 flash_crypt_cnt,
-  // 7 x u8 key purposes, u32 chip id, u32 API version. Flags: only
+  // 7 x u8 key purposes, u32 chip id, u32 API version. A chip whose row has
+  // no security chip id answers the first 12 bytes only, as the ESP32-S2
+  // ROM does (loader.py get_security_info's fallback). Flags: only
   // SECURE_DOWNLOAD_ENABLE (bit 2) when the mode is on; no secure boot, no
   // flash encryption, key purposes all 0 (unused). The API version the
   // real S3 ROM reports is UNVERIFIED: 0 here.
   cmd::SecurityInfo si;
   si.flags = cfg_.secure_download_mode ? cmd::SecurityInfo::kSecureDownloadEnable : 0u;
-  si.chip_id = chip_.security_chip_id.value_or(0);
-  si.api_version = 0;
+  if (chip_.security_chip_id) {
+    si.chip_id = *chip_.security_chip_id;
+    si.api_version = 0;
+  }
   return si;
 }
 

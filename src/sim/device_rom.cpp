@@ -178,7 +178,12 @@ void Device::handle_rom(const Bytes& frame) {
       if (!req) return reply(rom_error::invalid_param);
       reply(0);
       rom_mem_ = Upload{};
-      if (req->jumps()) {
+      if (req->jumps() && chip_.stub_name.empty()) {
+        // A chip no stub exists for (ESP32-H21): the real ROM would jump to
+        // whatever was uploaded, and espsim has no stub of that chip to
+        // play, so the uploaded code "runs" silently, as after FLASH_END.
+        mode_ = Mode::app;
+      } else if (req->jumps()) {
         // Jump to the entry point. A stub image for another part does not
         // start (uploaded_code_runs): the loader is gone, nothing answers.
         if (!uploaded_code_runs(req->entry)) {

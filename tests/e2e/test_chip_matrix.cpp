@@ -2,7 +2,9 @@
 // row per chip, the same cases for each (detection with -c auto and -c
 // <chip>, the connect banner, flash_id, a write / read / verify / erase
 // round trip of a whole 4 MB flash with the stub, a small ROM read,
-// read_mac, GET_SECURITY_INFO).
+// read_mac, GET_SECURITY_INFO). A chip espbak has no stub for (ESP32-H21)
+// runs the round trip on the ROM loader, smaller (the ROM reads 64 bytes a
+// request), and says so in one line.
 //
 // Expected strings are esptool v5.3.1's decoding rules (esptool/targets/
 // <chip>.py get_chip_description, get_chip_features, read_mac,
@@ -54,6 +56,22 @@
 // - ESP32-C5: BLOCK1 word 2 package 0 (bits 26-28), major 1 (4-5), minor 0
 //   (0-3) -> "ESP32-C5 (revision v1.0)"; features a constant list. Crystal
 //   measured: 40 (the 48 MHz part: test_chip_crystal.cpp).
+// - ESP32-S2: flash cap 2 and PSRAM cap 1 (BLOCK1 word 3 bits 21-24 and
+//   28-31: 2 + 100 * 1 = 102) -> "ESP32-S2FNR2"; major 1 (word 3 bits
+//   18-19), minor (word 3 bit 20 = 0) << 3 | word 4 bits 4-6 = 0 ->
+//   "(revision v1.0)"; features "Wi-Fi, Single Core, 240MHz", flash cap 2
+//   "Embedded Flash 4MB", PSRAM cap 1 "Embedded PSRAM 2MB", BLOCK2 word 4
+//   bits 4-6 = 2 "ADC and temperature sensor calibration in BLK2 of eFuse
+//   V2". Crystal fixed 40. GET_SECURITY_INFO: the 12-byte form, no chip id
+//   (loader.py get_security_info), so no "chip_id" in the JSON.
+// - ESP32-C61: BLOCK1 word 2: package 0 (bits 26-28), major 1 (bits 4-5),
+//   minor 0 (bits 0-3) -> "ESP32-C61 (revision v1.0)"; features a constant
+//   list. Crystal fixed 40 (ESP32C6ROM's get_crystal_freq).
+// - ESP32-H21: BLOCK1 word 5: package 0 (bits 11-13), major 0 (bits 8-9),
+//   minor 1 (bits 4-7) -> "ESP32-H21 (revision v0.1)"; features a constant
+//   list. Crystal fixed 32. No stub: the ROM loader serves everything but
+//   erase_flash (ERASE_FLASH is a stub command; esptool's erase_flash is
+//   stub-only as well), which is refused with the reason.
 // MACs: esptool prints the base MAC from the words espsim's encode_mac
 // fills; each row uses a non-default one of the chip's OUI.
 #include <catch2/catch.hpp>
@@ -76,11 +94,12 @@ struct ChipRow {
   const char* jedec;        // espsim --jedec-id: manufacturer + device
   const char* flash_size;   // espsim --flash-size, with jedec's capacity byte
   bool rom_reads_flash;     // the ROM has READ_FLASH_SLOW (not the ESP8266)
-  int security_chip_id;     // GET_SECURITY_INFO chip id, 0: no such command
+  int security_chip_id;     // GET_SECURITY_INFO chip id; 0: no such command; -1: 12 bytes, no chip id
   const char* chip_revision = nullptr;  // espsim --chip-revision (nullptr: the chip file's part)
   // read_mac's "MAC:" on chips whose esptool read_mac has an EUI-64 form
   // (MAC_EXT ff:fe after the OUI, as espsim's eFuses hold it); nullptr: none.
   const char* eui64 = nullptr;
+  bool stub = true;  // espbak has a flasher stub for the chip
 };
 
 const ChipRow kChips[] = {
@@ -113,6 +132,14 @@ const ChipRow kChips[] = {
     {"esp32c5", "ESP32-C5", "ESP32-C5 (revision v1.0)",
      "Wi-Fi 6 (dual-band), BT 5 (LE), IEEE802.15.4, Single Core + LP Core, 240MHz", "40MHz", "60:55:f9:ab:12:34",
      "ef4017", "8MB", true, 23, nullptr, "60:55:f9:ff:fe:ab:12:34"},
+    {"esp32s2", "ESP32-S2", "ESP32-S2FNR2 (revision v1.0)",
+     "Wi-Fi, Single Core, 240MHz, Embedded Flash 4MB, Embedded PSRAM 2MB, ADC and temperature sensor calibration in "
+     "BLK2 of eFuse V2",
+     "40MHz", "80:65:99:ab:cd:ef", "c84016", "4MB", true, -1},
+    {"esp32c61", "ESP32-C61", "ESP32-C61 (revision v1.0)", "Wi-Fi 6, BT 5 (LE), Single Core, 160MHz", "40MHz",
+     "60:55:f9:ab:12:34", "204017", "8MB", true, 20},
+    {"esp32h21", "ESP32-H21", "ESP32-H21 (revision v0.1)", "BT 5 (LE), IEEE802.15.4, Single Core, 96MHz", "32MHz",
+     "60:55:f9:34:56:78", "ef4015", "2MB", true, 25, nullptr, "60:55:f9:ff:fe:34:56:78", false},
 };
 constexpr int kChipCount = int(sizeof kChips / sizeof kChips[0]);
 
@@ -131,6 +158,12 @@ SimOptions sim_options(const ChipRow& row) {
   so.chip = row.chip;
   if (row.chip_revision) so.extra_args = {"--chip-revision", row.chip_revision};
   return so;
+}
+
+// What espbak prints instead of uploading a stub it does not have.
+std::string no_stub_line(const ChipRow& row) {
+  return std::string("espbak has no flasher stub for ") + row.name +
+         " (esptool-js 0.7.0 publishes none); using the ROM loader\n";
 }
 
 // Bytes [at, at + size) of the simulated flash file.
@@ -164,7 +197,12 @@ TEST_CASE("every chip: detection, the connect banner and flash_id", "[chips][mat
     CHECK(contains(r.out, std::string("Features: ") + row.features + "\n"));
     CHECK(contains(r.out, std::string("Crystal is ") + row.crystal + "\n"));
     CHECK(contains(r.out, std::string("MAC: ") + row.mac + "\n"));
-    CHECK(contains(r.out, "Stub running..."));
+    if (row.stub) {
+      CHECK(contains(r.out, "Stub running..."));
+    } else {
+      CHECK(contains(r.out, no_stub_line(row)));
+      CHECK(!contains(r.out, "Uploading stub"));
+    }
     CHECK(contains(r.out, "Manufacturer: " + std::string(row.jedec).substr(0, 2) + "\n"));
     CHECK(contains(r.out, "Device: " + std::string(row.jedec).substr(2) + "\n"));
     CHECK(contains(r.out, std::string("Detected flash size: ") + row.flash_size + "\n"));
@@ -174,56 +212,74 @@ TEST_CASE("every chip: detection, the connect banner and flash_id", "[chips][mat
 TEST_CASE("every chip: a whole 4 MB flash written, read back, verified and erased through the stub, and a ROM read",
           "[chips][matrix]") {
   const ChipRow& row = kChips[GENERATE(range(0, kChipCount))];
-  CAPTURE(row.chip, row.description);
+  CAPTURE(row.chip);
   TempDir dir;
   SimOptions so = sim_options(row);
   so.flash_size = "4MB";
   Sim sim(dir, so);
 
   constexpr std::size_t kFlash = 4u << 20;
-  Bytes data = random_bytes(kFlash, 11);
+  // With the stub the whole flash. Without one every read is
+  // READ_FLASH_SLOW's 64 bytes a request: 8 KB and 17 bytes at 0x10000.
+  const std::uint32_t at = row.stub ? 0 : 0x10000;
+  Bytes data = random_bytes(row.stub ? kFlash : 0x2000 + 17, 11);
   // No image header at any chip's bootloader offset (0x0, 0x1000, 0x2000),
   // so the image is written as it is, byte for byte.
-  for (std::size_t at : {0x0, 0x1000, 0x2000}) data[at] = 0x00;
+  if (row.stub)
+    for (std::size_t h : {0x0, 0x1000, 0x2000}) data[h] = 0x00;
   write_file(dir / "in.bin", data);
-  auto w = espbak(sim, {"write_flash", "0", (dir / "in.bin").string()});
+  auto w = espbak(sim, {"write_flash", hex_addr(at), (dir / "in.bin").string()});
   INFO(describe(w) << "\nespsim:\n" << sim.log());
   REQUIRE(w.code == 0);
   CHECK(contains(flat(w), "Hash of data verified."));
-  CHECK(read_file(sim.flash_file()) == data);
+  CHECK(contains(w.out, row.stub ? std::string("Stub running...") : no_stub_line(row)));
+  CHECK(flash_range(sim, at, data.size()) == data);
 
-  auto rd = espbak(sim, {"read_flash", "0", "ALL", (dir / "back.bin").string()});
+  auto rd = espbak(sim, {"read_flash", hex_addr(at), row.stub ? "ALL" : std::to_string(data.size()),
+                         (dir / "back.bin").string()});
   INFO(describe(rd));
   REQUIRE(rd.code == 0);
   CHECK(read_file(dir / "back.bin") == data);
 
-  auto v = espbak(sim, {"verify_flash", "0", (dir / "in.bin").string()});
+  auto v = espbak(sim, {"verify_flash", hex_addr(at), (dir / "in.bin").string()});
   INFO(describe(v));
   CHECK(v.code == 0);
   CHECK(contains(v.out, "-- verify OK (digest matched)"));
 
-  const std::uint32_t at = 0x10000;
+  // `region` is a flash address; `in_data` the same place in `data`.
+  const std::uint32_t region = 0x10000, block = row.stub ? 0x10000 : 0x2000;
+  const std::size_t in_data = region - at;
   if (row.rom_reads_flash) {
     // READ_FLASH_SLOW in the ROM, 64 bytes a request: keep it small.
-    auto rom = espbak(sim, {"read_flash", hex_addr(at), "0x200", (dir / "rom.bin").string()}, true);
+    auto rom = espbak(sim, {"read_flash", hex_addr(region), "0x200", (dir / "rom.bin").string()}, true);
     INFO(describe(rom));
     REQUIRE(rom.code == 0);
     CHECK(!contains(rom.out, "Stub running..."));
-    CHECK(read_file(dir / "rom.bin") == Bytes(data.begin() + at, data.begin() + at + 0x200));
+    CHECK(read_file(dir / "rom.bin") == Bytes(data.begin() + long(in_data), data.begin() + long(in_data) + 0x200));
   }
 
-  // One 64 KB block goes, the bytes either side stay.
-  auto er = espbak(sim, {"erase_region", hex_addr(at), "0x10000"});
+  // One block of sectors goes, the bytes either side stay.
+  auto er = espbak(sim, {"erase_region", hex_addr(region), hex_addr(block)});
   INFO(describe(er));
   REQUIRE(er.code == 0);
-  CHECK(flash_range(sim, at, 0x10000) == Bytes(0x10000, 0xFF));
-  CHECK(flash_range(sim, at - 16, 16) == Bytes(data.begin() + at - 16, data.begin() + at));
-  CHECK(flash_range(sim, at + 0x10000, 16) == Bytes(data.begin() + at + 0x10000, data.begin() + at + 0x10010));
+  CHECK(flash_range(sim, region, block) == Bytes(block, 0xFF));
+  const auto after = data.begin() + long(in_data + block);
+  CHECK(flash_range(sim, region + block, 17) == Bytes(after, after + 17));
+  if (row.stub)
+    CHECK(flash_range(sim, region - 16, 16) == Bytes(data.begin() + long(in_data) - 16, data.begin() + long(in_data)));
 
   auto ef = espbak(sim, {"erase_flash"});
   INFO(describe(ef));
-  REQUIRE(ef.code == 0);
-  CHECK(read_file(sim.flash_file()) == Bytes(kFlash, 0xFF));
+  if (row.stub) {
+    REQUIRE(ef.code == 0);
+    CHECK(read_file(sim.flash_file()) == Bytes(kFlash, 0xFF));
+  } else {
+    // ERASE_FLASH is a stub command, and there is no stub to drop --no-stub for.
+    CHECK(ef.code == 9);
+    CHECK(line_count(ef.err) == 1);
+    CHECK(contains(ef.err, std::string("espbak has no flasher stub for ") + row.name + ", or use erase_region"));
+    CHECK(flash_range(sim, region + block, 17) == Bytes(after, after + 17));
+  }
 }
 
 TEST_CASE("every chip: read_mac prints the MAC, and the EUI-64 with its parts where esptool does", "[chips][matrix]") {
@@ -258,7 +314,21 @@ TEST_CASE("every chip: get_security_info has the chip id, or the chip has no suc
   TempDir dir;
   SimOptions so = sim_options(row);
   Sim sim(dir, so);
-  if (row.security_chip_id != 0) {
+  if (row.security_chip_id == -1) {
+    // The 12-byte form: esptool prints no "Chip ID" / "API Version" lines.
+    auto r = espbak(sim, {"--json", "get_security_info"});
+    INFO(describe(r));
+    REQUIRE(r.code == 0);
+    CHECK(contains(r.out, "\"security_info\":{"));
+    CHECK(!contains(r.out, "\"chip_id\""));
+    CHECK(!contains(r.out, "\"api_version\""));
+    CHECK(contains(r.out, "\"secure_download_mode\":false"));
+    auto text = espbak(sim, {"get_security_info"});
+    INFO(describe(text));
+    REQUIRE(text.code == 0);
+    CHECK(contains(text.out, "Flags: 0x00000000"));
+    CHECK(!contains(text.out, "Chip ID:"));
+  } else if (row.security_chip_id != 0) {
     auto r = espbak(sim, {"--json", "get_security_info"});
     INFO(describe(r));
     REQUIRE(r.code == 0);

@@ -196,6 +196,36 @@ const CHIPS = [
     mac: "60:55:f9:12:34:58",
     crystal: /Crystal is 40MHz/,
   },
+  {
+    chip: "esp32s2",
+    chipName: "ESP32-S2",
+    // esptool-js 0.7.0 targets/esp32s2.js finds the S2 by its magic value
+    // after a 12-byte GET_SECURITY_INFO without a chip id (esploader.js
+    // getSecurityInfo / identifyChipByMagic), and names the part with
+    // esptool's table and bit positions (flash cap word 3 bits 21-24, PSRAM
+    // cap bits 28-31, revision word 3 bits 18-20 and word 4 bits 4-6): the
+    // text esptool prints for espsim's S2FNR2 v1.0. (Its features differ:
+    // no "Single Core, 240MHz", and "No Embedded Flash" for PSRAM cap 0; not
+    // asserted here.)
+    description: /^ESP32-S2FNR2 \(revision v1\.0\)$/,
+    flashSize: "4MB",
+    jedecId: "C84016",
+    mac: "80:65:99:12:34:57",
+  },
+  {
+    chip: "esp32c61",
+    chipName: "ESP32-C61",
+    // esptool-js 0.7.0 targets/esp32c61.js decodes BLOCK1 word 2 as esptool
+    // v5.3.1 does (minor bits 0-3, major 4-5, package 26-28): the same text.
+    // (Features differ: "WiFi 6, BT 5"; not asserted.) SPI_REG_BASE is the
+    // C6's 0x60003000 in 0.7.0, as in esptool.
+    description: /^ESP32-C61 \(revision v1\.0\)$/,
+    flashSize: "4MB",
+    jedecId: "C84016",
+    mac: "60:55:f9:12:34:58",
+  },
+  // ESP32-H21: no stub in esptool-js 0.7.0, so not a row here: the describe
+  // block at the end runs esptool-js's ROM-only path instead.
 ];
 
 // ---------------------------------------------------------------- esptool-js
@@ -650,5 +680,107 @@ describe(`esptool-js ${esptool.version} vs espsim --chip esp32s3 --secure-downlo
     );
     const flash = new Uint8Array(fs.readFileSync(flashFile));
     assertBytesEqual(flash.subarray(0x8000, 0x8000 + data.length), data, "flash after the SDM write", 0x8000);
+  });
+});
+
+// ESP32-H21: esptool-js 0.7.0 has no stub for it (lib/stubFlasher.js: "No
+// stub is published in esptool stub_flasher/2 yet"), so runStub() prints
+// "Stub flasher is not yet supported on ESP32-H21, it has been disabled."
+// and everything after runs on espsim's ROM loader: detection by chip id
+// 25, RDID through READ_REG / WRITE_REG, writes with FLASH_BEGIN / DATA and
+// FLASH_DEFL_BEGIN / DATA (no FLASH_END: esptool-js sends it only to the
+// stub), SPI_FLASH_MD5 in its ROM form. Left out: readFlash and eraseFlash,
+// which esptool-js sends only as the stub commands READ_FLASH (0xD2) and
+// ERASE_FLASH (0xD0); it has no READ_FLASH_SLOW path.
+describe(`esptool-js ${esptool.version} vs espsim --chip esp32h21 (ROM loader only)`, { timeout: 120000 }, () => {
+  const flashBytes = 2 * 1024 * 1024;
+  const mac = "60:55:f9:12:34:59";
+  let tempDir;
+  let flashFile;
+  let sim;
+  let device;
+  let transport;
+  let loader;
+  let terminal;
+  let model;
+
+  before(async () => {
+    assert.ok(espsimBinary && fs.existsSync(espsimBinary), "ESPSIM_BIN must name the espsim executable");
+    tempDir = fs.mkdtempSync(path.join(os.tmpdir(), "espbak-interop-h21-"));
+    flashFile = path.join(tempDir, "flash.bin");
+    model = new Uint8Array(flashBytes).fill(0xff);
+    sim = new EspsimProcess(espsimBinary, [
+      "--chip", "esp32h21", "--flash-size", "2MB", "--flash-file", flashFile, "--mac", mac,
+      "--jedec-id", "EF4015", "--listen", "tcp:127.0.0.1:0", "--link", "instant",
+    ]);
+    await sim.start();
+  });
+
+  after(async () => {
+    if (transport) {
+      try {
+        await withTimeout(transport.disconnect(), 5000, "disconnect");
+      } catch {
+        device?.destroy();
+      }
+    }
+    if (sim) await sim.stop();
+    if (tempDir && !keepFiles) fs.rmSync(tempDir, { recursive: true, force: true });
+  });
+
+  it("detects the H21, skips the stub it has none of and reads MAC and flash id from the ROM", async () => {
+    device = new TcpSerialPort({ host: sim.host, port: sim.port });
+    transport = new esptool.Transport(device, tracing);
+    if (!tracing) transport.trace = () => {};
+    terminal = makeTerminal();
+    loader = new esptool.ESPLoader({ transport, baudrate: ROM_BAUD, romBaudrate: ROM_BAUD, terminal });
+    const description = await withTimeout(loader.main("no_reset"), 60000, "main(no_reset) on the H21");
+    const text = terminal.text();
+    assert.equal(loader.chip.CHIP_NAME, "ESP32-H21", "detected chip");
+    // targets/esp32h21.js: esptool v5.3.1's word 5 positions, the same text.
+    assert.equal(description, "ESP32-H21 (revision v0.1)");
+    assert.match(text, /Stub flasher is not yet supported on ESP32-H21, it has been disabled\./);
+    assert.doesNotMatch(text, /Uploading stub/);
+    assert.equal(loader.IS_STUB, false, "still the ROM loader");
+    assert.match(text, /Crystal is 32MHz/);
+    assert.equal(await withTimeout(loader.chip.readMac(loader), 10000, "readMac"), mac);
+    const flashId = await withTimeout(loader.readFlashId(), 10000, "readFlashId");
+    assert.equal(hex(flashId & 0xffffff, 6), "0x1540ef", "RDID: manufacturer ef, device 4015");
+  });
+
+  it("writes through the ROM, compressed and not, and the flash file holds the data", async () => {
+    assert.ok(loader, "no session (connect failed)");
+    const packed = seededBytes(20000, "esp32h21-rom-deflate");
+    const plain = seededBytes(5000, "esp32h21-rom-plain");
+    for (const [address, data, compress] of [[0x10000, packed, true], [0x20000, plain, false]]) {
+      await withTimeout(
+        loader.writeFlash({
+          fileArray: [{ data, address }],
+          flashMode: "keep",
+          flashFreq: "keep",
+          flashSize: "keep",
+          eraseAll: false,
+          compress,
+        }),
+        60000,
+        `writeFlash at ${hex(address)} on the ROM`,
+      );
+      // The ROM's FLASH_BEGIN erases the sectors the range touches; the 0xFF
+      // padding of the last uncompressed block programs nothing.
+      applyStubWrite(model, address, data);
+    }
+    assertBytesEqual(new Uint8Array(fs.readFileSync(flashFile)), model, "flash file after the ROM writes");
+  });
+
+  it("reads the ROM's SPI_FLASH_MD5 the way esptool-js 0.7.0 does", async () => {
+    assert.ok(loader, "no session (connect failed)");
+    // The ROM answers 32 ASCII hex digits (esptool loader.py flash_md5sum:
+    // res.decode("utf-8") when not IS_STUB). esptool-js's flashMd5sum hex-
+    // encodes those 32 bytes again (toHex of the result, ROM length 32), so
+    // it returns the hex of the ASCII digest, 64 characters: its reading is
+    // what is asserted; esptool decodes the same reply to the plain digest.
+    const md5 = await withTimeout(loader.flashMd5sum(0x10000, 20000), 10000, "flashMd5sum on the ROM");
+    const digest = md5Hex(model.subarray(0x10000, 0x10000 + 20000));
+    assert.equal(md5, Buffer.from(digest, "ascii").toString("hex"));
   });
 });

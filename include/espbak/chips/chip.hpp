@@ -201,7 +201,9 @@ struct ChipInfo {
   std::string_view cli_name;  // "esp8266", as --chip takes it
   // Detection (fact sheet 4.1).
   std::vector<std::uint32_t> magic_values;        // READ_REG 0x40001000
-  std::optional<std::uint32_t> security_chip_id;  // GET_SECURITY_INFO chip id
+  // GET_SECURITY_INFO chip id. None with rom.security_info: the ROM answers
+  // the 12-byte form without one (ESP32-S2), and the magic value decides.
+  std::optional<std::uint32_t> security_chip_id;
   // ROM loader.
   std::uint32_t rom_status_len;  // status bytes after a ROM response's data
   RomAbilities rom;
@@ -217,7 +219,7 @@ struct ChipInfo {
   std::vector<RegField> fields;
   // Images.
   std::uint32_t bootloader_offset;  // where a bootloader image gets header patching
-  std::string_view stub_name;       // stub image name (esptool-js JSON stem)
+  std::string_view stub_name;       // stub image name (esptool-js JSON stem); empty: no stub exists
   std::vector<FlashCode> flash_sizes;  // image header byte 3, high nibble
   std::vector<FlashCode> flash_freqs;  // image header byte 3, low nibble
 

@@ -119,6 +119,14 @@ class Session {
   std::uint32_t baud() const;
   const ChipInfo& chip() const { return loader_->chip(); }
   bool stub() const { return loader_->stub_running(); }
+  // Whether espbak has a flasher stub for the chip (a row without a
+  // stub_name has none: the ESP32-H21), so the session uploads one unless
+  // --no-stub or Secure Download Mode says otherwise.
+  bool stub_available() const { return !loader_->chip().stub_name.empty(); }
+  bool stub_wanted() const { return !options_.no_stub && stub_available() && !loader_->secure_download_mode(); }
+  // For an error of a command that needs the stub: "run without --no-stub",
+  // or that espbak has no stub for the chip.
+  std::string stub_advice() const;
   Reporter& report() { return report_; }
   // The clock every timed decision of the flash commands reads: the open
   // link's; between links (a reopen) options().clock, else the machine's.

@@ -168,7 +168,7 @@ class Device {
   void set_baud_after_tx(std::uint32_t baud);
   // chip model
   void init_registers();
-  cmd::SecurityInfo security_info() const;  // GET_SECURITY_INFO result (20-byte form)
+  cmd::SecurityInfo security_info() const;  // GET_SECURITY_INFO result (20 bytes; 12 without a chip id)
   void write_register(std::uint32_t addr, std::uint32_t value, std::uint32_t mask);
   void write_regs(const cmd::WriteReg& req);
   // Powers the flash as the chip row's gate for this revision says.
