@@ -79,6 +79,18 @@ std::string_view ChipInfo::stub_for(const FieldReader& regs) const {
   return stub_for_revision(revision(regs));
 }
 
+std::string ChipInfo::no_stub_reason(const FieldReader& regs) const {
+  if (stub_name.empty())
+    return std::string("espbak has no flasher stub for ") + std::string(name) + " (esptool-js 0.7.0 publishes none)";
+  if (stubs_by_revision.empty() || !revision) return {};
+  auto rev = revision(regs);
+  const StubByRevision* chosen = nullptr;
+  for (const auto& s : stubs_by_revision)
+    if (rev && *rev >= s.min_revision) chosen = &s;
+  if (!chosen || !chosen->stub_name.empty()) return {};
+  return std::string(chosen->no_stub_reason);
+}
+
 std::vector<RegOp> ChipInfo::flash_power_on_ops(const FieldReader& regs) const {
   if (flash_power_on.empty() || !revision) return {};
   auto rev = revision(regs);

@@ -45,6 +45,9 @@ std::string describe(const FieldReader& f) {
   return name + rev;
 }
 
+// loader.py get_chip_revision: major * 100 + minor.
+std::optional<std::uint32_t> revision(const FieldReader& f) { return f(kMajor) * 100 + f(kMinor); }
+
 std::vector<std::string> features(const FieldReader& f) {
   std::vector<std::string> out{"Wi-Fi", "BT 5 (LE)", "Single Core", "120MHz"};
   // As on the C3, " (<vendor>)" follows any in-package flash, "" when the
@@ -134,6 +137,14 @@ ChipInfo chip_info_esp32c2() {
               // 40 MHz, or 26 MHz: change_baud's rom_with_26M_XTAL case, and
               // the rdtech-esphome #10 part prints "Crystal is 26MHz".
               .crystal_options_mhz = {26, 40}},
+      .revision = revision,
+      // ESP32C2ROM._post_connect: "ESP32C2 ECO0 is no longer supported by the
+      // flasher stub": on revision 0 (v0.0) esptool disables the stub
+      // (stub_is_disabled; cmds.py run_stub warns "Stub flasher has been
+      // disabled for compatibility") and works on the ROM loader.
+      .stubs_by_revision = {{0, "", "the flasher stub does not support the ESP32-C2 v0.0 (ECO0; esptool disables it "
+                                    "too)"},
+                            {1, "esp32c2"}},
       // change_baud: the ROM "thinks it uses a 40 MHz XTAL"; with 26 MHz
       // detected (ROM only) esptool sends baud * 40 // 26.
       .rom_crystal = RomCrystalAssumption{.assumed_mhz = std::uint32_t{40}, .scaled_mhz = {26, 40}, .report = false},

@@ -168,6 +168,12 @@ void Session::connect() {
   }
   report_.json().set("chip", chip_json);
 
+  // Which stub the part gets, if any (a register read only for chips whose
+  // stub depends on the silicon revision; none in Secure Download Mode).
+  no_stub_reason_.clear();
+  if (!loader_->secure_download_mode())
+    no_stub_reason_ = with_recovery("reading the chip revision",
+                                    [&] { return c.no_stub_reason(FieldReader(loader_->reg_reader())); });
   bool want_stub = !options_.no_stub;
   if (want_stub && loader_->secure_download_mode()) {
     // esptool: "Stub flasher is not supported in Secure Download Mode, it
@@ -175,12 +181,11 @@ void Session::connect() {
     report_.warning("Stub flasher is not supported in Secure Download Mode, continuing with the ROM loader");
     want_stub = false;
   } else if (want_stub && !stub_available()) {
-    // esptool v5.3.1 disables the stub for such a chip too (cmds.py
-    // run_stub: "Stub flasher is not yet supported on ESP32-H21"); no
+    // esptool v5.3.1 disables the stub for such a part too (cmds.py
+    // run_stub: "Stub flasher is not yet supported on ESP32-H21", "Stub
+    // flasher has been disabled for compatibility" on an ESP32-C2 v0.0); no
     // --no-stub needed, one line says why.
-    report_.info(fmt::format("espbak has no flasher stub for {} (esptool-js 0.7.0 publishes none); using the ROM "
-                             "loader",
-                             c.name));
+    report_.info(no_stub_reason_ + "; using the ROM loader");
     want_stub = false;
   }
   if (want_stub && !loader_->stub_running()) {
@@ -327,7 +332,7 @@ void Session::choose_baud() {
 }
 
 std::string Session::stub_advice() const {
-  if (!stub_available()) return fmt::format("espbak has no flasher stub for {}", chip().name);
+  if (!stub_available()) return no_stub_reason_;
   return "run without --no-stub";
 }
 

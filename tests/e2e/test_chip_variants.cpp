@@ -101,3 +101,34 @@ TEST_CASE("espsim refuses an --efuse setting the chip file does not have, in one
     CHECK(contains(p.err, "--efuse " + bad));
   }
 }
+
+TEST_CASE("an ESP32-C2 v0.0 works on the ROM loader: esptool disables the stub for ECO0", "[chips][variants]") {
+  // esptool v5.3.1 targets/esp32c2.py _post_connect: revision 0 sets
+  // stub_is_disabled. espsim's C2 is a v1.0; --efuse makes it a v0.0.
+  TempDir dir;
+  SimOptions so;
+  so.chip = "esp32c2";
+  so.extra_args = {"--efuse", "WAFER_VERSION_MAJOR=0"};
+  Sim sim(dir, so);
+  Bytes data = random_bytes(0x1000, 5);
+  write_file(dir / "in.bin", data);
+  auto w = run_espbak({"-p", sim.port(), "write_flash", "0x20000", (dir / "in.bin").string()});
+  INFO(describe(w) << "\nespsim:\n" << sim.log());
+  REQUIRE(w.code == 0);
+  CHECK(contains(w.out, "Chip is ESP8684H (revision v0.0)\n"));
+  CHECK(contains(w.out, "the flasher stub does not support the ESP32-C2 v0.0 (ECO0; esptool disables it too); using "
+                        "the ROM loader\n"));
+  CHECK_FALSE(contains(w.out, "Uploading stub"));
+  auto r = run_espbak({"-p", sim.port(), "read_flash", "0x20000", "0x1000", (dir / "back.bin").string()});
+  INFO(describe(r));
+  REQUIRE(r.code == 0);
+  CHECK(read_file(dir / "back.bin") == data);
+  // The same chip at v1.0 (espsim's default) gets the stub.
+  TempDir dir2;
+  SimOptions v1;
+  v1.chip = "esp32c2";
+  Sim sim2(dir2, v1);
+  auto s = run_espbak({"-p", sim2.port(), "flash_id"});
+  REQUIRE(s.code == 0);
+  CHECK(contains(s.out, "Stub running..."));
+}

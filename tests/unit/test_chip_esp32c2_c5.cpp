@@ -291,3 +291,17 @@ TEST_CASE("espsim's C2 and C5 register images decode to their parts", "[chips][e
     CHECK(dev.rom_uart_scale() == 1.0);  // the default crystal is the one the ROM assumes
   }
 }
+
+TEST_CASE("ESP32-C2: no stub for a v0.0 part (esptool _post_connect), the esp32c2 stub from v0.1", "[chips][esp32c2]") {
+  const ChipInfo& c2 = chip(ChipId::esp32c2);
+  // BLOCK2 word 1: major bits 20-21, minor bits 16-19.
+  FieldReader v00(testing::register_reader({{kC2Block2 + 4, 0}}));
+  FieldReader v01(testing::register_reader({{kC2Block2 + 4, 1u << 16}}));
+  FieldReader v10(testing::register_reader({{kC2Block2 + 4, 1u << 20}}));
+  CHECK(c2.stub_for(v00).empty());
+  CHECK(c2.no_stub_reason(v00).find("ESP32-C2 v0.0") != std::string::npos);
+  CHECK(c2.stub_for(v01) == "esp32c2");
+  CHECK(c2.no_stub_reason(v01).empty());
+  CHECK(c2.stub_for(v10) == "esp32c2");
+  CHECK(c2.no_stub_reason(v10).empty());
+}

@@ -143,7 +143,8 @@ struct BootBanners {
 // minor).
 struct StubByRevision {
   std::uint32_t min_revision;
-  std::string_view stub_name;  // esptool-js JSON stem, as ChipInfo::stub_name
+  std::string_view stub_name;  // esptool-js JSON stem, as ChipInfo::stub_name; empty: no stub for these parts
+  std::string_view no_stub_reason = {};  // why not, for the one line the host prints (empty stub_name only)
 };
 
 // One step of a register sequence the host runs through READ_REG and
@@ -259,6 +260,8 @@ struct ChipInfo {
   // The stub for the part `regs` reads; reads no register when the chip has
   // one stub only.
   std::string_view stub_for(const FieldReader& regs) const;
+  // Why the part `regs` reads gets no stub (empty: it gets stub_for's).
+  std::string no_stub_reason(const FieldReader& regs) const;
   // The flash power-on steps for the part `regs` reads (empty: none needed);
   // reads no register when the chip has no sequence.
   std::vector<RegOp> flash_power_on_ops(const FieldReader& regs) const;

@@ -119,10 +119,11 @@ class Session {
   std::uint32_t baud() const;
   const ChipInfo& chip() const { return loader_->chip(); }
   bool stub() const { return loader_->stub_running(); }
-  // Whether espbak has a flasher stub for the chip (a row without a
-  // stub_name has none: the ESP32-H21), so the session uploads one unless
-  // --no-stub or Secure Download Mode says otherwise.
-  bool stub_available() const { return !loader_->chip().stub_name.empty(); }
+  // Whether espbak has a flasher stub for the part (a row without a
+  // stub_name has none: the ESP32-H21; nor has an ESP32-C2 v0.0), so the
+  // session uploads one unless --no-stub or Secure Download Mode says
+  // otherwise. Decided at connect.
+  bool stub_available() const { return no_stub_reason_.empty(); }
   bool stub_wanted() const { return !options_.no_stub && stub_available() && !loader_->secure_download_mode(); }
   // For an error of a command that needs the stub: "run without --no-stub",
   // or that espbak has no stub for the chip.
@@ -145,6 +146,7 @@ class Session {
   Reporter& report_;
   std::unique_ptr<Transport> link_;
   std::unique_ptr<Loader> loader_;
+  std::string no_stub_reason_;  // why the part gets no stub (empty: it gets one)
   bool flash_id_known_ = false;
   std::uint32_t flash_id_ = 0;
   // What recover() sets up again on a chip that was reset.
