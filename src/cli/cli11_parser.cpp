@@ -10,6 +10,14 @@ namespace espbak::cli {
 
 namespace {
 
+// The first "--" name of an option (every option with a multi-letter short
+// name has one).
+std::string first_long_name(const OptionSpec& option) {
+  for (const auto& name : option.names)
+    if (name.rfind("--", 0) == 0) return name;
+  throw std::logic_error("option " + option.names.front() + " has no long name");
+}
+
 // Adds `options` to `app`, their values going to `into`.
 void add_options(CLI::App& app, const std::string& version_text, const std::vector<OptionSpec>& options,
                  ParsedArgs& into) {
@@ -64,7 +72,25 @@ Cli11Parser::Cli11Parser(const ProgramSpec& spec) : spec_(spec), app_(spec.descr
     if (std::string dashed = dashed_alias(command.name); dashed != command.name) sub->alias(dashed);
     add_options(*sub, version_text, command.arguments, command_args_[i]);
     subcommands_.push_back(sub);
+    for (const auto& option : command.arguments)
+      for (const auto& name : option.names)
+        if (is_multi_letter_short_name(name)) {
+          // One meaning on every command, so the rewrite needs no context.
+          auto [it, added] = long_name_of_.emplace(name, first_long_name(option));
+          if (!added && it->second != first_long_name(option))
+            throw std::logic_error(name + " means two options in the command table");
+        }
   }
+}
+
+void Cli11Parser::parse(int argc, char** argv) {
+  std::vector<std::string> args;
+  for (int i = argc - 1; i >= 1; --i) {  // CLI11 takes the vector reversed
+    std::string arg = argv[i];
+    if (auto it = long_name_of_.find(arg); it != long_name_of_.end()) arg = it->second;
+    args.push_back(std::move(arg));
+  }
+  app_.parse(args);
 }
 
 const CommandSpec& Cli11Parser::chosen() const {

@@ -2,6 +2,7 @@
 // The CLI11 parser of a ProgramSpec: every global option and command of the
 // table becomes a CLI11 option or subcommand, its values landing in the
 // ParsedArgs the handlers read.
+#include <map>
 #include <string>
 #include <vector>
 
@@ -19,7 +20,9 @@ class Cli11Parser {
   Cli11Parser& operator=(const Cli11Parser&) = delete;
 
   // Throws CLI11's exceptions (help and version requests among them).
-  void parse(int argc, char** argv) { app_.parse(argc, argv); }
+  // esptool's multi-letter short options ("-fm dout") are read as their
+  // long names first.
+  void parse(int argc, char** argv);
   // Prints the help or version for those requests; the exit code.
   int exit(const CLI::Error& e) { return app_.exit(e); }
   // The one line for a usage error: CLI11's words, or for a missing or
@@ -37,6 +40,7 @@ class Cli11Parser {
   ParsedArgs global_;
   std::vector<ParsedArgs> command_args_;  // one per spec_.commands entry
   std::vector<CLI::App*> subcommands_;    // likewise
+  std::map<std::string, std::string, std::less<>> long_name_of_;  // "-fm" -> "--flash-mode"
 };
 
 }  // namespace espbak::cli

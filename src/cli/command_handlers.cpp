@@ -38,7 +38,7 @@ std::uint32_t parse_size_arg(const std::string& text, const char* what) {
   auto v = parse_size(text);
   if (!v)
     throw Error(ErrorKind::usage,
-                fmt::format("invalid {} '{}' (a number, decimal or 0x hex, k/M suffix allowed)", what, text));
+                fmt::format("invalid {} '{}' (a number, decimal or 0x hex, k/M/KB/MB suffix allowed)", what, text));
   return *v;
 }
 
@@ -107,6 +107,17 @@ SessionStep prepare_write_flash(const Invocation& call) {
   if (call.args.flag("compress")) wf.compress = true;
   wf.erase_all = call.args.flag("erase-all");
   wf.diff = !call.args.flag("no-diff");
+  // esptool options espbak answers in its own way (docs/cli.md).
+  if (call.args.flag("encrypt") || call.args.given("encrypt-files"))
+    throw Error(ErrorKind::unsupported,
+                fmt::format("write_flash {}: espbak does not support flash encryption; use esptool for encrypted "
+                            "writes",
+                            call.args.flag("encrypt") ? "--encrypt" : "--encrypt-files"));
+  if (call.args.flag("verify"))
+    call.report.info("espbak verifies every write (MD5 of each region); --verify (esptool v4) is not needed.");
+  if (call.args.given("diff-with"))
+    call.report.info("espbak compares with the flash itself (MD5 of each block) and writes only what differs; "
+                     "the --diff-with files are not needed.");
   // The regions hold the files' bytes: shared, so the step stays copyable.
   auto regions = std::make_shared<std::vector<FlashRegion>>(espbak::prepare_write_flash(wf, call.report));
   return [wf, regions](Session& s) { cmd_write_flash(s, wf, std::move(*regions)); };

@@ -61,13 +61,19 @@ std::vector<std::string> flash_code_names(std::vector<FlashCode> ChipInfo::*code
 // (verify_flash's help is shorter: it only compares).
 std::vector<OptionSpec> flash_param_options(std::string mode_help, std::string freq_help, std::string size_help) {
   return {
-      {.names = names({}, "--flash-mode"), .help = std::move(mode_help), .default_value = "keep",
+      {.names = names({"-fm"}, "--flash-mode"), .help = std::move(mode_help), .default_value = "keep",
        .values = {"keep", "qio", "qout", "dio", "dout"}},
-      {.names = names({}, "--flash-freq"), .help = std::move(freq_help), .default_value = "keep",
+      {.names = names({"-ff"}, "--flash-freq"), .help = std::move(freq_help), .default_value = "keep",
        .values = flash_code_names(&ChipInfo::flash_freqs, {"keep"})},
-      {.names = names({}, "--flash-size"), .help = std::move(size_help), .default_value = "keep",
+      {.names = names({"-fs"}, "--flash-size"), .help = std::move(size_help), .default_value = "keep",
        .values = flash_code_names(&ChipInfo::flash_sizes, {"keep", "detect"})},
   };
+}
+
+// esptool v5 read-flash / write-flash `--no-progress, -p` (after the
+// command; before it -p is the port, as in esptool).
+OptionSpec no_progress_option() {
+  return {.names = names({"-p"}, "--no-progress"), .kind = ValueKind::flag, .help = "Suppress progress output"};
 }
 
 std::vector<OptionSpec> global_options() {
@@ -108,13 +114,14 @@ std::vector<OptionSpec> global_options() {
 std::vector<OptionSpec> read_flash_arguments() {
   return {
       positional("address", ValueKind::text, "Start address"),
-      positional("size", ValueKind::text, "Bytes to read (k/M suffixes), or ALL for the rest of the flash"),
+      positional("size", ValueKind::text, "Bytes to read (k/M/KB/MB suffixes), or ALL for the rest of the flash"),
       positional("filename", ValueKind::text, "Output file"),
       {.names = names({}, "--no-skip-erased"), .kind = ValueKind::flag,
        .help = "Transfer erased (all 0xFF) blocks too; by default the chip's block MD5s skip erased blocks"},
       {.names = names({}, "--diff-with"),
        .help = "Earlier image (or directory of images, newest used): copy the blocks the chip still holds "
                "from it, read only the rest"},
+      no_progress_option(),
   };
 }
 
@@ -134,6 +141,24 @@ std::vector<OptionSpec> write_flash_arguments() {
   arguments.push_back(
       {.names = names({}, "--no-diff"), .kind = ValueKind::flag,
        .help = "Write every block; by default blocks the flash already holds (unchanged, same MD5) are skipped"});
+  arguments.push_back(no_progress_option());
+  // esptool's names for what espbak does anyway, accepted so that guides'
+  // command lines work (docs/cli.md "esptool options").
+  arguments.push_back({.names = names({"-s"}, "--skip-flashed"), .kind = ValueKind::flag,
+                       .help = "esptool 5.2: skip what the flash already holds (espbak always does, block by block)",
+                       .excludes = "no-diff"});
+  arguments.push_back({.names = names({}, "--diff-with"), .kind = ValueKind::text_list,
+                       .help = "esptool 5.2: earlier image(s) to compare with; espbak compares with the flash itself"});
+  arguments.push_back({.names = {"--verify"}, .kind = ValueKind::flag,
+                       .help = "esptool v4: verify after writing (espbak always verifies)"});
+  arguments.push_back({.names = {"--force"}, .kind = ValueKind::flag,
+                       .help = "esptool: skip its safety checks (accepted; no espbak check is overridden by it)"});
+  arguments.push_back({.names = names({}, "--encrypt"), .kind = ValueKind::flag,
+                       .help = "Not supported by espbak: flash encryption (use esptool)"});
+  arguments.push_back({.names = names({}, "--encrypt-files"), .kind = ValueKind::text_list,
+                       .help = "Not supported by espbak: flash encryption (use esptool)"});
+  arguments.push_back({.names = names({}, "--ignore-flash-enc-efuse"), .kind = ValueKind::flag,
+                       .help = "esptool: ignore the flash-encryption eFuses (espbak writes plain data only)"});
   return arguments;
 }
 

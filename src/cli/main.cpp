@@ -53,8 +53,12 @@ int main(int argc, char** argv) {
   mode.quiet = global.flag("quiet");
   mode.json = json;
   mode.progress_tty = isatty(STDERR_FILENO) != 0;
-  ConsoleReporter report(mode);
   const espbak::cli::CommandSpec& command = parser.chosen();
+  // -p/--no-progress after read_flash / write_flash (esptool v5).
+  for (const auto& option : command.arguments)
+    if (espbak::cli::option_key(option) == "no-progress" && parser.args_of(command).flag("no-progress"))
+      mode.progress_tty = false;
+  ConsoleReporter report(mode);
   report.json().set("command", command.name);
 
   auto fail = [&](int code, const std::string& message) {

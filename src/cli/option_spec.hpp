@@ -59,10 +59,19 @@ inline std::string option_key(const OptionSpec& option) {
   return option.names.front().substr(1);
 }
 
-// All names in one comma-separated list, as CLI11 takes them.
+// esptool's short options of more than one letter ("-fm", "-ff", "-fs":
+// argparse and click allow them, CLI11 does not). The parser rewrites them
+// to the option's long name before CLI11 sees the command line.
+inline bool is_multi_letter_short_name(std::string_view name) {
+  return name.size() > 2 && name[0] == '-' && name[1] != '-';
+}
+
+// All names in one comma-separated list, as CLI11 takes them (without the
+// multi-letter short ones).
 inline std::string joined_names(const OptionSpec& option) {
   std::string joined;
-  for (const auto& name : option.names) joined += (joined.empty() ? "" : ",") + name;
+  for (const auto& name : option.names)
+    if (!is_multi_letter_short_name(name)) joined += (joined.empty() ? "" : ",") + name;
   return joined;
 }
 

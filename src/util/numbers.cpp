@@ -60,6 +60,13 @@ std::optional<std::uint32_t> parse_u32(std::string_view text) {
 std::optional<std::uint32_t> parse_size(std::string_view text) {
   std::string_view s = trim(text);
   std::uint64_t mult = 1;
+  // esptool v5.3.1 AutoSizeType takes k and M ("64k", "4M"); the flash
+  // size spellings "512KB" / "4MB" are accepted too (hex digits never
+  // include k or m, so "0x10KB" is not ambiguous).
+  if (s.size() > 2 && (s.back() == 'B' || s.back() == 'b')) {
+    char unit = s[s.size() - 2];
+    if (unit == 'k' || unit == 'K' || unit == 'm' || unit == 'M') s.remove_suffix(1);
+  }
   if (!s.empty()) {
     char last = s.back();
     if (last == 'k' || last == 'K') mult = 1024;

@@ -76,6 +76,14 @@ TEST_CASE("numbers parse like esptool's int(x, 0)") {
   REQUIRE(parse_size("4k") == 4096u);
   REQUIRE(parse_size("4M") == 4u * 1024 * 1024);
   REQUIRE_FALSE(parse_size("8192M"));
+  // The flash-size spellings as sizes too.
+  REQUIRE(parse_size("4MB") == 4u << 20);
+  REQUIRE(parse_size("512KB") == 512u << 10);
+  REQUIRE(parse_size("0x10kb") == 16u << 10);
+  REQUIRE(parse_size("0xAB") == 0xABu);  // a hex digit B is not a unit
+  REQUIRE_FALSE(parse_size("4B"));
+  REQUIRE_FALSE(parse_size("MB"));
+  REQUIRE_FALSE(parse_size("4MBB"));
   REQUIRE(parse_flash_size_name("4MB") == 4u << 20);
   REQUIRE(parse_flash_size_name("512KB") == 512u << 10);
   REQUIRE_FALSE(parse_flash_size_name("4XB"));

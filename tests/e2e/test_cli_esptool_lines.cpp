@@ -1,0 +1,140 @@
+// Command lines as esptool guides print them (issue 14): esptool's
+// multi-letter short options (-fm/-ff/-fs), -p after the command meaning
+// --no-progress, sizes spelt as flash sizes, and esptool's write_flash
+// options espbak answers its own way (--verify, --skip-flashed,
+// --diff-with) or refuses in one line (--encrypt). Facts: esptool v5.3.1
+// esptool/__init__.py (click options of write-flash / read-flash and
+// add_spi_flash_options), targets/esp8266.py FLASH_SIZES ("1MB": 0x20).
+#include <catch2/catch.hpp>
+
+#include "harness.hpp"
+
+using namespace e2e;
+
+namespace {
+
+bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+// A well-formed ESP8266 application image (esptool bin_image.py
+// ESP8266ROMFirmwareImage): magic 0xE9, one segment, flash mode qio (0),
+// size/frequency byte 0 (512KB, 40m), entry; the segment's address and
+// length, its bytes, then the checksum as the last byte of the 16-byte line.
+// `size` - 16 must be a multiple of 16.
+Bytes esp8266_image(std::size_t size) {
+  Bytes image = random_bytes(size, 21);
+  const std::uint32_t segment = std::uint32_t(size - 8 - 8 - 16);
+  const std::uint8_t header[16] = {0xE9, 1, 0x00, 0x00, 0x00, 0x10, 0x10, 0x40,
+                                   0x00, 0x00, 0x10, 0x40, std::uint8_t(segment), std::uint8_t(segment >> 8),
+                                   std::uint8_t(segment >> 16), std::uint8_t(segment >> 24)};
+  std::copy(std::begin(header), std::end(header), image.begin());
+  return image;
+}
+
+RunResult espbak(const Sim& sim, std::vector<std::string> args) {
+  args.insert(args.begin(), {"-p", sim.port()});
+  return run_espbak(args, std::chrono::seconds(60));
+}
+
+}  // namespace
+
+TEST_CASE("Tasmota's restore line: write_flash -fs 1MB -fm dout 0x0 FILE patches the header as esptool", "[cli][esptool]") {
+  TempDir dir;
+  SimOptions so;
+  so.chip = "esp8266";
+  so.flash_size = "1MB";
+  Sim sim(dir, so);
+  const Bytes image = esp8266_image(0x3000);
+  write_file(dir / "tasmota.bin", image);
+  auto r = espbak(sim, {"write_flash", "-fs", "1MB", "-fm", "dout", "0x0", (dir / "tasmota.bin").string()});
+  INFO(describe(r) << "\nespsim:\n" << sim.log());
+  REQUIRE(r.code == 0);
+  CHECK(contains(flat(r), "Hash of data verified."));
+  Bytes flash = read_file(sim.flash_file());
+  // Byte 2: flash mode dout (3); byte 3: size code 1MB (0x2) in the high
+  // nibble, the frequency kept (0) in the low one.
+  CHECK(flash[2] == 3);
+  CHECK(flash[3] == 0x20);
+  CHECK(Bytes(flash.begin() + 4, flash.begin() + 0x3000) == Bytes(image.begin() + 4, image.end()));
+
+  // -ff and the = spelling of the long names too.
+  auto f = espbak(sim, {"write_flash", "-ff", "80m", "--flash-mode=qio", "0x0", (dir / "tasmota.bin").string()});
+  INFO(describe(f));
+  REQUIRE(f.code == 0);
+  flash = read_file(sim.flash_file());
+  CHECK(flash[2] == 0);        // qio
+  CHECK(flash[3] == 0x0F);     // size kept (0: 512KB code from the file), 80m = 0xF
+}
+
+TEST_CASE("-p after the command is --no-progress, as in esptool; sizes as 512KB / 4MB", "[cli][esptool]") {
+  TempDir dir;
+  SimOptions so;
+  so.chip = "esp32";
+  so.flash_size = "4MB";
+  Sim sim(dir, so);
+  Bytes data = random_bytes(0x1000, 3);
+  write_file(dir / "in.bin", data);
+  auto w = espbak(sim, {"write_flash", "-p", "0x1000", (dir / "in.bin").string()});
+  INFO(describe(w) << "\nespsim:\n" << sim.log());
+  REQUIRE(w.code == 0);
+  auto r = espbak(sim, {"read_flash", "-p", "0x1000", "0x1000", (dir / "out.bin").string()});
+  INFO(describe(r));
+  REQUIRE(r.code == 0);
+  CHECK(read_file(dir / "out.bin") == data);
+  auto k = espbak(sim, {"read_flash", "--no-progress", "0", "512KB", (dir / "half.bin").string()});
+  INFO(describe(k));
+  REQUIRE(k.code == 0);
+  CHECK(read_file(dir / "half.bin").size() == 512u * 1024);
+  auto m = espbak(sim, {"read_flash", "0", "4MB", (dir / "all.bin").string()});
+  INFO(describe(m));
+  REQUIRE(m.code == 0);
+  CHECK(read_file(dir / "all.bin").size() == 4u << 20);
+}
+
+TEST_CASE("write_flash takes esptool's --verify, --skip-flashed, --diff-with and refuses --encrypt in one line",
+          "[cli][esptool]") {
+  TempDir dir;
+  SimOptions so;
+  so.chip = "esp32";
+  so.flash_size = "4MB";
+  Sim sim(dir, so);
+  Bytes data = random_bytes(0x2000, 4);
+  write_file(dir / "app.bin", data);
+  const std::string app = (dir / "app.bin").string();
+
+  auto v = espbak(sim, {"write_flash", "--verify", "0x10000", app});
+  INFO(describe(v) << "\nespsim:\n" << sim.log());
+  REQUIRE(v.code == 0);
+  CHECK(contains(flat(v), "--verify (esptool v4) is not needed"));
+  for (const std::string skip : {"-s", "--skip-flashed", "--skip_flashed"}) {
+    auto s = espbak(sim, {"write_flash", skip, "0x10000", app});
+    INFO(describe(s));
+    CHECK(s.code == 0);
+  }
+  auto d = espbak(sim, {"write_flash", "--diff-with", app, "--", "0x10000", app});
+  INFO(describe(d));
+  CHECK(d.code == 0);
+  CHECK(contains(flat(d), "the --diff-with files are not needed"));
+  Bytes flash = read_file(sim.flash_file());
+  CHECK(Bytes(flash.begin() + 0x10000, flash.begin() + 0x12000) == data);
+
+  // Refused before the port is opened: nothing written.
+  write_file(dir / "other.bin", random_bytes(0x1000, 9));
+  for (const std::vector<std::string>& enc :
+       {std::vector<std::string>{"--encrypt", "0x20000", (dir / "other.bin").string()},
+        std::vector<std::string>{"--encrypt-files", "0x20000", (dir / "other.bin").string(), "--", "0x20000",
+                                 (dir / "other.bin").string()}}) {
+    std::vector<std::string> args = {"write_flash"};
+    args.insert(args.end(), enc.begin(), enc.end());
+    auto e = espbak(sim, args);
+    INFO(describe(e));
+    CHECK(e.code == 9);
+    CHECK(line_count(e.err) == 1);
+    CHECK(contains(e.err, "espbak does not support flash encryption; use esptool"));
+  }
+  flash = read_file(sim.flash_file());
+  CHECK(Bytes(flash.begin() + 0x20000, flash.begin() + 0x21000) == Bytes(0x1000, 0xFF));
+
+  // -s means "skip what is flashed", --no-diff "write everything": both is a usage error.
+  auto both = espbak(sim, {"write_flash", "-s", "--no-diff", "0x10000", app});
+  CHECK(both.code == 2);
+}
