@@ -24,25 +24,38 @@ SessionOptions session_options(const ParsedArgs& global, Traffic traffic) {
   // Read first: a bad rate is reported before any other bad option.
   BaudRequest baud = read_baud_request(global.text("baud"), env_text("ESPBAK_BAUD"), env_text("ESPTOOL_BAUD"));
 
-  const std::string& chip_option = global.text("chip");
+  // esptool's environment defaults (esptool v5.3.1 __init__.py: ESPTOOL_CHIP,
+  // ESPTOOL_BEFORE, ESPTOOL_AFTER) apply where the option is not given.
+  auto option_or_env = [&](const char* key, const char* env, std::string* source) {
+    *source = std::string("--") + key;
+    if (!global.given(key)) {
+      if (std::string value = env_text(env); !value.empty()) {
+        *source = env;
+        return value;
+      }
+    }
+    return global.text(key);
+  };
+  std::string chip_source, before_source, after_source;
+  const std::string chip_option = option_or_env("chip", "ESPTOOL_CHIP", &chip_source);
   std::string chip_name = chip_option;
   for (auto& c : chip_name) c = char(std::tolower(static_cast<unsigned char>(c)));
   chip_name.erase(std::remove(chip_name.begin(), chip_name.end(), '-'), chip_name.end());  // esptool strip_chip_name
   if (chip_name != "auto") {
     opts.chip = find_chip(chip_name);
     if (!opts.chip)
-      throw Error(ErrorKind::usage,
-                  fmt::format("invalid --chip value '{}' (choose from auto, {})", chip_option, chip_cli_names()));
+      throw Error(ErrorKind::usage, fmt::format("invalid {} value '{}' (choose from auto, {})", chip_source,
+                                                chip_option, chip_cli_names()));
   }
-  const std::string& before_option = global.text("before");
+  const std::string before_option = option_or_env("before", "ESPTOOL_BEFORE", &before_source);
   auto before = parse_before(before_option);
   if (!before)
-    throw Error(ErrorKind::usage, fmt::format("invalid --before value '{}' (choose from {})", before_option,
+    throw Error(ErrorKind::usage, fmt::format("invalid {} value '{}' (choose from {})", before_source, before_option,
                                               before_reset_choices(", ")));
-  const std::string& after_option = global.text("after");
+  const std::string after_option = option_or_env("after", "ESPTOOL_AFTER", &after_source);
   auto after = parse_after(after_option);
   if (!after)
-    throw Error(ErrorKind::usage, fmt::format("invalid --after value '{}' (choose from {})", after_option,
+    throw Error(ErrorKind::usage, fmt::format("invalid {} value '{}' (choose from {})", after_source, after_option,
                                               after_reset_choices(", ")));
   opts.before = *before;
   opts.after = *after;

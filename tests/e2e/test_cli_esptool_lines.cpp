@@ -138,3 +138,45 @@ TEST_CASE("write_flash takes esptool's --verify, --skip-flashed, --diff-with and
   auto both = espbak(sim, {"write_flash", "-s", "--no-diff", "0x10000", app});
   CHECK(both.code == 2);
 }
+
+TEST_CASE("esptool's environment defaults: ESPTOOL_CHIP, ESPTOOL_AFTER, ESPTOOL_FM/FS; options win", "[cli][esptool]") {
+  TempDir dir;
+  SimOptions so;
+  so.chip = "esp8266";
+  so.flash_size = "1MB";
+  Sim sim(dir, so);
+  const auto port = sim.port();
+  // ESPTOOL_CHIP names the wrong chip: refused naming both, as --chip is.
+  auto wrong = run_espbak({"-p", port, "flash_id"}, std::chrono::seconds(60), {"ESPTOOL_CHIP=esp32"});
+  INFO(describe(wrong));
+  CHECK(wrong.code == 2);
+  CHECK(contains(wrong.err, "ESP32"));
+  CHECK(contains(wrong.err, "ESP8266"));
+  auto bad = run_espbak({"-p", port, "flash_id"}, std::chrono::seconds(60), {"ESPTOOL_CHIP=esp99"});
+  CHECK(bad.code == 2);
+  CHECK(contains(bad.err, "invalid ESPTOOL_CHIP value 'esp99'"));
+  // --chip given: the environment is ignored.
+  auto given = run_espbak({"-p", port, "--chip", "esp8266", "flash_id"}, std::chrono::seconds(60),
+                          {"ESPTOOL_CHIP=esp32"});
+  INFO(describe(given));
+  CHECK(given.code == 0);
+  // ESPTOOL_AFTER=no_reset: no hard reset at the end.
+  auto stay = run_espbak({"-p", port, "flash_id"}, std::chrono::seconds(60), {"ESPTOOL_AFTER=no_reset"});
+  INFO(describe(stay));
+  CHECK(stay.code == 0);
+  CHECK_FALSE(contains(stay.out, "Hard resetting"));
+
+  // ESPTOOL_FM / ESPTOOL_FS patch the header as -fm / -fs would.
+  write_file(dir / "app.bin", esp8266_image(0x2000));
+  auto w = run_espbak({"-p", port, "write_flash", "0x0", (dir / "app.bin").string()}, std::chrono::seconds(60),
+                      {"ESPTOOL_FM=dout", "ESPTOOL_FS=1MB"});
+  INFO(describe(w));
+  REQUIRE(w.code == 0);
+  Bytes flash = read_file(sim.flash_file());
+  CHECK(flash[2] == 3);
+  CHECK(flash[3] == 0x20);
+  auto o = run_espbak({"-p", port, "write_flash", "-fm", "qio", "0x0", (dir / "app.bin").string()},
+                      std::chrono::seconds(60), {"ESPTOOL_FM=dout"});
+  REQUIRE(o.code == 0);
+  CHECK(read_file(sim.flash_file())[2] == 0);
+}
