@@ -106,6 +106,10 @@ std::vector<OptionSpec> global_options() {
       {.names = {"-t", "--trace"}, .kind = ValueKind::flag, .help = "Trace every packet on stderr"},
       {.names = names({}, "--connect-attempts"), .kind = ValueKind::integer,
        .help = "Connection attempts, 0 or less for infinite (default 7)", .default_value = "7"},
+      {.names = names({}, "--open-port-attempts"), .kind = ValueKind::integer,
+       .help = "Open and connect up to N times, 0 for ever, 0.1 s apart (with --port and --chip; env "
+               "ESPTOOL_OPEN_PORT_ATTEMPTS; default 1)",
+       .default_value = "1"},
       {.names = {"-q", "--quiet"}, .kind = ValueKind::flag, .help = "Only errors on stderr; results still on stdout"},
       {.names = {"--json"}, .kind = ValueKind::flag, .help = "Print a machine-readable result object on stdout"},
   };

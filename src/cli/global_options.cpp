@@ -11,6 +11,7 @@
 #include "espbak/link/reset/modes.hpp"
 #include "espbak/link/reset/sequences.hpp"
 #include "espbak/util/error.hpp"
+#include "espbak/util/numbers.hpp"
 
 namespace espbak::cli {
 
@@ -66,6 +67,14 @@ SessionOptions session_options(const ParsedArgs& global, Traffic traffic) {
   opts.no_stub = global.flag("no-stub");
   opts.trace = global.flag("trace");
   opts.connect_attempts = global.integer("connect-attempts");
+  opts.open_port_attempts = global.integer("open-port-attempts");
+  if (!global.given("open-port-attempts")) {
+    if (std::string env = env_text("ESPTOOL_OPEN_PORT_ATTEMPTS"); !env.empty()) {
+      auto n = parse_u32(env);  // esptool: int(); a negative count means nothing either
+      if (!n || *n > 1'000'000) throw Error(ErrorKind::usage, "Invalid value for ESPTOOL_OPEN_PORT_ATTEMPTS.");
+      opts.open_port_attempts = int(*n);
+    }
+  }
   // Discovery gives each candidate one pass over the reset strategies
   // unless the user set the budget.
   if (global.given("connect-attempts")) opts.discovery_attempts = opts.connect_attempts;

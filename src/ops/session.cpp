@@ -65,6 +65,25 @@ void Session::connect_to(const std::string& port, int attempts) {
   loader_->connect(co);
 }
 
+void Session::connect_with_open_retries() {
+  // esptool connect_loop: the first failure is printed with "Retrying failed
+  // connection", then a dot a second; the last attempt's error ends the run.
+  const int attempts = options_.open_port_attempts;
+  for (int attempt = 1;; ++attempt) {
+    try {
+      connect_to(options_.port, options_.connect_attempts);
+      return;
+    } catch (const Error& e) {
+      if (e.kind() != ErrorKind::port && e.kind() != ErrorKind::connect && e.kind() != ErrorKind::timeout) throw;
+      loader_.reset();
+      link_.reset();
+      if (attempt == 1) report_.info(std::string(e.what()) + " Retrying failed connection...");
+      if (attempts > 0 && attempt >= attempts) throw;
+      clock().sleep(std::chrono::milliseconds(100));
+    }
+  }
+}
+
 namespace {
 
 // The first sentence(s) of a connect error, without the long advice.
@@ -135,8 +154,16 @@ void Session::discover() {
 
 void Session::connect() {
   const std::uint32_t initial_baud = this->initial_baud();
+  if (options_.open_port_attempts != 1 && (options_.port.empty() || !options_.chip)) {
+    // esptool v5.3.1 __init__.py: the option is ignored with this warning.
+    report_.warning("The ESPTOOL_OPEN_PORT_ATTEMPTS (open_port_attempts) option can only be used with --port and "
+                    "--chip arguments.");
+  }
   if (options_.port.empty()) {
     discover();
+  } else if (options_.open_port_attempts != 1 && options_.chip) {
+    report_.info("Serial port " + options_.port);
+    connect_with_open_retries();
   } else {
     report_.info("Serial port " + options_.port);
     connect_to(options_.port, options_.connect_attempts);

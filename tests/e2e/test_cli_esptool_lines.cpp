@@ -7,6 +7,8 @@
 // add_spi_flash_options), targets/esp8266.py FLASH_SIZES ("1MB": 0x20).
 #include <catch2/catch.hpp>
 
+#include <thread>
+
 #include "harness.hpp"
 
 using namespace e2e;
@@ -179,4 +181,38 @@ TEST_CASE("esptool's environment defaults: ESPTOOL_CHIP, ESPTOOL_AFTER, ESPTOOL_
                       std::chrono::seconds(60), {"ESPTOOL_FM=dout"});
   REQUIRE(o.code == 0);
   CHECK(read_file(sim.flash_file())[2] == 0);
+}
+
+TEST_CASE("open-port attempts (--open-port-attempts, ESPTOOL_OPEN_PORT_ATTEMPTS) wait for a board that is not plugged in yet",
+          "[cli][esptool]") {
+  TempDir dir;
+  const std::string link = (dir / "ttyESP").string();  // where Sim's --pty puts its link
+  // 0: for ever (esptool connect_loop), 0.1 s apart. The pty appears 1 s later.
+  Process late(ESPBAK_BIN, {"-p", link, "--chip", "esp32", "flash_id"}, {"ESPTOOL_OPEN_PORT_ATTEMPTS=0"});
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  REQUIRE(late.running());
+  SimOptions so;
+  so.chip = "esp32";
+  so.pty = true;
+  Sim sim(dir, so);
+  auto code = late.wait(std::chrono::seconds(60));
+  INFO(late.out << late.err << "\nespsim:\n" << sim.log());
+  REQUIRE(code);
+  CHECK(*code == 0);
+  CHECK(contains(late.out, "Retrying failed connection"));
+  CHECK(contains(late.out, "Detected flash size: 4MB"));
+
+  // A bounded count gives up with the open error; a bad variable is a usage error.
+  auto gone = run_espbak({"-p", (dir / "nothing").string(), "--chip", "esp32", "--open-port-attempts", "3",
+                          "flash_id"});
+  CHECK(gone.code == 4);
+  auto bad = run_espbak({"-p", link, "--chip", "esp32", "flash_id"}, std::chrono::seconds(30),
+                        {"ESPTOOL_OPEN_PORT_ATTEMPTS=many"});
+  CHECK(bad.code == 2);
+  CHECK(contains(bad.err, "Invalid value for ESPTOOL_OPEN_PORT_ATTEMPTS."));
+  // Without --chip the option is ignored with esptool's warning.
+  auto nochip = run_espbak({"-p", link, "--open-port-attempts", "2", "flash_id"});
+  INFO(describe(nochip));
+  CHECK(nochip.code == 0);
+  CHECK(contains(nochip.err, "can only be used with --port and --chip arguments"));
 }

@@ -36,6 +36,11 @@ struct SessionOptions {
   bool no_stub = false;
   bool trace = false;
   int connect_attempts = 7;
+  // esptool's open_port_attempts (ESPTOOL_OPEN_PORT_ATTEMPTS, espbak also
+  // --open-port-attempts): open and connect up to this many times, 0 for
+  // ever, 0.1 s apart, for a board that is still being plugged in. Only
+  // with a port and a chip given; 1: one try.
+  int open_port_attempts = 1;
   bool early_read_ack = true;  // Loader::set_early_read_ack; ESPBAK_READ_ACK=late turns it off
   // How a port is opened (default: open_transport). Tests open an
   // in-process simulated chip instead, whose transports all run on `clock`.
@@ -139,6 +144,7 @@ class Session {
 
  private:
   std::uint32_t initial_baud() const;
+  void connect_with_open_retries();
   void connect_to(const std::string& port, int attempts);
   void discover();
 
