@@ -1,10 +1,14 @@
 #include "cli11_parser.hpp"
 
 #include <algorithm>
+#include <cstdio>
+#include <fstream>
 #include <map>
 #include <stdexcept>
 
 #include <fmt/format.h>
+
+#include "espbak/util/shell_words.hpp"
 
 namespace espbak::cli {
 
@@ -83,11 +87,48 @@ Cli11Parser::Cli11Parser(const ProgramSpec& spec) : spec_(spec), app_(spec.descr
   }
 }
 
+namespace {
+
+// esptool's @FILE arguments (esptool v5.3.1 __init__.py
+// expand_file_arguments): each line of FILE split as shlex.split does, the
+// words in place of the argument; the expanded command line is printed.
+std::vector<std::string> expand_file_arguments(std::vector<std::string> args, const std::string& program) {
+  std::vector<std::string> out;
+  bool expanded = false;
+  for (auto& arg : args) {
+    if (arg.size() < 2 || arg[0] != '@') {
+      out.push_back(std::move(arg));
+      continue;
+    }
+    expanded = true;
+    const std::string path = arg.substr(1);
+    std::ifstream in(path);
+    if (!in) throw CLI::ValidationError(fmt::format("cannot read the argument file '{}'", path));
+    std::string line;
+    for (int number = 1; std::getline(in, line); ++number) {
+      std::string why;
+      auto words = split_shell_words(line, &why);
+      if (!words) throw CLI::ValidationError(fmt::format("argument file '{}' line {}: {}", path, number, why));
+      for (auto& w : *words) out.push_back(std::move(w));
+    }
+  }
+  if (expanded) {
+    std::string shown = program;
+    for (const auto& a : out) shown += " " + a;
+    std::fprintf(stderr, "%s\n", shown.c_str());
+  }
+  return out;
+}
+
+}  // namespace
+
 void Cli11Parser::parse(int argc, char** argv) {
+  std::vector<std::string> given(argv + (argc > 0 ? 1 : 0), argv + argc);
+  given = expand_file_arguments(std::move(given), spec_.name);
   std::vector<std::string> args;
-  for (int i = argc - 1; i >= 1; --i) {  // CLI11 takes the vector reversed
-    std::string arg = argv[i];
-    if (auto it = long_name_of_.find(arg); it != long_name_of_.end()) arg = it->second;
+  for (auto it = given.rbegin(); it != given.rend(); ++it) {  // CLI11 takes the vector reversed
+    std::string arg = *it;
+    if (auto found = long_name_of_.find(arg); found != long_name_of_.end()) arg = found->second;
     args.push_back(std::move(arg));
   }
   app_.parse(args);

@@ -7,6 +7,7 @@
 // add_spi_flash_options), targets/esp8266.py FLASH_SIZES ("1MB": 0x20).
 #include <catch2/catch.hpp>
 
+#include <fstream>
 #include <thread>
 
 #include "harness.hpp"
@@ -215,4 +216,35 @@ TEST_CASE("open-port attempts (--open-port-attempts, ESPTOOL_OPEN_PORT_ATTEMPTS)
   INFO(describe(nochip));
   CHECK(nochip.code == 0);
   CHECK(contains(nochip.err, "can only be used with --port and --chip arguments"));
+}
+
+TEST_CASE("@FILE arguments are expanded as esptool does (each line split as shlex)", "[cli][esptool]") {
+  TempDir dir;
+  SimOptions so;
+  so.chip = "esp32";
+  Sim sim(dir, so);
+  Bytes data = random_bytes(0x1000, 8);
+  write_file(dir / "my app.bin", data);
+  {
+    std::ofstream args(dir / "args.txt");
+    args << "write_flash\n0x10000 '" << (dir / "my app.bin").string() << "'\n";
+  }
+  auto w = run_espbak({"-p", sim.port(), "@" + (dir / "args.txt").string()});
+  INFO(describe(w));
+  REQUIRE(w.code == 0);
+  CHECK(contains(w.err, "espbak -p " + sim.port() + " write_flash 0x10000 " + (dir / "my app.bin").string()));
+  Bytes flash = read_file(sim.flash_file());
+  CHECK(Bytes(flash.begin() + 0x10000, flash.begin() + 0x11000) == data);
+
+  auto missing = run_espbak({"-p", sim.port(), "@" + (dir / "none.txt").string()});
+  CHECK(missing.code == 2);
+  CHECK(line_count(missing.err) == 1);
+  CHECK(contains(missing.err, "cannot read the argument file"));
+  {
+    std::ofstream bad(dir / "bad.txt");
+    bad << "write_flash 0x0 'unclosed\n";
+  }
+  auto unclosed = run_espbak({"-p", sim.port(), "@" + (dir / "bad.txt").string()});
+  CHECK(unclosed.code == 2);
+  CHECK(contains(unclosed.err, "line 1: no closing ' quote"));
 }
