@@ -153,4 +153,24 @@ SessionStep prepare_erase_region(const Invocation& call) {
   return [address, size](Session& s) { cmd_erase_region(s, address, size); };
 }
 
+SessionStep prepare_read_mem(const Invocation& call) {
+  std::uint32_t address = parse_address(call.args.text("address"), "address");
+  return [address](Session& s) { cmd_read_mem(s, address); };
+}
+
+SessionStep prepare_write_mem(const Invocation& call) {
+  std::uint32_t address = parse_address(call.args.text("address"), "address");
+  std::uint32_t value = parse_address(call.args.text("value"), "value");
+  std::uint32_t mask = parse_address(call.args.text("mask"), "mask");
+  return [address, value, mask](Session& s) { cmd_write_mem(s, address, value, mask); };
+}
+
+SessionStep prepare_dump_mem(const Invocation& call) {
+  std::uint32_t address = parse_address(call.args.text("address"), "address");
+  std::uint32_t size = parse_size_arg(call.args.text("size"), "size");
+  std::string file = call.args.text("filename");
+  check_dump_mem_args(address, size, file);
+  return [address, size, file](Session& s) { cmd_dump_mem(s, address, size, file); };
+}
+
 }  // namespace espbak::cli

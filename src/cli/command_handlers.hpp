@@ -20,5 +20,8 @@ SessionStep prepare_write_flash(const Invocation& call);
 SessionStep prepare_erase_flash(const Invocation& call);
 SessionStep prepare_erase_region(const Invocation& call);
 SessionStep prepare_verify_flash(const Invocation& call);
+SessionStep prepare_read_mem(const Invocation& call);
+SessionStep prepare_write_mem(const Invocation& call);
+SessionStep prepare_dump_mem(const Invocation& call);
 
 }  // namespace espbak::cli

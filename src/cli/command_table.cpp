@@ -202,6 +202,19 @@ std::vector<CommandSpec> commands() {
        .arguments = erase_region_arguments(), .prepare = prepare_erase_region},
       {.name = "verify_flash", .help = "Compare flash with files: ADDRESS FILE [ADDRESS FILE ...]",
        .arguments = verify_flash_arguments(), .prepare = prepare_verify_flash},
+      {.name = "read_mem", .help = "Read a 32-bit word of memory: ADDRESS",
+       .arguments = {positional("address", ValueKind::text, "Address (32-bit aligned)")}, .prepare = prepare_read_mem},
+      {.name = "write_mem", .help = "Write a 32-bit word of memory: ADDRESS VALUE [MASK]",
+       .arguments = {positional("address", ValueKind::text, "Address (32-bit aligned)"),
+                     positional("value", ValueKind::text, "Value"),
+                     {.names = {"mask"}, .help = "Bits to change (default 0xFFFFFFFF)", .positional = true,
+                      .default_value = "0xFFFFFFFF"}},
+       .prepare = prepare_write_mem},
+      {.name = "dump_mem", .help = "Dump memory to a file: ADDRESS SIZE FILE",
+       .arguments = {positional("address", ValueKind::text, "Start address"),
+                     positional("size", ValueKind::text, "Bytes (a multiple of 4)"),
+                     positional("filename", ValueKind::text, "Output file")},
+       .prepare = prepare_dump_mem},
   };
 }
 

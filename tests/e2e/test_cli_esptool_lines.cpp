@@ -248,3 +248,35 @@ TEST_CASE("@FILE arguments are expanded as esptool does (each line split as shle
   CHECK(unclosed.code == 2);
   CHECK(contains(unclosed.err, "line 1: no closing ' quote"));
 }
+
+TEST_CASE("read_mem, write_mem and dump_mem print as esptool v5.3.1 and dump what READ_REG reads", "[cli][esptool]") {
+  TempDir dir;
+  SimOptions so;
+  so.chip = "esp32";
+  so.mac = "24:0a:c4:12:34:56";
+  Sim sim(dir, so);
+  // The detection magic (esptool ESP32ROM CHIP_DETECT_MAGIC_VALUE 0x00F01D83).
+  auto r = espbak(sim, {"-q", "read_mem", "0x40001000"});
+  INFO(describe(r));
+  REQUIRE(r.code == 0);
+  CHECK(r.out == "0x40001000 = 0x00f01d83\n");
+  auto w = espbak(sim, {"-q", "write_mem", "0x3ff5a004", "0x12345678", "0xff"});
+  INFO(describe(w));
+  REQUIRE(w.code == 0);
+  CHECK(w.out == "Wrote 0x12345678 with mask 0x000000ff to 0x3ff5a004.\n");
+  // eFuse word 1 holds the MAC's last four bytes, little-endian in memory.
+  auto d = espbak(sim, {"dump_mem", "0x3ff5a004", "8", (dir / "efuse.bin").string()});
+  INFO(describe(d));
+  REQUIRE(d.code == 0);
+  CHECK(contains(d.out, "Dumping 8 bytes from 0x3ff5a004 to file '"));
+  CHECK(contains(d.out, "Dumped 8 bytes from 0x3ff5a004 in "));
+  Bytes dumped = read_file(dir / "efuse.bin");
+  REQUIRE(dumped.size() == 8);
+  CHECK(Bytes(dumped.begin(), dumped.begin() + 4) == Bytes{0x56, 0x34, 0x12, 0xC4});
+  CHECK(Bytes(dumped.begin() + 4, dumped.begin() + 6) == Bytes{0x0A, 0x24});
+  // Refused before connecting: a size that is not whole words, nothing written.
+  auto bad = espbak(sim, {"dump_mem", "0x3ff5a004", "6", (dir / "bad.bin").string()});
+  CHECK(bad.code == 2);
+  CHECK(line_count(bad.err) == 1);
+  CHECK_FALSE(std::filesystem::exists(dir / "bad.bin"));
+}

@@ -37,6 +37,13 @@ struct ReadFlashArgs {
 void check_read_flash_args(const ReadFlashArgs& args);
 void cmd_read_flash(Session& s, const ReadFlashArgs& args);
 
+// read_mem ADDRESS, write_mem ADDRESS VALUE [MASK], dump_mem ADDRESS SIZE
+// FILE (memory.cpp). check_dump_mem_args runs before connecting.
+void cmd_read_mem(Session& s, std::uint32_t address);
+void cmd_write_mem(Session& s, std::uint32_t address, std::uint32_t value, std::uint32_t mask);
+void check_dump_mem_args(std::uint32_t address, std::uint32_t size, const std::string& file);
+void cmd_dump_mem(Session& s, std::uint32_t address, std::uint32_t size, const std::string& file);
+
 struct WriteFlashArgs {
   std::vector<std::pair<std::uint32_t, std::string>> pairs;
   FlashParams params;
