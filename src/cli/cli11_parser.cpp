@@ -122,9 +122,33 @@ std::vector<std::string> expand_file_arguments(std::vector<std::string> args, co
 
 }  // namespace
 
+// A command espbak refuses (CommandSpec::refusal) takes any arguments:
+// what follows it is dropped before CLI11 sees it. The command is the first
+// word that names one, not counting the values of global options.
+void drop_arguments_of_refused_command(const ProgramSpec& spec, std::vector<std::string>& args) {
+  auto takes_value = [&](const std::string& arg) {
+    for (const auto& option : spec.global_options)
+      for (const auto& name : option.names)
+        if (name == arg) return cli::takes_value(option.kind);
+    return false;
+  };
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    if (takes_value(args[i])) {
+      ++i;
+      continue;
+    }
+    for (const auto& command : spec.commands) {
+      if (args[i] != command.name && args[i] != dashed_alias(command.name)) continue;
+      if (!command.refusal.empty()) args.resize(i + 1);
+      return;
+    }
+  }
+}
+
 void Cli11Parser::parse(int argc, char** argv) {
   std::vector<std::string> given(argv + (argc > 0 ? 1 : 0), argv + argc);
   given = expand_file_arguments(std::move(given), spec_.name);
+  drop_arguments_of_refused_command(spec_, given);
   std::vector<std::string> args;
   for (auto it = given.rbegin(); it != given.rend(); ++it) {  // CLI11 takes the vector reversed
     std::string arg = *it;

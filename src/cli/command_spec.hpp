@@ -37,6 +37,10 @@ struct CommandSpec {
   // port is opened (throwing Error) and returns what to run on the Session.
   void (*run_offline)(const Invocation&) = nullptr;
   SessionStep (*prepare)(const Invocation&) = nullptr;
+  // An esptool command espbak does not implement (yet): any arguments are
+  // taken, nothing is opened, and this one line says what to use instead
+  // (exit 9). Empty for the commands espbak has.
+  std::string refusal;
 };
 
 // "read_flash" -> "read-flash"; a name without underscores is its own alias.

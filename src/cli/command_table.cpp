@@ -5,6 +5,8 @@
 
 #include <algorithm>
 
+#include <fmt/format.h>
+
 #include "command_handlers.hpp"
 #include "espbak/chips/chip.hpp"
 #include "espbak/link/reset/modes.hpp"
@@ -218,6 +220,26 @@ std::vector<CommandSpec> commands() {
   };
 }
 
+// esptool v5.3.1 commands espbak does not have yet, each refused in one line
+// that names what to use instead (issue 14 lists them).
+std::vector<CommandSpec> refused_commands() {
+  const std::string esptool = "; use esptool for it (pip install esptool)";
+  auto refuse = [&](std::string name, std::string what, std::string instead) {
+    return CommandSpec{.name = name, .help = "Not in espbak yet (" + what + ")",
+                       .refusal = fmt::format("espbak does not implement {} ({}){}", name, what, instead)};
+  };
+  return {
+      refuse("elf2image", "building firmware images from ELF files", esptool + " or ESP-IDF's idf.py"),
+      refuse("image_info", "describing a firmware image", esptool),
+      refuse("merge_bin", "merging images into one file", esptool),
+      refuse("load_ram", "running an ELF image from RAM", esptool),
+      refuse("run", "running the firmware in flash", "; use --after hard_reset or esptool"),
+      refuse("read_flash_status", "reading the flash status registers", esptool),
+      refuse("write_flash_status", "writing the flash status registers", esptool),
+      refuse("read_flash_sfdp", "reading the flash's SFDP table", esptool),
+  };
+}
+
 }  // namespace
 
 const ProgramSpec& program_spec() {
@@ -227,7 +249,11 @@ const ProgramSpec& program_spec() {
       .description = "espbak " ESPBAK_VERSION
                      " - back up and restore the flash of Espressif chips (esptool-compatible)",
       .global_options = global_options(),
-      .commands = commands(),
+      .commands = [] {
+        auto all = commands();
+        for (auto& refused : refused_commands()) all.push_back(std::move(refused));
+        return all;
+      }(),
   };
   return spec;
 }

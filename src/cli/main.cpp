@@ -74,6 +74,7 @@ int main(int argc, char** argv) {
 
   try {
     const espbak::cli::Invocation call{parser.args_of(command), global, report};
+    if (!command.refusal.empty()) throw Error(ErrorKind::unsupported, command.refusal);
     if (command.run_offline) {
       command.run_offline(call);
     } else {

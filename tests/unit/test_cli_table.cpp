@@ -11,14 +11,15 @@
 using namespace espbak;
 using namespace espbak::cli;
 
-TEST_CASE("every command has one name, a dashed alias, help, and exactly one kind of handler", "[cli]") {
+TEST_CASE("every command has one name, a dashed alias, help, and exactly one kind of handler or a refusal", "[cli]") {
   const ProgramSpec& p = program_spec();
   std::set<std::string> seen;
   for (const auto& c : p.commands) {
     INFO(c.name);
     CHECK(seen.insert(c.name).second);
     CHECK_FALSE(c.help.empty());
-    CHECK((c.run_offline != nullptr) != (c.prepare != nullptr));
+    // A handler of one kind, or (an esptool command espbak refuses) none and a refusal.
+    CHECK(int(c.run_offline != nullptr) + int(c.prepare != nullptr) + int(!c.refusal.empty()) == 1);
     CHECK(find_command(c.name) == &c);
     CHECK(find_command(dashed_alias(c.name)) == &c);
     CHECK(dashed_alias(c.name).find('_') == std::string::npos);
