@@ -106,6 +106,14 @@ SessionStep prepare_read_flash(const Invocation& call) {
   rf.file = call.args.text("filename");
   rf.skip_erased = !call.args.flag("no-skip-erased");
   rf.diff_with = call.args.text("diff-with");
+  rf.flash_size = option_or_env(call.args, "flash-size", "ESPTOOL_FS");
+  if (rf.flash_size != "detect" && rf.flash_size != "keep") {
+    // esptool's choices: 256KB ... 128MB, powers of two (checked before connecting).
+    auto bytes = parse_flash_size_name(rf.flash_size);
+    if (!bytes || *bytes < (256u << 10) || (*bytes & (*bytes - 1)))
+      throw Error(ErrorKind::usage,
+                  fmt::format("invalid --flash_size '{}' (detect, keep, or 256KB ... 128MB)", rf.flash_size));
+  }
   check_read_flash_args(rf);
   return [rf](Session& s) { cmd_read_flash(s, rf); };
 }

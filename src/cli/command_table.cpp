@@ -128,6 +128,9 @@ std::vector<OptionSpec> read_flash_arguments() {
        .help = "Earlier image (or directory of images, newest used): copy the blocks the chip still holds "
                "from it, read only the rest"},
       no_progress_option(),
+      {.names = names({"-fs"}, "--flash-size"),
+       .help = "Flash size for the read, e.g. 4MB (esptool 4.8: the ROM reads past 2 MB); default: detected",
+       .default_value = "detect", .values = flash_code_names(&ChipInfo::flash_sizes, {"detect", "keep"})},
   };
 }
 

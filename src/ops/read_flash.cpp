@@ -88,16 +88,30 @@ void cmd_read_flash(Session& s, const ReadFlashArgs& args) {
     throw Error(ErrorKind::unsupported,
                 fmt::format("the {} ROM loader cannot read flash; run without --no-stub so the flasher stub can",
                             chip.name));
+  std::optional<std::uint32_t> given_size;
+  if (!args.flash_size.empty() && args.flash_size != "detect" && args.flash_size != "keep") {
+    given_size = size_of_name(args.flash_size);
+    if (!given_size) throw Error(ErrorKind::usage, fmt::format("invalid --flash_size '{}'", args.flash_size));
+  }
   auto detected = s.with_recovery("reading the flash ID", [&] {
     s.attach_flash();
     auto found = s.detected_flash_size();
-    if (found) s.configure_flash_size(*found);
+    if (given_size) s.configure_flash_size(*given_size);
+    else if (found) s.configure_flash_size(*found);
     return found;
   });
+  if (given_size) {
+    // The size the user gave is the flash for this read (esptool 4.8: lets
+    // the ROM read past the 2 MB its SPI parameters assume).
+    if (detected && *given_size > *detected)
+      r.warning(fmt::format("Set flash_size {} is larger than the available flash size of {}.", args.flash_size,
+                            flash_size_name(*detected)));
+    detected = given_size;
+  }
 
   std::uint32_t size;
   if (!args.size) {
-    std::uint32_t flash = s.require_flash_size();
+    std::uint32_t flash = given_size ? *given_size : s.require_flash_size();
     r.info("Detected flash size: " + flash_size_name(flash));
     if (args.address >= flash)
       throw Error(ErrorKind::input, fmt::format("address {:#x} is past the end of the {} flash", args.address,

@@ -299,3 +299,24 @@ TEST_CASE("esptool commands espbak lacks are refused in one line naming what to 
     CHECK_FALSE(contains(r.err, "ttyUSB9"));  // the port is never opened
   }
 }
+
+TEST_CASE("read_flash --flash_size sets the size the read is bounded by (esptool 4.8), ALL included", "[cli][esptool]") {
+  TempDir dir;
+  SimOptions so;
+  so.chip = "esp32";
+  so.flash_size = "4MB";
+  Sim sim(dir, so);
+  auto rom = espbak(sim, {"--no-stub", "read_flash", "-fs", "4MB", "0x300000", "0x100", (dir / "rom.bin").string()});
+  INFO(describe(rom));
+  REQUIRE(rom.code == 0);
+  CHECK(read_file(dir / "rom.bin").size() == 0x100);
+  auto two = espbak(sim, {"read_flash", "--flash_size", "2MB", "0", "ALL", (dir / "two.bin").string()});
+  INFO(describe(two));
+  REQUIRE(two.code == 0);
+  CHECK(read_file(dir / "two.bin").size() == 2u << 20);
+  auto past = espbak(sim, {"read_flash", "--flash-size", "2MB", "0x1ff000", "0x2000", (dir / "past.bin").string()});
+  CHECK(past.code == 3);
+  auto bad = espbak(sim, {"read_flash", "--flash-size", "3MB", "0", "ALL", (dir / "bad.bin").string()});
+  CHECK(bad.code == 2);
+  CHECK(contains(bad.err, "invalid --flash_size '3MB'"));
+}

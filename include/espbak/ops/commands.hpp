@@ -32,6 +32,10 @@ struct ReadFlashArgs {
   // on the chip equals the old image's bytes at the same offset are copied
   // from it instead of being read.
   std::string diff_with;
+  // --flash-size (esptool 4.8 read_flash): a size name ("4MB") is the flash
+  // size the read sets (SPI_SET_PARAMS) and is bounded by, ALL included;
+  // "detect"/"keep"/empty: the detected size.
+  std::string flash_size;
 };
 // Refuses before connecting when the output directory is missing or not writable.
 void check_read_flash_args(const ReadFlashArgs& args);
