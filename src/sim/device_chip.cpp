@@ -2,6 +2,7 @@
 // (encoded from the chip file's fields), the SPI user-command registers
 // that run a flash command when the host sets CMD bit 18, and the security
 // info a ROM reports. Sources: docs/espsim.md "Registers".
+#include <algorithm>
 #include <map>
 
 #include "espbak/stubs/stub_sources.hpp"
@@ -146,11 +147,15 @@ std::uint32_t Device::run_spi_user_command() {
   if (usr & (1u << 30)) {
     t.addr_bits = ((usr1 >> 26) & 0x3F) + 1;
     const std::uint32_t raw = read_register(spi.addr());
-    t.addr = spi.addr_msb_aligned ? raw >> (32 - t.addr_bits) : t.addr_bits < 32 ? raw & ((1u << t.addr_bits) - 1) : raw;
+    // ADDR holds 32 bits; a longer address phase (up to 64) is clocked from it as if 32 (UNVERIFIED).
+    const std::uint32_t n = std::min<std::uint32_t>(t.addr_bits, 32);
+    t.addr = n == 32 ? raw : spi.addr_msb_aligned ? raw >> (32 - n) : raw & ((1u << n) - 1);
+    t.addr_bits = n;
   }
   if (usr & (1u << 29)) t.dummy_cycles = (usr1 & 0xFF) + 1;
   if (usr & (1u << 27)) {
-    t.mosi_bits = spi.mosi_dlen ? (read_register(spi.base + spi.mosi_dlen) & 0xFFFFFF) + 1 : ((usr1 >> 17) & 0x1FF) + 1;
+    t.mosi_bits =
+        spi.mosi_dlen ? (read_register(spi.base + spi.mosi_dlen) & 0xFFFFFF) + 1 : ((usr1 >> 17) & 0x1FF) + 1;
     for (std::uint32_t i = 0; i < (t.mosi_bits + 7) / 8 && i < 64; ++i)
       t.mosi.push_back(std::uint8_t(read_register(spi.base + spi.w0 + i / 4 * 4) >> (8 * (i % 4))));
   }

@@ -1,9 +1,9 @@
 // The simulated flash's raw commands (docs/espsim.md "SPI flash commands").
-// The flash drives MISO only while it has something to say; every other
-// cycle the line is undriven and reads 1 (the pull-up a NOR part's DO sees
-// when /CS is high or the part is listening: datasheets draw DO as "High
-// Impedance" there, W25Q256FV Figure 44). So an unknown command, or cycles
-// past a command's answer, read all ones, never a made-up value.
+// The flash drives its data output only in a command's output phase; the
+// datasheets draw it "High Impedance" everywhere else (W25Q256FV Figure 44,
+// Read SFDP). espsim reads an undriven line as 1 (UNVERIFIED beyond
+// esptool's test_attach_flash accepting ff), so an unknown command, or
+// cycles past a command's answer, read all ones, never a made-up value.
 #include "espbak/sim/spi_nor.hpp"
 
 #include <algorithm>
@@ -51,17 +51,19 @@ std::vector<bool> host_bits(const SpiTransaction& t) {
 
 std::array<std::uint8_t, 256> SpiNorFlash::sfdp_table(std::uint32_t size) {
   // A Winbond W25Q128JV's SFDP area as Linux read it from the part (jedec id
-  // ef4018, sysfs spi-nor/sfdp hexdump in Linus Walleij's patch "mtd:
-  // spi-nor: Correct flags for Winbond w25q128", v5, July 2023,
-  // https://lore.kernel.org/r/20230714-spi-nor-winbond-w25q128-v4-1-89c5971df343@linaro.org
-  // is v4 of it). Layout (JESD216, as Linux drivers/mtd/spi-nor/sfdp.c
-  // struct sfdp_header / sfdp_parameter_header read it): "SFDP" signature
+  // ef4018, sysfs spi-nor/sfdp hexdump in Linus Walleij's "[PATCH v5] mtd:
+  // spi-nor: Correct flags for Winbond w25q128", 18 July 2023,
+  // https://lore.kernel.org/r/20230718-spi-nor-winbond-w25q128-v5-1-a73653ee46c3@linaro.org).
+  // Layout (JESD216, as Linux drivers/mtd/spi-nor/sfdp.c struct sfdp_header
+  // / sfdp_parameter_header read it): "SFDP" signature
   // 0x50444653, minor 5, major 1, NPH 0 (one header), 0xFF; the BFPT header
   // (id LSB 00, table revision 1.5, 16 DWORDs, pointer 0x000080, id MSB FF).
-  // BFPT DWORD1 e5 20 f9 ff: 4 KB erase with opcode 20h, 3-byte addresses,
-  // 1-1-2 / 1-2-2 / 1-4-4 / 1-1-4 fast reads. DWORD8-9 0c 20 0f 52 10 d8:
-  // erase types 4 KB 20h, 32 KB 52h, 64 KB D8h. Bytes 0x10-0x7F and past
-  // 0xBF are FF in the dump (the latter not dumped: FF assumed).
+  // BFPT DWORD1 e5 20 f9 ff (bit meanings: Linux drivers/mtd/spi-nor/
+  // sfdp.h BFPT_DWORD1_*): 4 KB erase with opcode 20h, 1-1-2 read (bit 16),
+  // 3-byte addresses only (bits 17-18), DTR (19), 1-2-2 / 1-4-4 / 1-1-4
+  // reads (20-22). DWORD8-9 0c 20 0f 52 10 d8: erase types 4 KB 20h,
+  // 32 KB 52h, 64 KB D8h. Bytes 0x10-0x7F are FF in the dump; 0xC0-0xFF
+  // were not dumped and read FF here (UNVERIFIED).
   static constexpr std::uint8_t kHeader[16] = {0x53, 0x46, 0x44, 0x50, 0x05, 0x01, 0x00, 0xFF,
                                                0x00, 0x05, 0x01, 0x10, 0x80, 0x00, 0x00, 0xFF};
   static constexpr std::uint8_t kBfpt[64] = {
