@@ -148,7 +148,7 @@ TEST_CASE("sim flash: SFDP header and basic flash parameter table, with the dens
   CHECK(h.spi(0x5A, {}, 24, 0, 24, 16) == 0x504446);
 }
 
-TEST_CASE("sim flash: status registers read their bits; writes need write enable; unknown commands read all ones") {
+TEST_CASE("sim flash: status registers read their bits, writes need write enable, unknown commands read all ones") {
   for (auto id : {ChipId::esp8266, ChipId::esp32c3}) {
     CAPTURE(chip(id).name);
     Host h(id);
