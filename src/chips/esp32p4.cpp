@@ -125,8 +125,11 @@ ChipInfo chip_info_esp32p4() {
       // loader.py flash_begin: the fifth "encrypted" word goes to every ROM
       // but the ESP32's and ESP8266's (CHIP_NAME test). change_baud is
       // ESPLoader's (unscaled), not ESP32ROM's calibrated one.
+      // The ROM attaches the flash at boot: esptool test/test_esptool.py
+      // test_attach_flash is skipped for esp32s2 and esp32p4 ("attaches the
+      // flash even without explicit attach").
       .quirks = {.rom_erase_size_bug = false, .extended_image_header = true, .rom_flash_begin_encrypt_word = true,
-                 .stub_runs_user_code = false},
+                 .stub_runs_user_code = false, .rom_attaches_flash_at_boot = true},
       .rom_baud_calibration = std::nullopt,
       // SPI_REG_BASE 0x5008D000 (SPIMEM1), offsets 18/1C/20/24/28/58,
       // SPI_ADDR_REG_MSB False.

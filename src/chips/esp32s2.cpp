@@ -97,8 +97,11 @@ ChipInfo chip_info_esp32s2() {
       // ESP32's (loader.py flash_begin, SUPPORTS_ENCRYPTED_FLASH).
       // change_baud: ESPLoader's, unscaled (the ESP32's calibration is not
       // inherited: ESP32S2ROM.change_baud calls ESPLoader.change_baud).
+      // The ROM attaches the flash at boot: esptool test/test_esptool.py
+      // test_attach_flash is skipped for esp32s2 and esp32p4 ("attaches the
+      // flash even without explicit attach").
       .quirks = {.rom_erase_size_bug = false, .extended_image_header = true, .rom_flash_begin_encrypt_word = true,
-                 .stub_runs_user_code = false},
+                 .stub_runs_user_code = false, .rom_attaches_flash_at_boot = true},
       .rom_baud_calibration = std::nullopt,
       // SPI_REG_BASE 0x3F402000, offsets 18/1C/20/24/28/58, SPI_ADDR_REG_MSB False.
       .spi = chip_family::later_spi_regs(0x3F402000),

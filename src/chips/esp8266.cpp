@@ -98,7 +98,10 @@ ChipInfo chip_info_esp8266() {
               .change_baud = false, .deflate = false, .security_info = false},
       .quirks = {.rom_erase_size_bug = true, .extended_image_header = false, .rom_flash_begin_encrypt_word = false,
                  .stub_runs_user_code = true,
-                 .rom_reply_value_is_stale = false},
+                 .rom_reply_value_is_stale = false,
+                 // FLASH_BEGIN attaches the flash (targets/esp8266.py
+                 // flash_spi_attach: "flash_begin will do it").
+                 .rom_flash_begin_attaches_flash = true},
       .rom_baud_calibration = std::nullopt,
       .spi = {.base = 0x60000200, .usr = 0x1C, .usr1 = 0x20, .usr2 = 0x24, .mosi_dlen = 0, .miso_dlen = 0,
               .w0 = 0x40, .addr_msb_aligned = true},

@@ -56,6 +56,7 @@ void Device::reset(SimTime now) {
   stub_deferred_ = 0;
   read_.reset();
   inflater_->restart();
+  flash_attached_ = chip_.quirks.rom_attaches_flash_at_boot;
   init_registers();
 }
 

@@ -2,6 +2,7 @@
 // (encoded from the chip file's fields), the SPI user-command registers
 // that run a flash command when the host sets CMD bit 18, and the security
 // info a ROM reports. Sources: docs/espsim.md "Registers".
+#include <algorithm>
 #include <map>
 
 #include "espbak/stubs/stub_sources.hpp"
@@ -125,19 +126,54 @@ void Device::write_register(std::uint32_t addr, std::uint32_t value, std::uint32
   regs_[addr] = v;
   const SpiRegs& spi = chip_.spi;
   if (addr == spi.cmd() && (v & kSpiCmdUsr)) {
-    // Execute the SPI user command the host set up (esptool
-    // run_spiflash_command): command byte in USR2 bits 0-7; read length from
-    // MISO_DLEN, or on the ESP8266 from USR1 bits 8-16.
-    std::uint8_t command = std::uint8_t(read_register(spi.base + spi.usr2) & 0xFF);
-    std::uint32_t miso_bits = spi.miso_dlen ? (read_register(spi.base + spi.miso_dlen) & 0xFFFFFF) + 1
-                                            : ((read_register(spi.base + spi.usr1) >> 8) & 0x1FF) + 1;
-    // An unpowered flash drives nothing: MISO reads all ones (no device).
-    std::uint32_t result = !flash_.powered() ? 0xFFFFFFFF : command == kSpiFlashRdid ? cfg_.jedec_id : 0;
-    if (miso_bits < 32) result &= (1u << miso_bits) - 1;
-    regs_[spi.base + spi.w0] = result;
+    regs_[spi.base + spi.w0] = run_spi_user_command();
     regs_[addr] = v & ~kSpiCmdUsr;  // done: the host's poll of bit 18 ends
   }
   if (flash_gate_) update_flash_power();
+}
+
+std::uint32_t Device::run_spi_user_command() {
+  // The transaction as esptool run_spiflash_command sets it up: phase
+  // flags in USR (31 command, 30 address, 29 dummy, 28 MISO, 27 MOSI);
+  // command byte in USR2 bits 0-7; address length in USR1 bits 26-31 and
+  // dummy cycles in bits 0-7 (length - 1 each); the address in ADDR, at its
+  // top end where the chip's SPI_ADDR_REG_MSB says so; data lengths from
+  // MOSI_DLEN / MISO_DLEN, or on the ESP8266 from USR1 bits 17-25 / 8-16.
+  const SpiRegs& spi = chip_.spi;
+  const std::uint32_t usr = read_register(spi.base + spi.usr);
+  const std::uint32_t usr1 = read_register(spi.base + spi.usr1);
+  SpiTransaction t;
+  t.command = std::uint8_t(read_register(spi.base + spi.usr2) & 0xFF);
+  if (usr & (1u << 30)) {
+    t.addr_bits = ((usr1 >> 26) & 0x3F) + 1;
+    const std::uint32_t raw = read_register(spi.addr());
+    // ADDR holds 32 bits; a longer address phase (up to 64) is clocked from it as if 32 (UNVERIFIED).
+    const std::uint32_t n = std::min<std::uint32_t>(t.addr_bits, 32);
+    t.addr = n == 32 ? raw : spi.addr_msb_aligned ? raw >> (32 - n) : raw & ((1u << n) - 1);
+    t.addr_bits = n;
+  }
+  if (usr & (1u << 29)) t.dummy_cycles = (usr1 & 0xFF) + 1;
+  if (usr & (1u << 27)) {
+    t.mosi_bits =
+        spi.mosi_dlen ? (read_register(spi.base + spi.mosi_dlen) & 0xFFFFFF) + 1 : ((usr1 >> 17) & 0x1FF) + 1;
+    for (std::uint32_t i = 0; i < (t.mosi_bits + 7) / 8 && i < 64; ++i)
+      t.mosi.push_back(std::uint8_t(read_register(spi.base + spi.w0 + i / 4 * 4) >> (8 * (i % 4))));
+  }
+  // Without the MISO phase nothing is read (W0 keeps what the host put there).
+  if (!(usr & (1u << 28))) {
+    if (flash_attached_ && flash_.powered()) spi_nor_.transact(t, cfg_.jedec_id, flash_.size());
+    return read_register(spi.base + spi.w0);
+  }
+  t.miso_bits = spi.miso_dlen ? (read_register(spi.base + spi.miso_dlen) & 0xFFFFFF) + 1 : ((usr1 >> 8) & 0x1FF) + 1;
+  // A flash not attached (pins not routed to the controller) or unpowered
+  // drives nothing: MISO reads all ones, as esptool sees before an attach
+  // ("Device: ffff", test_esptool.py test_attach_flash; issue 13).
+  if (!flash_attached_ || !flash_.powered()) {
+    std::uint32_t ones = 0xFFFFFFFF;
+    if (t.miso_bits < 32) ones &= (1u << t.miso_bits) - 1;
+    return ones;
+  }
+  return spi_nor_.transact(t, cfg_.jedec_id, flash_.size());
 }
 
 // WRITE_REG: each entry's delay, then its write, in order.

@@ -152,7 +152,9 @@ void Device::handle_rom(const Bytes& frame) {
     }
     case Op::spi_attach:
       if (!can.spi_attach) return unsupported();
-      return reply(cmd::SpiAttach::decode(d) ? 0 : rom_error::invalid_param);  // 8 bytes, or the stub's 4
+      if (!cmd::SpiAttach::decode(d)) return reply(rom_error::invalid_param);  // 8 bytes, or the stub's 4
+      flash_attached_ = true;
+      return reply(0);
     case Op::spi_set_params:
       if (!can.spi_set_params) return unsupported();
       return reply(cmd::SpiSetParams::decode(d) ? 0 : rom_error::invalid_param);
@@ -192,6 +194,12 @@ void Device::handle_rom(const Bytes& frame) {
         }
         // The stub starts and greets the host with a raw "OHAI" frame.
         mode_ = Mode::stub;
+        // The stub attaches the flash before its OHAI (esp-flasher-stub
+        // src/main.c: stub_lib_flash_init; esp-stub-lib
+        // src/target/*/src/flash.c stub_target_flash_init attaches unless
+        // the flash cache is already on), so esptool sends no SPI_ATTACH to
+        // it (cmds.py attach_flash: "elif not esp.IS_STUB").
+        flash_attached_ = true;
         rom_frames_.clear();
         rom_decoder_.reset();
         send_raw_frame(cmd::StubGreeting{}.encode());
@@ -201,6 +209,7 @@ void Device::handle_rom(const Bytes& frame) {
     case Op::flash_begin: {
       auto req = cmd::FlashBegin::decode(d);
       if (!req) return reply(rom_error::invalid_param);
+      if (chip_.quirks.rom_flash_begin_attaches_flash) flash_attached_ = true;
       return begin_flash(req->erase_size, req->num_blocks, req->block_size, req->offset, false);
     }
     case Op::flash_defl_begin: {

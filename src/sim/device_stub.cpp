@@ -257,6 +257,7 @@ void Device::handle_stub(const Bytes& frame) {
     case Op::spi_attach: {
       auto req = cmd::SpiAttach::decode(d);
       if (!req || req->is_legacy) result = code::bad_data_len;  // the stub takes the 4-byte form only
+      else flash_attached_ = true;
       break;
     }
     case Op::spi_set_params:

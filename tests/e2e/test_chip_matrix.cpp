@@ -355,3 +355,43 @@ TEST_CASE("a --chip of esp32c3 against an ESP32-C6 names both chips", "[chips][m
   CHECK(contains(r.err, "ESP32-C3"));
   CHECK(contains(r.err, "ESP32-C6"));
 }
+
+// espsim's flash answers no raw SPI command until the loader attaches it
+// (ChipQuirks rom_attaches_flash_at_boot: only the ESP32-S2 and P4 ROMs do
+// at boot), so every ROM path that reads the flash id must attach first:
+// flash_id, write_flash --flash_size detect, erase_region's size check,
+// read_flash ALL. Each would print an unknown size (or fail) otherwise.
+TEST_CASE("every chip on its ROM loader: the flash is attached before its id is read", "[chips][matrix]") {
+  const ChipRow& row = kChips[GENERATE(range(0, kChipCount))];
+  CAPTURE(row.chip);
+  TempDir dir;
+  SimOptions so = sim_options(row);
+  so.flash_size = "1MB";
+  so.jedec_id = "ef4014";
+  Sim sim(dir, so);
+
+  auto id = espbak(sim, {"flash_id"}, true);
+  INFO(describe(id) << "\nespsim:\n" << sim.log());
+  REQUIRE(id.code == 0);
+  CHECK(contains(id.out, "Device: 4014\n"));
+  CHECK(contains(id.out, "Detected flash size: 1MB\n"));
+
+  write_file(dir / "in.bin", random_bytes(0x100, 3));
+  auto w = espbak(sim, {"write_flash", "--flash_size", "detect", "0x10000", (dir / "in.bin").string()}, true);
+  INFO(describe(w));
+  REQUIRE(w.code == 0);
+  CHECK(contains(w.out, "Auto-detected flash size: 1MB"));
+
+  auto er = espbak(sim, {"erase_region", "0xFF000", "0x2000"}, true);
+  INFO(describe(er));
+  CHECK(er.code != 0);
+  CHECK(contains(er.err, "past the end of the 1MB flash"));
+
+  if (row.rom_reads_flash) {
+    auto rd = espbak(sim, {"read_flash", "0xFF000", "ALL", (dir / "tail.bin").string()}, true);
+    INFO(describe(rd));
+    REQUIRE(rd.code == 0);
+    CHECK(contains(rd.out, "Detected flash size: 1MB"));
+    CHECK(read_file(dir / "tail.bin").size() == 0x1000);
+  }
+}

@@ -157,23 +157,30 @@ TEST_CASE("sim crystal registers give 26/40 MHz and ESP32 ROM calibration of exa
   CHECK(double(cali) * 15625 * ck8m / 40 == 40e6);
 }
 
-TEST_CASE("sim RDID through the SPI user-command registers returns the JEDEC id") {
+TEST_CASE("sim RDID through the SPI user-command registers returns the JEDEC id once attached") {
   for (auto id : {ChipId::esp8266, ChipId::esp32}) {
     Harness h(id);
     const SpiRegs& spi = chip(id).spi;
-    if (spi.miso_dlen) h.write_reg(spi.base + spi.miso_dlen, 23);
-    else h.write_reg(spi.base + spi.usr1, 23u << 8);
-    h.write_reg(spi.base + spi.usr, 0x90000000);
-    h.write_reg(spi.base + spi.usr2, 0x70000000 | kSpiFlashRdid);
-    h.write_reg(spi.base + spi.w0, 0);
-    h.write_reg(spi.cmd(), kSpiCmdUsr);
-    CHECK((h.read_reg(spi.cmd()) & kSpiCmdUsr) == 0);
-    CHECK(h.read_reg(spi.base + spi.w0) == 0x1640EF);
-    CHECK(flash_size_from_id(h.read_reg(spi.base + spi.w0)) == (4u << 20));
-    // Another command (RDSR) reads 0.
-    h.write_reg(spi.base + spi.usr2, 0x70000005);
-    h.write_reg(spi.cmd(), kSpiCmdUsr);
-    CHECK(h.read_reg(spi.base + spi.w0) == 0);
+    auto rdid = [&] {
+      if (spi.miso_dlen) h.write_reg(spi.base + spi.miso_dlen, 23);
+      else h.write_reg(spi.base + spi.usr1, 23u << 8);
+      h.write_reg(spi.base + spi.usr, 0x90000000);
+      h.write_reg(spi.base + spi.usr2, 0x70000000 | kSpiFlashRdid);
+      h.write_reg(spi.base + spi.w0, 0);
+      h.write_reg(spi.cmd(), kSpiCmdUsr);
+      CHECK((h.read_reg(spi.cmd()) & kSpiCmdUsr) == 0);
+      return h.read_reg(spi.base + spi.w0);
+    };
+    // Not attached after boot: no device answers (esptool "Device: ffff").
+    CHECK(rdid() == 0xFFFFFF);
+    // esptool's attach: SPI_ATTACH, or FLASH_BEGIN(0, 0) on the ESP8266 ROM.
+    if (chip(id).rom.spi_attach) CHECK(response_status(h.one(Op::spi_attach, words({0, 0}))).ok());
+    else CHECK(response_status(h.one(Op::flash_begin, words({0, 0, 0x1000, 0}))).ok());
+    CHECK(rdid() == 0x1640EF);
+    CHECK(flash_size_from_id(rdid()) == (4u << 20));
+    // A reset detaches it again.
+    h.dev.reset(h.t);
+    CHECK(rdid() == 0xFFFFFF);
   }
 }
 

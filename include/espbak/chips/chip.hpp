@@ -127,6 +127,16 @@ struct ChipQuirks {
   // loader (UNVERIFIED, docs/espsim.md). espsim models it; espbak must never
   // read a value other than READ_REG's.
   bool rom_reply_value_is_stale = true;
+  // The ROM attaches the SPI flash when it boots into download mode, so a
+  // raw SPI command (RDID) reaches the flash before any SPI_ATTACH. esptool
+  // v5.3.1 test/test_esptool.py test_attach_flash skips exactly the
+  // ESP32-S2 and ESP32-P4 ("attaches the flash even without explicit
+  // attach"); on every other chip RDID before the attach finds no device.
+  bool rom_attaches_flash_at_boot = false;
+  // The ROM's FLASH_BEGIN attaches the flash (the ESP8266 ROM, which has no
+  // SPI_ATTACH: esptool targets/esp8266.py flash_spi_attach sends
+  // FLASH_BEGIN(0, 0) instead).
+  bool rom_flash_begin_attaches_flash = false;
 };
 
 // Text the ROM prints on the console after a reset (fact sheet 7).

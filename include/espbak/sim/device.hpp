@@ -22,6 +22,7 @@
 #include "espbak/protocol/packet.hpp"
 #include "espbak/protocol/slip.hpp"
 #include "espbak/sim/flash_model.hpp"
+#include "espbak/sim/spi_nor.hpp"
 #include "espbak/util/md5.hpp"
 
 namespace espbak::sim {
@@ -173,6 +174,8 @@ class Device {
   void write_regs(const cmd::WriteReg& req);
   // Powers the flash as the chip row's gate for this revision says.
   void update_flash_power();
+  // Runs the SPI user command the host set up in the SPI registers; the W0 result.
+  std::uint32_t run_spi_user_command();
   // MEM_END's jump: whether the image at `entry` runs on this part.
   bool uploaded_code_runs(std::uint32_t entry) const;
   SimTime erase_range(std::uint32_t offset, std::uint32_t len);  // returns time taken
@@ -214,6 +217,11 @@ class Device {
   std::uint32_t rom_value_ = 0;
   std::uint8_t rom_last_op_ = 0;
   const FlashPowerGate* flash_gate_ = nullptr;  // this part's, if its flash starts unpowered
+  // Whether the SPI flash pins are attached (the ROM's SPI_ATTACH, the
+  // ESP8266 ROM's FLASH_BEGIN, the stub at start, or the ROM at boot where
+  // ChipQuirks says so). Until then a raw SPI command reaches no device.
+  bool flash_attached_ = false;
+  SpiNorFlash spi_nor_;  // the flash's command side: status registers, SFDP
   Upload rom_mem_, rom_flash_;
   struct Inflater;
   std::unique_ptr<Inflater> inflater_;
