@@ -18,6 +18,22 @@ AfterResetPlan plan_after_reset(AfterReset after, const AfterResetState& state) 
       return {state.stub_running ? A::stub_return_to_rom : A::nothing, {}};
     case AfterReset::no_reset_stub:
       return {A::nothing, {}};
+    case AfterReset::watchdog_reset: {
+      // esptool v5.3.1 cmds.py reset_chip and loader.py watchdog_reset: both
+      // fallbacks are esptool's hard_reset(), which honours a custom sequence.
+      AfterResetPlan hard = plan_after_reset(AfterReset::hard_reset, state);
+      if (state.secure_download_mode) {
+        hard.warning = "Watchdog hard reset is not supported in Secure Download Mode, attempting classic hard reset "
+                       "instead.";
+        return hard;
+      }
+      if (!state.has_watchdog_reset) {
+        hard.note = "Watchdog hard reset is not supported on " + state.chip_name +
+                    ", attempting classic hard reset instead.";
+        return hard;
+      }
+      return {A::watchdog_reset, {}};
+    }
   }
   return {A::nothing, {}};
 }
