@@ -190,11 +190,7 @@ void Device::handle_rom(const Bytes& frame) {
           mode_ = Mode::app;
           return;
         }
-        // The stub starts and greets the host with a raw "OHAI" frame.
-        mode_ = Mode::stub;
-        rom_frames_.clear();
-        rom_decoder_.reset();
-        send_raw_frame(cmd::StubGreeting{}.encode());
+        start_uploaded_stub();
       }
       return;
     }
@@ -270,6 +266,20 @@ void Device::handle_rom(const Bytes& frame) {
     default:
       return unsupported();
   }
+}
+
+void Device::start_uploaded_stub() {
+  // The stub starts and greets the host with a raw "OHAI" frame, from the ROM
+  // or from a running stub (esptool reconnecting with --before
+  // no_reset_no_sync uploads it again): a fresh stub, nothing of the old one.
+  mode_ = Mode::stub;
+  rom_frames_.clear();
+  rom_decoder_.reset();
+  rearm_stub_receiver();
+  stub_flash_ = StubFlash{};
+  stub_mem_ = StubMem{};
+  stub_deferred_ = 0;
+  send_raw_frame(cmd::StubGreeting{}.encode());
 }
 
 }  // namespace espbak::sim
