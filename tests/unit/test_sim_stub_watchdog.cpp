@@ -13,6 +13,7 @@
 #include "espbak/sim/board.hpp"
 #include "espbak/sim/device.hpp"
 #include "espbak/sim/link.hpp"
+#include "espbak/stubs/stub_sources.hpp"
 #include "../support/sim_transport.hpp"
 
 using namespace espbak;
@@ -78,6 +79,29 @@ TEST_CASE("a stub uploaded onto a running stub starts and says OHAI", "[sim][stu
   CHECK(again[1] == kOhai);
   CHECK(r.dev.mode() == Device::Mode::stub);
   CHECK(r.ok(Op::read_reg, words({kChipDetectMagicReg})));  // the new stub answers
+}
+
+TEST_CASE("a running stub, like the ROM, does not start a stub image built for another part", "[sim][stub]") {
+  // The ESP32-P4's two stub images (Device::uploaded_code_runs): one is this
+  // part's, the other is not.
+  std::vector<std::uint32_t> p4_entries;
+  for (std::size_t i = 0; i < kStubImageSourceCount; ++i)
+    if (std::string_view(kStubImageSources[i].name).substr(0, 7) == "esp32p4") p4_entries.push_back(kStubImageSources[i].entry);
+  REQUIRE(p4_entries.size() == 2);
+  Rig r(ChipId::esp32p4);
+  auto first = r.upload(p4_entries[0]);
+  std::uint32_t wrong = p4_entries[1];
+  if (first.size() != 2) {  // entry 0 was the other part's: start again with the right one
+    r.dev.reset(++r.t);
+    r.dev.take_tx();
+    first = r.upload(p4_entries[1]);
+    wrong = p4_entries[0];
+  }
+  REQUIRE(first.size() == 2);
+  REQUIRE(r.dev.mode() == Device::Mode::stub);
+  auto frames = r.upload(wrong);
+  CHECK(frames.size() == 1);  // MEM_END's reply, then nothing: no OHAI
+  CHECK(r.dev.mode() == Device::Mode::app);
 }
 
 TEST_CASE("the RTC watchdog resets the chip when enabled with the key, not otherwise", "[sim][watchdog]") {
