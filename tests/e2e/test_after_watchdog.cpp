@@ -61,7 +61,7 @@ void flash_with_image_at(const fs::path& path, std::uint32_t offset) {
 
 }  // namespace
 
-TEST_CASE("--after watchdog_reset resets an ESP32-S3 by its RTC watchdog; erased flash: invalid header loop",
+TEST_CASE("option --after watchdog_reset resets an ESP32-S3 by its RTC watchdog, erased flash gives the invalid header loop",
           "[connect][watchdog]") {
   TempDir dir;
   Sim sim(dir, board("esp32s3"));
@@ -77,7 +77,7 @@ TEST_CASE("--after watchdog_reset resets an ESP32-S3 by its RTC watchdog; erased
   CHECK_FALSE(contains(console, "espsim_app"));
 }
 
-TEST_CASE("--after watchdog_reset with an image in flash: the application runs", "[connect][watchdog]") {
+TEST_CASE("option --after watchdog_reset with an image in flash runs the application", "[connect][watchdog]") {
   TempDir dir;
   SimOptions so = board("esp32c3");
   flash_with_image_at(dir / "flash.bin", 0x0);  // the ESP32-C3's bootloader offset
@@ -91,7 +91,7 @@ TEST_CASE("--after watchdog_reset with an image in flash: the application runs",
   CHECK(contains(console_for(sim.port(), 700ms), "espsim_app: application running"));
 }
 
-TEST_CASE("--after watchdog_reset on an ESP32 (no watchdog reset in esptool): a note and the RTS pulse",
+TEST_CASE("option --after watchdog_reset on an ESP32 without a watchdog reset in esptool gets a note and the RTS pulse",
           "[connect][watchdog]") {
   TempDir dir;
   Sim sim(dir, board("esp32"));
