@@ -148,6 +148,12 @@ ChipInfo chip_info_esp32c2() {
       // change_baud: the ROM "thinks it uses a 40 MHz XTAL"; with 26 MHz
       // detected (ROM only) esptool sends baud * 40 // 26.
       .rom_crystal = RomCrystalAssumption{.assumed_mhz = std::uint32_t{40}, .scaled_mhz = {26, 40}, .report = false},
+      // --after watchdog_reset: esptool v5.3.1 targets/esp32c2.py
+      // RTC_CNTL_WDTCONFIG0/1_REG, RTC_CNTL_WDTWPROTECT_REG; watchdog_reset is
+      // ESP32C3ROM's (inherited).
+      .rtc_watchdog = RtcWatchdog{.config0 = 0x60008000 + 0x84,
+                                  .config1 = 0x60008000 + 0x88,
+                                  .wprotect = 0x60008000 + 0x9C},
   };
 }
 

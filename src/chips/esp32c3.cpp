@@ -126,6 +126,12 @@ ChipInfo chip_info_esp32c3() {
               .encode_mac = chip_family::encode_mac_words<kMacHigh, kMacLow>,
               .power_on_fields = {{kPkgVersion, 0}, {kMajor, 0}, {kMinorLow, 4}, {kMinorHigh, 0}, {kFlashCap, 1},
                                   {kFlashVendor, 1}}},
+      // --after watchdog_reset: esptool v5.3.1 targets/esp32c3.py
+      // RTC_CNTL_WDTCONFIG0/1_REG, RTC_CNTL_WDTWPROTECT_REG (RTCCNTL_BASE_REG
+      // 0x60008000) and watchdog_reset.
+      .rtc_watchdog = RtcWatchdog{.config0 = 0x60008000 + 0x90,
+                                  .config1 = 0x60008000 + 0x94,
+                                  .wprotect = 0x60008000 + 0xA8},
   };
 }
 

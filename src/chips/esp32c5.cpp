@@ -121,6 +121,12 @@ ChipInfo chip_info_esp32c5() {
       // change_baud (ROM only): prints the line, then scales baud * 40 // 48
       // or baud * 48 // 40 when the detected crystal and the ROM's differ.
       .rom_crystal = RomCrystalAssumption{.assumed_mhz = kRomXtalFreq, .scaled_mhz = {40, 48}, .report = true},
+      // --after watchdog_reset: esptool v5.3.1 targets/esp32c5.py watchdog_reset
+      // (re-enables ESP32C3ROM's, which the C6 class disables) over the LP_WDT
+      // registers of targets/esp32c6.py (DR_REG_LP_WDT_BASE 0x600B1C00).
+      .rtc_watchdog = RtcWatchdog{.config0 = 0x600B1C00 + 0x0,
+                                  .config1 = 0x600B1C00 + 0x4,
+                                  .wprotect = 0x600B1C00 + 0x18},
   };
 }
 

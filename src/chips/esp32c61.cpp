@@ -107,6 +107,12 @@ ChipInfo chip_info_esp32c61() {
               .default_mac = {0x60, 0x55, 0xF9, 0x12, 0x34, 0x56},
               .encode_mac = chip_family::encode_mac_words<kMacHigh, kMacLow>,
               .power_on_fields = {{kPkgVersion, 0}, {kMajor, 1}, {kMinor, 0}}},
+      // --after watchdog_reset: esptool v5.3.1 targets/esp32c61.py watchdog_reset
+      // (ESP32C3ROM's, re-enabled) over the LP_WDT registers of
+      // targets/esp32c6.py (DR_REG_LP_WDT_BASE 0x600B1C00).
+      .rtc_watchdog = RtcWatchdog{.config0 = 0x600B1C00 + 0x0,
+                                  .config1 = 0x600B1C00 + 0x4,
+                                  .wprotect = 0x600B1C00 + 0x18},
   };
 }
 

@@ -204,6 +204,12 @@ ChipInfo chip_info_esp32p4() {
       .flash_power_on = {{302, kDownloadModeXpdOn, {{RegOp::Kind::write, kPmuDate, 0}}},
                          {302, std::nullopt, full_power_on()},
                          {301, std::nullopt, full_power_on()}},
+      // --after watchdog_reset: esptool v5.3.1 targets/esp32p4.py
+      // LP_WDT_CONFIG0/1_REG, LP_WDT_WPROTECT_REG (DR_REG_LP_WDT_BASE 0x50116000)
+      // and watchdog_reset.
+      .rtc_watchdog = RtcWatchdog{.config0 = 0x50116000 + 0x0,
+                                  .config1 = 0x50116000 + 0x4,
+                                  .wprotect = 0x50116000 + 0x18},
   };
 }
 

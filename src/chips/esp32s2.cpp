@@ -148,6 +148,12 @@ ChipInfo chip_info_esp32s2() {
               .encode_mac = chip_family::encode_mac_words<kMacHigh, kMacLow>,
               .power_on_fields = {{kFlashCap, 2}, {kPsramCap, 1}, {kMajor, 1}, {kMinorHigh, 0}, {kMinorLow, 0},
                                   {kBlk2Version, 2}}},
+      // --after watchdog_reset: esptool v5.3.1 targets/esp32s2.py
+      // RTC_CNTL_WDTCONFIG0/1_REG, RTC_CNTL_WDTWPROTECT_REG (RTCCNTL_BASE_REG
+      // 0x3F408000) and watchdog_reset.
+      .rtc_watchdog = RtcWatchdog{.config0 = 0x3F408000 + 0x94,
+                                  .config1 = 0x3F408000 + 0x98,
+                                  .wprotect = 0x3F408000 + 0xAC},
   };
 }
 

@@ -129,6 +129,12 @@ ChipInfo chip_info_esp32s3() {
               .encode_mac = chip_family::encode_mac_words<kMacHigh, kMacLow>,
               .power_on_fields = {{kPkgVersion, 0}, {kMinorLow, 2}, {kBlkMinor, 1}, {kPsramCap, 1}, {kPsramVendor, 1},
                                   {kMajor, 0}, {kMinorHigh, 0}, {kBlkMajor, 1}}},
+      // --after watchdog_reset: esptool v5.3.1 targets/esp32s3.py
+      // RTC_CNTL_WDTCONFIG0/1_REG, RTC_CNTL_WDTWPROTECT_REG (RTCCNTL_BASE_REG
+      // 0x60008000) and watchdog_reset.
+      .rtc_watchdog = RtcWatchdog{.config0 = 0x60008000 + 0x98,
+                                  .config1 = 0x60008000 + 0x9C,
+                                  .wprotect = 0x60008000 + 0xB0},
   };
 }
 

@@ -121,6 +121,12 @@ ChipInfo chip_info_esp32s31() {
               .default_mac = {0x60, 0x55, 0xF9, 0x12, 0x34, 0x56},
               .encode_mac = chip_family::encode_mac_words<kMacHigh, kMacLow>,
               .power_on_fields = {{kPkgVersion, 0}, {kMajor, 0}, {kMinor, 0}}},
+      // --after watchdog_reset: esptool v5.3.1 targets/esp32s31.py
+      // RTC_CNTL_WDTCONFIG0/1_REG, RTC_CNTL_WDTWPROTECT_REG (DR_REG_LP_WDT_BASE
+      // 0x20801000); watchdog_reset is ESP32C5ROM's (inherited).
+      .rtc_watchdog = RtcWatchdog{.config0 = 0x20801000 + 0x0,
+                                  .config1 = 0x20801000 + 0x4,
+                                  .wprotect = 0x20801000 + 0x18},
   };
 }
 

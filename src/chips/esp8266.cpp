@@ -130,7 +130,10 @@ ChipInfo chip_info_esp8266() {
                               "room 16 \r\ntail 0\r\nchksum 0xb0\r\ncsum 0xb0\r\n",
                   .firmware_power_on = "\r\n ets Jan  8 2013,rst cause:1, boot mode:(3,6)\r\n\r\nload 0x4010f000, "
                                        "len 3584, room 16 \r\ntail 0\r\nchksum 0xb0\r\ncsum 0xb0\r\n",
-                  .app_baud = 115200},
+                  .app_baud = 115200,
+                  // What the ESP8266 ROM prints for a flash without an image
+                  // was not found in a field log: UNVERIFIED, not modelled.
+                  .invalid_header = ""},
       .sim = {.xtal_hz = 26'000'000, .default_mac = {0x18, 0xFE, 0x34, 0xA1, 0xB2, 0xC3}, .encode_mac = encode_mac,
               .power_on_fields = {}},
   };

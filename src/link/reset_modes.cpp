@@ -11,7 +11,7 @@ namespace {
 constexpr std::array kBeforeResets = {BeforeReset::default_reset, BeforeReset::usb_reset, BeforeReset::no_reset,
                                       BeforeReset::no_reset_no_sync};
 constexpr std::array kAfterResets = {AfterReset::hard_reset, AfterReset::soft_reset, AfterReset::no_reset,
-                                     AfterReset::no_reset_stub};
+                                     AfterReset::no_reset_stub, AfterReset::watchdog_reset};
 
 // Lower case, '-' as '_': "No-Reset" and "no_reset" are the same choice.
 std::string normalise_choice(std::string_view text) {
@@ -59,6 +59,7 @@ std::string_view after_reset_name(AfterReset mode) {
     case AfterReset::soft_reset: return "soft_reset";
     case AfterReset::no_reset: return "no_reset";
     case AfterReset::no_reset_stub: return "no_reset_stub";
+    case AfterReset::watchdog_reset: return "watchdog_reset";
   }
   return "?";
 }

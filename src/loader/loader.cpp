@@ -360,37 +360,49 @@ std::uint32_t Loader::crystal_mhz() {
 
 // ---- leaving -----------------------------------------------------------------
 
-void Loader::finish(AfterReset after, const std::optional<ResetSequence>& hard_reset_sequence) {
+AfterResetPlan Loader::finish(AfterReset after, const std::optional<ResetSequence>& hard_reset_sequence) {
   AfterResetState state;
   state.stub_running = stub_;
   // Only some stubs start the application on RUN_USER_CODE (the ESP8266's).
   state.stub_can_run_user_code = stub_ && chip().quirks.stub_runs_user_code;
   state.has_custom_hard_reset_sequence = hard_reset_sequence.has_value();
+  state.has_watchdog_reset = chip().rtc_watchdog.has_value();
+  state.secure_download_mode = sdm_;
+  state.chip_name = std::string(chip().name);
   AfterResetPlan plan = plan_after_reset(after, state);
   if (!plan.warning.empty()) log(LoaderEvent::warning, plan.warning);
+  if (!plan.note.empty()) log(LoaderEvent::note, plan.note);
   switch (plan.action) {
     case AfterResetAction::rts_pulse:
     case AfterResetAction::custom_hard_sequence: {
       auto custom = plan.action == AfterResetAction::custom_hard_sequence ? hard_reset_sequence : std::nullopt;
       if (auto not_reset = hard_reset_chip(link_, custom, sleep_)) log(LoaderEvent::note, *not_reset);
-      return;
+      return plan;
     }
     case AfterResetAction::rom_run_user_code:
       flash_begin(0, 0);
       check(cmd::FlashEnd{cmd::FlashEnd::kRunUserCode});
-      return;
+      return plan;
     case AfterResetAction::stub_run_user_code:
       // No answer comes: the stub jumps to the application at once.
       send_unanswered(cmd::RunUserCode{});
-      return;
+      return plan;
     case AfterResetAction::stub_return_to_rom:
       flash_begin(0, 0);
       check(cmd::FlashEnd{cmd::FlashEnd::kReboot});
       stub_ = false;
-      return;
+      return plan;
+    case AfterResetAction::watchdog_reset:
+      // esptool watchdog_reset (targets/esp32s3.py and the others the chip
+      // row cites): the chip resets itself; the last write's answer comes
+      // before the watchdog's timeout runs out.
+      run_reg_ops(chip().rtc_watchdog->reset_ops());
+      stub_ = false;
+      return plan;
     case AfterResetAction::nothing:
-      return;
+      return plan;
   }
+  return plan;
 }
 
 }  // namespace espbak

@@ -89,8 +89,13 @@ void Loader::spi_set_params(std::uint32_t flash_size) {
 void Loader::power_on_flash() {
   // esptool's _post_connect -> power_on_flash (targets/esp32p4.py): the
   // chip row's steps for this revision, read-modify-writes as esptool does
-  // them. Waits are rounded up to the sleeper's milliseconds.
-  for (const RegOp& op : chip().flash_power_on_ops(FieldReader(reg_reader()))) {
+  // them.
+  run_reg_ops(chip().flash_power_on_ops(FieldReader(reg_reader())));
+}
+
+void Loader::run_reg_ops(const std::vector<RegOp>& ops) {
+  // Waits are rounded up to the sleeper's milliseconds.
+  for (const RegOp& op : ops) {
     switch (op.kind) {
       case RegOp::Kind::write:
         write_reg(op.addr, op.value);

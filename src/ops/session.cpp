@@ -304,8 +304,18 @@ void Session::finish() {
     case AfterReset::no_reset_stub:
       report_.info("Staying in flasher stub.");
       break;
+    case AfterReset::watchdog_reset:
+      report_.info("Leaving...");
+      break;
   }
-  loader_->finish(options_.after, options_.custom_hard_reset);
+  AfterResetPlan plan = loader_->finish(options_.after, options_.custom_hard_reset);
+  if (options_.after != AfterReset::watchdog_reset) return;
+  // esptool's lines for this choice (cmds.py reset_chip, loader.py and
+  // targets/*.py watchdog_reset): the fallback's reason, then what was done.
+  if (!plan.warning.empty()) report_.warning(plan.warning);
+  if (!plan.note.empty()) report_.info("Note: " + plan.note);
+  if (plan.action == AfterResetAction::watchdog_reset) report_.info("Hard resetting with a watchdog...");
+  else report_.info("Hard resetting via RTS pin...");
 }
 
 // ---- -b auto ----------------------------------------------------------------

@@ -63,12 +63,7 @@ std::vector<std::uint8_t> uart_missample(std::span<const std::uint8_t> sent, std
 Board::Board(Link& link, const ChipInfo& chip, BoardConfig config) : link_(link), chip_(chip), cfg_(config) {}
 
 void Board::power_on(SimTime now) {
-  state_ = State::firmware;
-  booted_at_ = now;
-  const BootBanners& text = chip_.banners;
-  emit(now, text.firmware_power_on, rom_log_baud());
-  next_chatter_ = now + kAppStart;
-  say("power on: booting the firmware");
+  boot_from_flash(now, chip_.banners.firmware_power_on, "power on: booting the firmware");
 }
 
 void Board::set_lines(SimTime now, bool dtr, bool rts) {
@@ -107,6 +102,7 @@ void Board::evaluate_pins(SimTime now) {
     release_at_ = kNever;
     next_chatter_ = kNever;
     out_.clear();  // what the chip had not yet sent is lost
+    link_drains_ = false;
   } else if (!en_low && en_low_) {
     // The EN capacitor charges: the chip starts en_delay later.
     release_at_ = cfg_.circuit == ResetCircuit::usb_jtag_serial ? now : now + cfg_.en_delay;
@@ -139,11 +135,46 @@ void Board::leave_reset(SimTime at, bool download) {
     next_chatter_ = kNever;
     say("EN released with GPIO0 low: ROM download mode");
   } else {
-    state_ = State::firmware;
-    emit(at, text.firmware, rom_log_baud());
-    next_chatter_ = at + kAppStart;
-    say("EN released with GPIO0 high: booting the firmware");
+    boot_from_flash(at, text.firmware, "EN released with GPIO0 high: booting the firmware");
   }
+}
+
+std::optional<std::uint32_t> Board::invalid_header() const {
+  if (chip_.banners.invalid_header.empty()) return std::nullopt;
+  // esptool bin_image.py: magic 0xE9 at byte 0, the segment count at byte 1
+  // (at most 16, ImageSegment verify). The ROM powers its flash itself, so
+  // the bytes are read as stored.
+  auto flash = link_.device().flash().bytes();
+  std::uint32_t at = chip_.bootloader_offset;
+  if (std::size_t(at) + 4 > flash.size()) return 0xFFFFFFFFu;
+  std::uint8_t segments = flash[at + 1];
+  if (flash[at] == 0xE9 && segments >= 1 && segments <= 16) return std::nullopt;
+  return std::uint32_t(flash[at]) | std::uint32_t(flash[at + 1]) << 8 | std::uint32_t(flash[at + 2]) << 16 |
+         std::uint32_t(flash[at + 3]) << 24;
+}
+
+void Board::boot_from_flash(SimTime at, std::string_view banner, const std::string& what) {
+  state_ = State::firmware;
+  booted_at_ = at;
+  chatter_count_ = 0;
+  emit(at, banner, rom_log_baud());
+  bad_header_ = invalid_header();
+  // The ROM's loop starts at once; the app after its bootloader has run.
+  next_chatter_ = bad_header_ ? at : at + kAppStart;
+  say(bad_header_ ? fmt::format("{} (no image at 0x{:x}: the ROM loops on an invalid header)", what,
+                                chip_.bootloader_offset)
+                  : what);
+}
+
+void Board::follow_device() {
+  const Device& dev = link_.device();
+  if (dev.self_resets() == seen_self_resets_) return;
+  seen_self_resets_ = dev.self_resets();
+  if (state_ != State::download) return;
+  link_drains_ = true;
+  out_.clear();
+  boot_from_flash(dev.self_reset_at(), chip_.banners.firmware,
+                  "the chip reset itself (RTC watchdog), GPIO0 high: booting the firmware");
 }
 
 std::uint32_t Board::rom_log_baud() const {
@@ -173,20 +204,27 @@ void Board::from_host(SimTime now, std::span<const std::uint8_t> bytes) {
 
 void Board::pump(SimTime now) {
   advance(now);
-  if (state_ == State::download) link_.pump(now);
+  if (state_ == State::download || link_drains_) link_.pump(now);
+  follow_device();
   const BootBanners& text = chip_.banners;
   while (state_ == State::firmware && next_chatter_ <= now) {
     SimTime at = next_chatter_;
     std::uint64_t ms = std::uint64_t((at - booted_at_) / kMs);
-    // ESP-IDF log format "I (ms) tag: text" (esp_log.h LOG_FORMAT).
-    emit(at, fmt::format("I ({}) espsim_app: application running, loop {}\r\n", ms, ++chatter_count_),
-         text.app_baud);
+    if (bad_header_) {
+      // The ROM's line, at the ROM's rate (period UNVERIFIED: the chatter's).
+      emit(at, fmt::format(fmt::runtime(text.invalid_header), *bad_header_), rom_log_baud());
+    } else {
+      // ESP-IDF log format "I (ms) tag: text" (esp_log.h LOG_FORMAT).
+      emit(at, fmt::format("I ({}) espsim_app: application running, loop {}\r\n", ms, ++chatter_count_),
+           text.app_baud);
+    }
     next_chatter_ = at + cfg_.chatter_period;
   }
 }
 
 std::vector<std::uint8_t> Board::to_host(SimTime now) {
   std::vector<std::uint8_t> got;
+  if (link_drains_) got = link_.to_host(now);  // the loader's replies came before the reset
   while (!out_.empty() && out_.front().at <= now) {
     got.push_back(out_.front().byte);
     out_.pop_front();
@@ -204,7 +242,7 @@ SimTime Board::next_deadline() const {
   SimTime t = release_at_;
   if (!out_.empty()) t = std::min(t, out_.front().at);
   if (state_ == State::firmware) t = std::min(t, next_chatter_);
-  if (state_ == State::download) t = std::min(t, link_.next_deadline());
+  if (state_ == State::download || link_drains_) t = std::min(t, link_.next_deadline());
   return t;
 }
 

@@ -55,6 +55,7 @@ void Device::reset(SimTime now) {
   stub_mem_ = StubMem{};
   stub_deferred_ = 0;
   read_.reset();
+  wdt_fire_at_ = kNever;
   inflater_->restart();
   flash_attached_ = chip_.quirks.rom_attaches_flash_at_boot;
   init_registers();
@@ -126,13 +127,23 @@ bool Device::frame_ready() const {
 void Device::advance(SimTime t) {
   for (;;) {
     SimTime at = std::max(now_, busy_until_);
-    if (at > t) break;
-    now_ = at;
-    if (!step()) break;
+    if (at <= t && at < wdt_fire_at_) {
+      now_ = at;
+      if (step()) continue;
+    }
+    // The watchdog does not wait for the CPU (nor for input).
+    if (wdt_fire_at_ <= t) {
+      now_ = std::max(now_, wdt_fire_at_);
+      watchdog_fires();
+      continue;
+    }
+    break;
   }
 }
 
-SimTime Device::next_event() const {
+SimTime Device::next_event() const { return std::min(wdt_fire_at_, next_loop_event()); }
+
+SimTime Device::next_loop_event() const {
   if (mode_ == Mode::app) return kNever;
   SimTime at = std::max(now_, busy_until_);
   if (read_) {

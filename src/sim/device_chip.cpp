@@ -130,6 +130,7 @@ void Device::write_register(std::uint32_t addr, std::uint32_t value, std::uint32
     regs_[addr] = v & ~kSpiCmdUsr;  // done: the host's poll of bit 18 ends
   }
   if (flash_gate_) update_flash_power();
+  watch_watchdog(addr, v);
 }
 
 std::uint32_t Device::run_spi_user_command() {
@@ -199,6 +200,51 @@ cmd::SecurityInfo Device::security_info() const {
     si.api_version = 0;
   }
   return si;
+}
+
+}  // namespace espbak::sim
+
+namespace espbak::sim {
+
+// The RTC watchdog esptool's --after watchdog_reset arms (ChipInfo::
+// rtc_watchdog, cited in the chip files). CONFIG0's enable bit written while
+// WPROTECT holds the key starts stage 0, whose timeout is CONFIG1's count of
+// RTC slow-clock cycles; the chip then resets into a normal boot (the
+// strapping pins are high: nothing holds GPIO0 low after the session). The
+// slow clock's rate is the RC oscillator's nominal ~136 kHz on the later
+// chips (UNVERIFIED per chip; esptool only waits 0.5 s), so esptool's 2000
+// cycles are about 15 ms: time for the host's lock write to be answered.
+// esptool's disable_watchdogs (CONFIG0 = 0) leaves it disarmed.
+namespace {
+constexpr std::uint64_t kRtcSlowClockHz = 136'000;
+}  // namespace
+
+void Device::watch_watchdog(std::uint32_t addr, std::uint32_t value) {
+  if (!chip_.rtc_watchdog) return;
+  const RtcWatchdog& wdt = *chip_.rtc_watchdog;
+  if (addr != wdt.config0) return;
+  if (!(value & RtcWatchdog::kEnableBit)) {
+    wdt_fire_at_ = kNever;
+    return;
+  }
+  if (read_register(wdt.wprotect) != wdt.key) return;  // write-protected: the write is ignored
+  std::uint64_t cycles = read_register(wdt.config1);
+  wdt_fire_at_ = now_ + SimTime(cycles * 1'000'000'000ull / kRtcSlowClockHz);
+}
+
+void Device::watchdog_fires() {
+  // The chip resets: the loader (ROM or stub) is gone, and the register
+  // image is back at power-on. The board boots it from flash (board.cpp).
+  // What was already sent stays on the wire.
+  SimTime at = now_;
+  mode_ = Mode::app;
+  wdt_fire_at_ = kNever;
+  rom_frames_.clear();
+  rearm_stub_receiver();
+  read_.reset();
+  init_registers();
+  ++self_resets_;
+  self_reset_at_ = at;
 }
 
 }  // namespace espbak::sim

@@ -192,17 +192,7 @@ void Device::handle_rom(const Bytes& frame) {
           mode_ = Mode::app;
           return;
         }
-        // The stub starts and greets the host with a raw "OHAI" frame.
-        mode_ = Mode::stub;
-        // The stub attaches the flash before its OHAI (esp-flasher-stub
-        // src/main.c: stub_lib_flash_init; esp-stub-lib
-        // src/target/*/src/flash.c stub_target_flash_init attaches unless
-        // the flash cache is already on), so esptool sends no SPI_ATTACH to
-        // it (cmds.py attach_flash: "elif not esp.IS_STUB").
-        flash_attached_ = true;
-        rom_frames_.clear();
-        rom_decoder_.reset();
-        send_raw_frame(cmd::StubGreeting{}.encode());
+        start_uploaded_stub();
       }
       return;
     }
@@ -279,6 +269,26 @@ void Device::handle_rom(const Bytes& frame) {
     default:
       return unsupported();
   }
+}
+
+void Device::start_uploaded_stub() {
+  // The stub starts and greets the host with a raw "OHAI" frame, from the ROM
+  // or from a running stub (esptool reconnecting with --before
+  // no_reset_no_sync uploads it again): a fresh stub, nothing of the old one.
+  mode_ = Mode::stub;
+  rom_frames_.clear();
+  rom_decoder_.reset();
+  rearm_stub_receiver();
+  stub_flash_ = StubFlash{};
+  stub_mem_ = StubMem{};
+  stub_deferred_ = 0;
+  // The stub attaches the flash before its OHAI (esp-flasher-stub
+  // src/main.c: stub_lib_flash_init; esp-stub-lib
+  // src/target/*/src/flash.c stub_target_flash_init attaches unless the
+  // flash cache is already on), so esptool sends no SPI_ATTACH to it
+  // (cmds.py attach_flash: "elif not esp.IS_STUB").
+  flash_attached_ = true;
+  send_raw_frame(cmd::StubGreeting{}.encode());
 }
 
 }  // namespace espbak::sim

@@ -328,7 +328,12 @@ void Device::handle_stub(const Bytes& frame) {
   } else if (auto* deflated = std::get_if<cmd::FlashDeflData>(&post)) {
     deferred = stub_inflate(deflated->data, deflated->seq == 0);
   } else if (auto* mem_end = std::get_if<cmd::MemEnd>(&post)) {
-    if (mem_end->jumps()) mode_ = Mode::app;  // jumps to the uploaded code
+    // Jumps to the uploaded code: a stub image for this part starts and says
+    // OHAI as from the ROM; one for another part does not (uploaded_code_runs).
+    if (mem_end->jumps()) {
+      if (uploaded_code_runs(mem_end->entry)) start_uploaded_stub();
+      else mode_ = Mode::app;
+    }
   } else if (auto* baud = std::get_if<cmd::ChangeBaudrate>(&post)) {
     set_baud_after_tx(baud->new_baud);
   } else if (auto* read = std::get_if<cmd::ReadFlash>(&post)) {

@@ -76,6 +76,12 @@ std::string last_board_line(const Sim& sim) {
 
 TEST_CASE("default reset over rfc2217 gets an ESP32 into download mode, hard reset leaves it running", "[connect]") {
   TempDir dir;
+  // A bootloader image header at 0x1000 (magic 0xE9, 3 segments): the board
+  // boots it to the application (an erased flash loops in the ROM).
+  Bytes flash(4u << 20, 0xFF);
+  flash[0x1000] = 0xE9;
+  flash[0x1001] = 0x03;
+  write_file(dir / "flash.bin", flash);
   Sim sim(dir, board("esp32"));
   auto r = run_espbak({"-p", sim.port(), "flash_id"}, 30s);
   INFO(describe(r, sim));

@@ -50,6 +50,7 @@ class SimChip {
  public:
   explicit SimChip(SimChipConfig config);
   sim::FlashModel& flash() { return *flash_; }
+  const sim::Device& device() const { return *device_; }
   VirtualClock& clock() { return clock_; }
   // Opens a new connection (the chip is reset into download mode).
   std::unique_ptr<Transport> open(const std::string& port, std::uint32_t baud);

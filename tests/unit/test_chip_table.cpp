@@ -162,3 +162,31 @@ TEST_CASE("the ESP32 name table follows esptool's, with the -V3 names of revisio
   CHECK(describe(5, true) == "ESP32-PICO-V3 (revision v3.0)");
   CHECK(describe(4, false) == "ESP32-U4WDH (revision v0.0)");
 }
+
+TEST_CASE("the chips with an RTC watchdog reset are esptool's, with its register addresses", "[chips]") {
+  // esptool v5.3.1: the targets whose watchdog_reset writes the RTC
+  // watchdog (targets/esp32s2.py, esp32s3.py, esp32c3.py and the classes
+  // that inherit or re-enable it); the others take loader.py's fallback.
+  const std::map<std::string_view, std::array<std::uint32_t, 3>> expected = {
+      {"esp32s2", {0x3F408094, 0x3F408098, 0x3F4080AC}},  {"esp32s3", {0x60008098, 0x6000809C, 0x600080B0}},
+      {"esp32c3", {0x60008090, 0x60008094, 0x600080A8}},  {"esp32c2", {0x60008084, 0x60008088, 0x6000809C}},
+      {"esp32c5", {0x600B1C00, 0x600B1C04, 0x600B1C18}},  {"esp32c61", {0x600B1C00, 0x600B1C04, 0x600B1C18}},
+      {"esp32p4", {0x50116000, 0x50116004, 0x50116018}},  {"esp32s31", {0x20801000, 0x20801004, 0x20801018}},
+  };
+  for (const auto& c : all_chips()) {
+    INFO(c.cli_name);
+    auto it = expected.find(c.cli_name);
+    REQUIRE(c.rtc_watchdog.has_value() == (it != expected.end()));
+    if (!c.rtc_watchdog) continue;
+    CHECK(std::array{c.rtc_watchdog->config0, c.rtc_watchdog->config1, c.rtc_watchdog->wprotect} == it->second);
+    auto ops = c.rtc_watchdog->reset_ops();
+    REQUIRE(ops.size() == 5);
+    CHECK(ops[0].addr == c.rtc_watchdog->wprotect);
+    CHECK(ops[0].value == 0x50D83AA1);
+    CHECK(ops[1].value == 2000);
+    CHECK(ops[2].value == 0xD0000102);  // (1 << 31) | (5 << 28) | (1 << 8) | 2
+    CHECK(ops[3].value == 0);
+    CHECK(ops[4].kind == RegOp::Kind::wait_us);
+    CHECK(ops[4].value == 500'000);
+  }
+}

@@ -65,6 +65,29 @@ TEST_CASE("the --after decision table") {
     CHECK(plan_after_reset(AfterReset::no_reset, state(true, true, true)).action == A::stub_return_to_rom);
     CHECK(plan_after_reset(AfterReset::no_reset, state(false)).action == A::nothing);
   }
+  SECTION("watchdog_reset: the chip's watchdog; esptool's hard reset where it has none or in Secure Download Mode") {
+    AfterResetState s = state(true);
+    s.has_watchdog_reset = true;
+    s.chip_name = "ESP32-S3";
+    auto p = plan_after_reset(AfterReset::watchdog_reset, s);
+    CHECK(p.action == A::watchdog_reset);
+    CHECK(p.warning.empty());
+    CHECK(p.note.empty());
+    s.has_watchdog_reset = false;
+    s.chip_name = "ESP32";
+    p = plan_after_reset(AfterReset::watchdog_reset, s);
+    CHECK(p.action == A::rts_pulse);
+    CHECK(p.note == "Watchdog hard reset is not supported on ESP32, attempting classic hard reset instead.");
+    s.has_custom_hard_reset_sequence = true;
+    CHECK(plan_after_reset(AfterReset::watchdog_reset, s).action == A::custom_hard_sequence);
+    s = state(false);
+    s.has_watchdog_reset = true;
+    s.secure_download_mode = true;
+    p = plan_after_reset(AfterReset::watchdog_reset, s);
+    CHECK(p.action == A::rts_pulse);
+    CHECK(p.warning ==
+          "Watchdog hard reset is not supported in Secure Download Mode, attempting classic hard reset instead.");
+  }
   SECTION("no_reset_stub: nothing at all") {
     for (bool stub : {false, true}) {
       auto p = plan_after_reset(AfterReset::no_reset_stub, state(stub, stub, true));

@@ -135,17 +135,19 @@ TEST_CASE("the --before and --after names round-trip in both spellings, and the 
     std::replace(name.begin(), name.end(), '_', '-');
     CHECK(parse_before(name) == b);
   }
-  for (auto a : {AfterReset::hard_reset, AfterReset::soft_reset, AfterReset::no_reset, AfterReset::no_reset_stub}) {
+  for (auto a : {AfterReset::hard_reset, AfterReset::soft_reset, AfterReset::no_reset, AfterReset::no_reset_stub,
+                 AfterReset::watchdog_reset}) {
     std::string name(after_reset_name(a));
     CHECK(parse_after(name) == a);
     std::transform(name.begin(), name.end(), name.begin(), [](char c) { return char(std::toupper(c)); });
     CHECK(parse_after(name) == a);
   }
   CHECK(before_reset_choices(", ") == "default_reset, usb_reset, no_reset, no_reset_no_sync");
-  CHECK(after_reset_choices("|") == "hard_reset|soft_reset|no_reset|no_reset_stub");
+  CHECK(after_reset_choices("|") == "hard_reset|soft_reset|no_reset|no_reset_stub|watchdog_reset");
   CHECK_FALSE(parse_before(""));
   CHECK_FALSE(parse_before("no_reset_"));
-  CHECK_FALSE(parse_after("watchdog_reset"));  // esptool has it; espbak does not (yet)
+  CHECK(parse_after("watchdog-reset") == AfterReset::watchdog_reset);  // esptool v5's spelling
+  CHECK_FALSE(parse_after("watchdog"));
   CHECK(before_resets_chip(BeforeReset::default_reset));
   CHECK(before_resets_chip(BeforeReset::usb_reset));
   CHECK_FALSE(before_resets_chip(BeforeReset::no_reset));

@@ -151,6 +151,10 @@ struct BoardRig {
   std::vector<std::string> log;
   explicit BoardRig(sim::ResetCircuit circuit, sim::SimTime en_delay = 5 * sim::kMs)
       : device(config(), flash), link(device, sim::LinkConfig{}), board(link, chip(ChipId::esp32), board_config(circuit, en_delay)) {
+    // A bootloader image header at 0x1000 (magic 0xE9, 3 segments): the
+    // firmware boots to its application.
+    const std::uint8_t header[] = {0xE9, 0x03, 0x02, 0x20};
+    flash.program(chip(ChipId::esp32).bootloader_offset, header);
     board.log = [this](const std::string& s) { log.push_back(s); };
     board.power_on(0);
   }

@@ -146,6 +146,11 @@ struct BootBanners {
   std::string_view firmware;           // any other reset (EN)
   std::string_view firmware_power_on;  // power-on
   std::uint32_t app_baud;              // the application's console rate
+  // A normal boot whose bootloader region holds no image (first byte not
+  // 0xE9): the ROM prints this line, with the first word it read, over and
+  // over (ESP32-family ROM logs, docs/espsim.md "Boot from flash"); empty:
+  // not modelled, the app text comes whatever the flash holds.
+  std::string_view invalid_header = "invalid header: 0x{:08x}\r\n";
 };
 
 // A flasher stub image for the chip revisions from `min_revision` up
@@ -174,6 +179,30 @@ struct FlashPowerOn {
   std::uint32_t revision;  // get_chip_revision(): major * 100 + minor
   std::optional<RegField> only_if_set;
   std::vector<RegOp> ops;
+};
+
+// The RTC watchdog as esptool's --after watchdog_reset arms it to reset the
+// chip (targets/esp32s3.py, esp32c3.py, esp32p4.py ... watchdog_reset, cited
+// per chip): unlock the write protection with the key, set the stage-0
+// timeout, enable, lock, then wait 0.5 s on the host. espsim resets the chip
+// when CONFIG0's enable bit is written while the key is in WPROTECT.
+struct RtcWatchdog {
+  std::uint32_t config0, config1, wprotect;  // RTC_CNTL_WDTCONFIG0/1, WDTWPROTECT
+  std::uint32_t key = 0x50D83AA1;            // RTC_CNTL_WDT_WKEY (every chip that has one)
+  // The values esptool writes: stage-0 timeout 2000 slow-clock cycles; enable
+  // (bit 31), stage 0 action 5 (bits 28-30), bit 8 and 2, as esptool writes them.
+  static constexpr std::uint32_t kTimeout = 2000;
+  static constexpr std::uint32_t kEnableBit = 1u << 31;
+  static constexpr std::uint32_t kConfig0 = kEnableBit | (5u << 28) | (1u << 8) | 2u;
+  static constexpr std::uint32_t kHostWaitUs = 500'000;  // esptool: sleep(0.5) "for reset to take effect"
+  // The host's steps in esptool's order.
+  std::vector<RegOp> reset_ops() const {
+    return {{RegOp::Kind::write, wprotect, key},
+            {RegOp::Kind::write, config1, kTimeout},
+            {RegOp::Kind::write, config0, kConfig0},
+            {RegOp::Kind::write, wprotect, 0},
+            {RegOp::Kind::wait_us, 0, kHostWaitUs}};
+  }
 };
 
 // espsim: register bits that must hold (reg & mask) == value.
@@ -261,6 +290,10 @@ struct ChipInfo {
   // The ROM's crystal assumption where CHANGE_BAUDRATE to the ROM must be
   // scaled for the crystal fitted (nullopt: the ROM knows its crystal).
   std::optional<RomCrystalAssumption> rom_crystal = std::nullopt;
+  // The RTC watchdog esptool's --after watchdog_reset uses; nullopt: esptool
+  // has no watchdog_reset for the chip (loader.py's base method: a note and
+  // a classic hard reset).
+  std::optional<RtcWatchdog> rtc_watchdog = std::nullopt;
 
   // The field called `name` (nullopt when the chip has none).
   std::optional<RegField> field(std::string_view name) const;

@@ -14,6 +14,7 @@
 
 #include "espbak/chips/chip.hpp"
 #include "espbak/link/reset/modes.hpp"
+#include "espbak/link/reset/after.hpp"
 #include "espbak/link/reset/sequences.hpp"
 #include "espbak/link/transport.hpp"
 #include "espbak/protocol/commands.hpp"
@@ -146,6 +147,8 @@ class Loader {
   // The chip row's flash power-on sequence for this revision (esptool
   // power_on_flash); connect() runs it. Nothing on chips without one.
   void power_on_flash();
+  // Runs register steps (RegOp) over READ_REG / WRITE_REG, waits on the host.
+  void run_reg_ops(const std::vector<RegOp>& ops);
   void spi_attach();                        // ROM: SPI_ATTACH or ESP8266's FLASH_BEGIN(0,0)
   void spi_set_params(std::uint32_t flash_size);
   std::uint32_t flash_id();                 // RDID through the SPI user-command registers
@@ -178,8 +181,8 @@ class Loader {
 
   // Leave the chip as --after asks: carries out plan_after_reset()
   // (link/reset/after.hpp). `hard_reset_sequence` replaces the RTS pulse
-  // (esptool's custom_hard_reset_sequence).
-  void finish(AfterReset after, const std::optional<ResetSequence>& hard_reset_sequence = std::nullopt);
+  // (esptool's custom_hard_reset_sequence). Returns the plan carried out.
+  AfterResetPlan finish(AfterReset after, const std::optional<ResetSequence>& hard_reset_sequence = std::nullopt);
 
  private:
   struct AttemptResult;

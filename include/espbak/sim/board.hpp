@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -78,6 +79,14 @@ class Board {
   void advance(SimTime now);
   void evaluate_pins(SimTime now);
   void leave_reset(SimTime at, bool download);
+  // A normal boot's text: the ROM's banner, then the app or the ROM's
+  // invalid-header loop, as the bootloader region of the flash decides.
+  // `what` is the line logged.
+  void boot_from_flash(SimTime at, std::string_view banner, const std::string& what);
+  // The first word of the bootloader region when it holds no image.
+  std::optional<std::uint32_t> invalid_header() const;
+  // The chip reset itself (Device::self_resets): it boots from flash.
+  void follow_device();
   void emit(SimTime at, std::string_view text, std::uint32_t sender_baud);
   std::uint32_t rom_log_baud() const;  // the rate the ROM's boot log really leaves at
   void say(const std::string& text) const {
@@ -96,6 +105,10 @@ class Board {
   SimTime next_chatter_ = kNever;
   SimTime booted_at_ = 0;
   std::uint32_t chatter_count_ = 0;
+  std::optional<std::uint32_t> bad_header_;  // set: the ROM's loop instead of the app
+  std::uint32_t seen_self_resets_ = 0;
+  // After a self-reset the loader's last replies still reach the host.
+  bool link_drains_ = false;
   std::deque<Timed> out_;
 };
 

@@ -120,6 +120,11 @@ class Device {
   // after a reset it listens at whatever rate the host uses.
   void autobaud(std::uint32_t host_baud);
   std::uint32_t read_register(std::uint32_t addr) const;
+  // Resets the chip did to itself into a normal boot (the RTC watchdog
+  // armed over WRITE_REG, ChipInfo::rtc_watchdog), and when the last one was.
+  std::uint32_t self_resets() const { return self_resets_; }
+  SimTime self_reset_at() const { return self_reset_at_; }
+  const FlashModel& flash() const { return flash_; }
   // Host bytes the stub's single receive buffer dropped (frame already held).
   std::uint64_t stub_rx_dropped() const { return stub_rx_dropped_; }
 
@@ -156,6 +161,7 @@ class Device {
   void rearm_stub_receiver();                    // slip_recv_reset(): drop what is held, wait for 0xC0
   bool frame_ready() const;
   // main loop
+  SimTime next_loop_event() const;  // next_event() without the watchdog
   bool step();  // one main-loop action at now_; false when waiting for input
   void handle_rom(const Bytes& frame);
   void handle_stub(const Bytes& frame);
@@ -176,6 +182,12 @@ class Device {
   void update_flash_power();
   // Runs the SPI user command the host set up in the SPI registers; the W0 result.
   std::uint32_t run_spi_user_command();
+  // The RTC watchdog: armed by its enable bit written with the key in
+  // WPROTECT; fires at wdt_fire_at_.
+  void watch_watchdog(std::uint32_t addr, std::uint32_t value);
+  void watchdog_fires();
+  // MEM_END's jump into an uploaded stub: OHAI, and the stub loop runs.
+  void start_uploaded_stub();
   // MEM_END's jump: whether the image at `entry` runs on this part.
   bool uploaded_code_runs(std::uint32_t entry) const;
   SimTime erase_range(std::uint32_t offset, std::uint32_t len);  // returns time taken
@@ -229,6 +241,9 @@ class Device {
   StubMem stub_mem_;
   std::uint16_t stub_deferred_ = 0;
   std::optional<ReadLoop> read_;
+  SimTime wdt_fire_at_ = kNever;
+  std::uint32_t self_resets_ = 0;
+  SimTime self_reset_at_ = 0;
 };
 
 }  // namespace espbak::sim

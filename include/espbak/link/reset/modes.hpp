@@ -23,6 +23,9 @@ enum class AfterReset {
   soft_reset,     // let the loader jump to the application
   no_reset,       // stay in (or return to) the ROM bootloader
   no_reset_stub,  // leave the flasher stub running
+  // arm the RTC watchdog over WRITE_REG so the chip resets itself (esptool
+  // v5 "watchdog-reset"; chips without one get a classic hard reset)
+  watchdog_reset,
 };
 
 // Canonical (underscore) names: "default_reset", "no_reset_stub", ...
