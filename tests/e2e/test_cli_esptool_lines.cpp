@@ -68,7 +68,7 @@ TEST_CASE("Tasmota's restore line: write_flash -fs 1MB -fm dout 0x0 FILE patches
   CHECK(flash[3] == 0x0F);     // size kept (0: 512KB code from the file), 80m = 0xF
 }
 
-TEST_CASE("-p after the command is --no-progress, as in esptool; sizes as 512KB / 4MB", "[cli][esptool]") {
+TEST_CASE("read_flash and write_flash take -p after the command as --no-progress (esptool), and sizes as 512KB or 4MB", "[cli][esptool]") {
   TempDir dir;
   SimOptions so;
   so.chip = "esp32";
@@ -142,7 +142,7 @@ TEST_CASE("write_flash takes esptool's --verify, --skip-flashed, --diff-with and
   CHECK(both.code == 2);
 }
 
-TEST_CASE("esptool's environment defaults: ESPTOOL_CHIP, ESPTOOL_AFTER, ESPTOOL_FM/FS; options win", "[cli][esptool]") {
+TEST_CASE("esptool's environment defaults ESPTOOL_CHIP, ESPTOOL_AFTER, ESPTOOL_FM/FS, options winning", "[cli][esptool]") {
   TempDir dir;
   SimOptions so;
   so.chip = "esp8266";
@@ -218,7 +218,7 @@ TEST_CASE("open-port attempts (--open-port-attempts, ESPTOOL_OPEN_PORT_ATTEMPTS)
   CHECK(contains(nochip.err, "can only be used with --port and --chip arguments"));
 }
 
-TEST_CASE("@FILE arguments are expanded as esptool does (each line split as shlex)", "[cli][esptool]") {
+TEST_CASE("argument files (@FILE) are expanded as esptool does, each line split as shlex", "[cli][esptool]") {
   TempDir dir;
   SimOptions so;
   so.chip = "esp32";
