@@ -1,6 +1,5 @@
 // ESP32: esptool v5.3.1 esptool/targets/esp32.py; espefuse's esp32 MAC CRC;
 // fact sheet sections 4 and 7. eFuse BLOCK0 read words at 0x3FF5A000 + 4n.
-#include <cstdio>
 
 #include "espbak/chips/chip.hpp"
 #include "esp32_family.hpp"
@@ -61,9 +60,7 @@ std::string describe(const FieldReader& f) {
     case 7: name = "ESP32-D0WDR2-V3"; break;
     default: name = "Unknown ESP32"; break;
   }
-  char rev[48];
-  std::snprintf(rev, sizeof rev, " (revision v%d.%u)", major, f(kMinorRev));
-  return name + rev;
+  return chip_family::with_revision(name, std::uint32_t(major), f(kMinorRev));
 }
 
 // esptool v5.3.1 get_chip_features, word for word ("Dual Core + LP Core",

@@ -3,6 +3,7 @@
 // inherit it from ESP32ROM (esptool v5.3.1 targets/esp32.py), so each file
 // states only where its chip differs. Private to src/chips.
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "espbak/chips/chip.hpp"
@@ -44,5 +45,25 @@ bool encode_mac_words(const Mac& m, FieldWriter& w) {
 // Only the ESP8266 has the SDK's chip_id(): esptool's other classes raise
 // NotSupportedError.
 inline std::optional<std::uint32_t> no_chip_id(const FieldReader&) { return std::nullopt; }
+
+// Every ROM after the ESP32's serves the whole ESP32 command set plus
+// GET_SECURITY_INFO (esptool: no NotImplementedInROMError override in the
+// later targets; fact sheet 1.4).
+inline constexpr RomAbilities kLaterRomAbilities{.spi_attach = true, .spi_set_params = true,
+                                                 .read_flash_slow = true, .flash_md5 = true,
+                                                 .change_baud = true, .deflate = true, .security_info = true};
+
+// The quirks of every chip after the ESP32: no ESP8266 erase bug, the
+// extended image header, FLASH_BEGIN's fifth "encrypted" word
+// (SUPPORTS_ENCRYPTED_FLASH), no RUN_USER_CODE through the stub.
+inline constexpr ChipQuirks later_quirks() {
+  return {.rom_erase_size_bug = false, .extended_image_header = true, .rom_flash_begin_encrypt_word = true,
+          .stub_runs_user_code = false};
+}
+
+// get_chip_description's usual form: "NAME (revision vMAJOR.MINOR)".
+inline std::string with_revision(std::string name, std::uint32_t major, std::uint32_t minor) {
+  return name + " (revision v" + std::to_string(major) + "." + std::to_string(minor) + ")";
+}
 
 }  // namespace espbak::chip_family

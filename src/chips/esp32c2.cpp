@@ -4,7 +4,6 @@
 // FLASH_SIZES) comes from targets/esp32c3.py, then esp32.py. Its system
 // eFuses are BLOCK2 at EFUSE_BASE + 0x40 (not the C3's BLOCK1 at +0x44),
 // and the MAC is there too (MAC_EFUSE_REG = EFUSE_BASE + 0x040).
-#include <cstdio>
 
 #include "espbak/chips/chip.hpp"
 #include "esp32_family.hpp"
@@ -40,9 +39,7 @@ std::string describe(const FieldReader& f) {
     case 1: name = "ESP8684H"; break;
     default: name = "Unknown ESP32-C2"; break;
   }
-  char rev[48];
-  std::snprintf(rev, sizeof rev, " (revision v%u.%u)", f(kMajor), f(kMinor));
-  return name + rev;
+  return chip_family::with_revision(name, f(kMajor), f(kMinor));
 }
 
 // loader.py get_chip_revision: major * 100 + minor.
@@ -78,11 +75,9 @@ ChipInfo chip_info_esp32c2() {
       .magic_values = {0x6F51306F, 0x7C41A06F, 0x0C21E06F},
       .security_chip_id = 12,
       .rom_status_len = 4,
-      .rom = {.spi_attach = true, .spi_set_params = true, .read_flash_slow = true, .flash_md5 = true,
-              .change_baud = true, .deflate = true, .security_info = true},
+      .rom = chip_family::kLaterRomAbilities,
       // FLASH_BEGIN's encrypted word as every ROM after the ESP32's.
-      .quirks = {.rom_erase_size_bug = false, .extended_image_header = true, .rom_flash_begin_encrypt_word = true,
-                 .stub_runs_user_code = false},
+      .quirks = chip_family::later_quirks(),
       .rom_baud_calibration = std::nullopt,
       .spi = chip_family::later_spi_regs(0x60002000),  // SPI_REG_BASE (ESP32C3ROM's)
       // get_crystal_freq: "The crystal detection algorithm of ESP32/ESP8266

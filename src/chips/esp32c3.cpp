@@ -1,7 +1,6 @@
 // ESP32-C3: esptool v5.3.1 esptool/targets/esp32c3.py (ESP32C3ROM derives
 // from ESP32ROM, so what it does not override comes from targets/esp32.py);
 // fact sheet sections 4, 7 and 9. eFuse BLOCK1 (system data) at +0x44.
-#include <cstdio>
 
 #include "espbak/chips/chip.hpp"
 #include "esp32_family.hpp"
@@ -39,9 +38,7 @@ std::string describe(const FieldReader& f) {
     case 3: name = "ESP8686 (QFN24)"; break;
     default: name = "Unknown ESP32-C3"; break;
   }
-  char rev[48];
-  std::snprintf(rev, sizeof rev, " (revision v%u.%u)", f(kMajor), (f(kMinorHigh) << 3) | f(kMinorLow));
-  return name + rev;
+  return chip_family::with_revision(name, f(kMajor), (f(kMinorHigh) << 3) | f(kMinorLow));
 }
 
 std::vector<std::string> features(const FieldReader& f) {
@@ -75,13 +72,11 @@ ChipInfo chip_info_esp32c3() {
       .magic_values = {0x6921506F, 0x1B31506F, 0x4881606F, 0x4361606F},
       .security_chip_id = 5,
       .rom_status_len = 4,  // every ROM after the ESP8266's (fact sheet 1.4)
-      .rom = {.spi_attach = true, .spi_set_params = true, .read_flash_slow = true, .flash_md5 = true,
-              .change_baud = true, .deflate = true, .security_info = true},
+      .rom = chip_family::kLaterRomAbilities,
       // loader.py flash_begin / flash_defl_begin: the fifth "encrypted" word
       // goes to every ROM but the ESP32's and ESP8266's. change_baud is
       // ESPLoader's, unscaled (no ROM crystal calibration).
-      .quirks = {.rom_erase_size_bug = false, .extended_image_header = true, .rom_flash_begin_encrypt_word = true,
-                 .stub_runs_user_code = false},
+      .quirks = chip_family::later_quirks(),
       .rom_baud_calibration = std::nullopt,
       .spi = chip_family::later_spi_regs(0x60002000),
       // get_crystal_freq: "ESP32C3 XTAL is fixed to 40MHz"; UART_CLKDIV_REG

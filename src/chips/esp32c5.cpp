@@ -3,7 +3,6 @@
 // read_mac with MAC_EXT, FLASH_SIZES) comes from targets/esp32c6.py, then
 // esp32c3.py (UART_CLKDIV_REG), then esp32.py. eFuse BLOCK1 (system data)
 // at EFUSE_BASE + 0x44.
-#include <cstdio>
 
 #include "espbak/chips/chip.hpp"
 #include "esp32_family.hpp"
@@ -35,9 +34,7 @@ constexpr RegField kRomXtalFreq{"PCR_SYSCLK_XTAL_FREQ", 0x60096110, 24, 7};
 
 std::string describe(const FieldReader& f) {
   std::string name = f(kPkgVersion) == 0 ? "ESP32-C5" : "Unknown ESP32-C5";
-  char rev[48];
-  std::snprintf(rev, sizeof rev, " (revision v%u.%u)", f(kMajor), f(kMinor));
-  return name + rev;
+  return chip_family::with_revision(name, f(kMajor), f(kMinor));
 }
 
 // get_chip_features: a constant list, no eFuse read.
@@ -58,13 +55,9 @@ ChipInfo chip_info_esp32c5() {
       .magic_values = {0x1101406F},
       .security_chip_id = 23,
       .rom_status_len = 4,
-      .rom = {.spi_attach = true, .spi_set_params = true, .read_flash_slow = true, .flash_md5 = true,
-              .change_baud = true, .deflate = true, .security_info = true},
+      .rom = chip_family::kLaterRomAbilities,
       // FLASH_BEGIN's encrypted word as every ROM after the ESP32's.
-      // watchdog_reset (ESP32C3ROM's, re-enabled): espbak has no watchdog
-      // reset path, nothing to model.
-      .quirks = {.rom_erase_size_bug = false, .extended_image_header = true, .rom_flash_begin_encrypt_word = true,
-                 .stub_runs_user_code = false},
+      .quirks = chip_family::later_quirks(),
       .rom_baud_calibration = std::nullopt,
       .spi = chip_family::later_spi_regs(0x60003000),  // SPI_REG_BASE (ESP32C6ROM's)
       // get_crystal_freq: "The crystal detection algorithm of ESP32/ESP8266

@@ -2,7 +2,6 @@
 // from ESP32C3ROM, which derives from ESP32ROM: what it does not override
 // comes from targets/esp32c3.py, then targets/esp32.py); fact sheet sections
 // 4, 7 and 9. eFuse BLOCK1 (system data) at +0x44.
-#include <cstdio>
 
 #include "espbak/chips/chip.hpp"
 #include "esp32_family.hpp"
@@ -39,9 +38,7 @@ std::string describe(const FieldReader& f) {
     if (f(kFlashCap) == 1) name = "ESP32-C6FH4 (QFN32)";
     else if (f(kFlashCap) == 2) name = "ESP32-C6FH8 (QFN32)";
   }
-  char rev[48];
-  std::snprintf(rev, sizeof rev, " (revision v%u.%u)", f(kMajor), f(kMinor));
-  return name + rev;
+  return chip_family::with_revision(name, f(kMajor), f(kMinor));
 }
 
 std::vector<std::string> features(const FieldReader& f) {
@@ -66,12 +63,10 @@ ChipInfo chip_info_esp32c6() {
       .magic_values = {0x2CE0806F},
       .security_chip_id = 13,
       .rom_status_len = 4,  // every ROM after the ESP8266's (fact sheet 1.4)
-      .rom = {.spi_attach = true, .spi_set_params = true, .read_flash_slow = true, .flash_md5 = true,
-              .change_baud = true, .deflate = true, .security_info = true},
+      .rom = chip_family::kLaterRomAbilities,
       // loader.py flash_begin: the fifth "encrypted" word goes to every ROM
       // but the ESP32's and ESP8266's. change_baud: ESP32C3ROM's, unscaled.
-      .quirks = {.rom_erase_size_bug = false, .extended_image_header = true, .rom_flash_begin_encrypt_word = true,
-                 .stub_runs_user_code = false},
+      .quirks = chip_family::later_quirks(),
       .rom_baud_calibration = std::nullopt,
       // SPI_REG_BASE 0x60003000 (esptool; esptool-js had 0x60002000 before its
       // PR #253, 0.7.0 has 0x60003000). Offsets as on the C3.

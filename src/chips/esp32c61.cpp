@@ -3,7 +3,6 @@
 // get_crystal_freq, BOOTLOADER_FLASH_OFFSET, FLASH_SIZES) comes from
 // targets/esp32c6.py, then esp32c3.py, then esp32.py. eFuse BLOCK1 (system
 // data) at +0x44.
-#include <cstdio>
 
 #include "espbak/chips/chip.hpp"
 #include "esp32_family.hpp"
@@ -32,9 +31,7 @@ constexpr RegField kPkgVersion{"PKG_VERSION", block1(2), 26, 3};
 
 std::string describe(const FieldReader& f) {
   std::string name = f(kPkgVersion) == 0 ? "ESP32-C61" : "Unknown ESP32-C61";
-  char rev[48];
-  std::snprintf(rev, sizeof rev, " (revision v%u.%u)", f(kMajor), f(kMinor));
-  return name + rev;
+  return chip_family::with_revision(name, f(kMajor), f(kMinor));
 }
 
 // get_chip_features: a constant list, no eFuse read.
@@ -54,13 +51,9 @@ ChipInfo chip_info_esp32c61() {
       .magic_values = {0x33F0206F, 0x2421606F},
       .security_chip_id = 20,
       .rom_status_len = 4,
-      .rom = {.spi_attach = true, .spi_set_params = true, .read_flash_slow = true, .flash_md5 = true,
-              .change_baud = true, .deflate = true, .security_info = true},
+      .rom = chip_family::kLaterRomAbilities,
       // FLASH_BEGIN's encrypted word as every ROM after the ESP32's.
-      // watchdog_reset: ESP32C3ROM's again ("re-enable it"); espbak has no
-      // watchdog reset path, nothing to model.
-      .quirks = {.rom_erase_size_bug = false, .extended_image_header = true, .rom_flash_begin_encrypt_word = true,
-                 .stub_runs_user_code = false},
+      .quirks = chip_family::later_quirks(),
       .rom_baud_calibration = std::nullopt,
       // SPI_REG_BASE 0x60003000 and the offsets: ESP32C6ROM's (esptool-js
       // had 0x60002000 before its PR #253; 0.7.0 inherits the C6's 0x60003000).

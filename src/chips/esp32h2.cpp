@@ -3,7 +3,6 @@
 // SPI registers, UART registers, read_mac with MAC_EXT, get_flash_cap's word,
 // bootloader offset, FLASH_SIZES) comes from targets/esp32c6.py, then
 // esp32c3.py, then esp32.py. eFuse BLOCK1 (system data) at +0x44.
-#include <cstdio>
 
 #include "espbak/chips/chip.hpp"
 #include "esp32_family.hpp"
@@ -33,9 +32,7 @@ constexpr RegField kPkgVersion{"PKG_VERSION", block1(4), 0, 3};
 
 std::string describe(const FieldReader& f) {
   std::string name = f(kPkgVersion) == 0 ? "ESP32-H2" : "Unknown ESP32-H2";
-  char rev[48];
-  std::snprintf(rev, sizeof rev, " (revision v%u.%u)", f(kMajor), f(kMinor));
-  return name + rev;
+  return chip_family::with_revision(name, f(kMajor), f(kMinor));
 }
 
 // get_chip_features: a constant list, no eFuse read.
@@ -54,13 +51,11 @@ ChipInfo chip_info_esp32h2() {
       .magic_values = {0xD7B73E80},
       .security_chip_id = 16,
       .rom_status_len = 4,
-      .rom = {.spi_attach = true, .spi_set_params = true, .read_flash_slow = true, .flash_md5 = true,
-              .change_baud = true, .deflate = true, .security_info = true},
+      .rom = chip_family::kLaterRomAbilities,
       // FLASH_BEGIN's encrypted word as every ROM after the ESP32's.
-      // watchdog_reset: ESPLoader's (classic hard reset) as on the C6 —
-      // espbak has no watchdog reset path, nothing to model.
-      .quirks = {.rom_erase_size_bug = false, .extended_image_header = true, .rom_flash_begin_encrypt_word = true,
-                 .stub_runs_user_code = false},
+      // watchdog_reset: ESPLoader's (classic hard reset) as on the C6, so no
+      // rtc_watchdog row: --after watchdog_reset falls back to the hard reset.
+      .quirks = chip_family::later_quirks(),
       .rom_baud_calibration = std::nullopt,
       // SPI_REG_BASE 0x60003000 and the offsets: ESP32C6ROM's.
       .spi = chip_family::later_spi_regs(0x60003000),

@@ -10,7 +10,6 @@
 // publishes none either (lib/stubFlasher.js: "No stub is published in
 // esptool stub_flasher/2 yet"). An empty stub_name says so: espbak works
 // on the ROM loader, as esptool does.
-#include <cstdio>
 
 #include "espbak/chips/chip.hpp"
 #include "esp32_family.hpp"
@@ -39,9 +38,7 @@ constexpr RegField kPkgVersion{"PKG_VERSION", block1(5), 11, 3};
 
 std::string describe(const FieldReader& f) {
   std::string name = f(kPkgVersion) == 0 ? "ESP32-H21" : "Unknown ESP32-H21";
-  char rev[48];
-  std::snprintf(rev, sizeof rev, " (revision v%u.%u)", f(kMajor), f(kMinor));
-  return name + rev;
+  return chip_family::with_revision(name, f(kMajor), f(kMinor));
 }
 
 // get_chip_features: a constant list, no eFuse read (the H2's text).
@@ -64,12 +61,10 @@ ChipInfo chip_info_esp32h21() {
       // esp32h21.py / esp32h2.py / esp32c6.py): READ_FLASH_SLOW, SPI_FLASH_MD5,
       // FLASH_DEFL_*, CHANGE_BAUDRATE stay the ROM commands ESP32ROM /
       // ESPLoader send.
-      .rom = {.spi_attach = true, .spi_set_params = true, .read_flash_slow = true, .flash_md5 = true,
-              .change_baud = true, .deflate = true, .security_info = true},
+      .rom = chip_family::kLaterRomAbilities,
       // FLASH_BEGIN's encrypted word as every ROM after the ESP32's.
-      // watchdog_reset: the H2's (ESPLoader's); no reset path to model.
-      .quirks = {.rom_erase_size_bug = false, .extended_image_header = true, .rom_flash_begin_encrypt_word = true,
-                 .stub_runs_user_code = false},
+      // watchdog_reset: the H2's (ESPLoader's), so no rtc_watchdog row.
+      .quirks = chip_family::later_quirks(),
       .rom_baud_calibration = std::nullopt,
       // SPI_REG_BASE 0x60003000 and the offsets: ESP32C6ROM's.
       .spi = chip_family::later_spi_regs(0x60003000),

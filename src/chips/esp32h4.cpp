@@ -4,7 +4,6 @@
 // change_baud it names explicitly) comes from targets/esp32c3.py, then
 // esp32.py. It has its own eFuse base (0x600B1800), SPI base, UART base and
 // a C6-style read_mac with MAC_EXT. eFuse BLOCK1 (system data) at +0x44.
-#include <cstdio>
 
 #include "espbak/chips/chip.hpp"
 #include "esp32_family.hpp"
@@ -36,9 +35,7 @@ constexpr RegField kPkgVersion{"PKG_VERSION", block1(4), 12, 3};
 std::string describe(const FieldReader& f) {
   // get_chip_description (lines 148-154): package 0 is the only name.
   std::string name = f(kPkgVersion) == 0 ? "ESP32-H4 (QFN40)" : "Unknown ESP32-H4";
-  char rev[48];
-  std::snprintf(rev, sizeof rev, " (revision v%u.%u)", f(kMajor), f(kMinor));
-  return name + rev;
+  return chip_family::with_revision(name, f(kMajor), f(kMinor));
 }
 
 // get_chip_features (line 157): a constant list, no eFuse read.
@@ -57,15 +54,13 @@ ChipInfo chip_info_esp32h4() {
       .magic_values = {},
       .security_chip_id = 28,
       .rom_status_len = 4,
-      .rom = {.spi_attach = true, .spi_set_params = true, .read_flash_slow = true, .flash_md5 = true,
-              .change_baud = true, .deflate = true, .security_info = true},
+      .rom = chip_family::kLaterRomAbilities,
       // loader.py flash_begin: the fifth "encrypted" word goes to every ROM
       // but the ESP32's and ESP8266's. change_baud (line 163):
       // ESPLoader.change_baud, unscaled. watchdog_reset (line 243): the
-      // classic ESPLoader one ("not supported on ESP32-H4"); espbak has no
-      // watchdog reset path, nothing to model.
-      .quirks = {.rom_erase_size_bug = false, .extended_image_header = true, .rom_flash_begin_encrypt_word = true,
-                 .stub_runs_user_code = false},
+      // classic ESPLoader one ("not supported on ESP32-H4"), so no
+      // rtc_watchdog row: --after watchdog_reset falls back to the hard reset.
+      .quirks = chip_family::later_quirks(),
       .rom_baud_calibration = std::nullopt,
       // SPI_REG_BASE 0x60099000 (line 25) with the C3's offsets (lines 26-31);
       // SPI_ADDR_REG_MSB False from ESP32C3ROM. esptool-js 0.7.0 has the same.

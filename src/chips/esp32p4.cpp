@@ -26,7 +26,6 @@
 // FLASH_WRITE_SIZE become USB_RAM_BLOCK 0x800, and hard_reset is
 // watchdog_reset: WPROTECT = 0x50D83AA1, CONFIG1 (+0x4) = 2000, CONFIG0 =
 // (1 << 31) | (5 << 28) | (1 << 8) | 2, WPROTECT = 0, then 0.5 s.
-#include <cstdio>
 
 #include "espbak/chips/chip.hpp"
 #include "esp32_family.hpp"
@@ -68,9 +67,7 @@ void encode_revision(std::uint32_t maj, std::uint32_t min, FieldWriter& w) {
 
 std::string describe(const FieldReader& f) {
   std::string name = f(kPkgVersion) == 0 ? "ESP32-P4" : "Unknown ESP32-P4";
-  char rev[48];
-  std::snprintf(rev, sizeof rev, " (revision v%u.%u)", major(f), f(kMinor));
-  return name + rev;
+  return chip_family::with_revision(name, major(f), f(kMinor));
 }
 
 // get_chip_features: a constant list, no eFuse read.
@@ -120,8 +117,7 @@ ChipInfo chip_info_esp32p4() {
       .magic_values = {0x0ADDBAD0},
       .security_chip_id = 18,
       .rom_status_len = 4,
-      .rom = {.spi_attach = true, .spi_set_params = true, .read_flash_slow = true, .flash_md5 = true,
-              .change_baud = true, .deflate = true, .security_info = true},
+      .rom = chip_family::kLaterRomAbilities,
       // loader.py flash_begin: the fifth "encrypted" word goes to every ROM
       // but the ESP32's and ESP8266's (CHIP_NAME test). change_baud is
       // ESPLoader's (unscaled), not ESP32ROM's calibrated one.

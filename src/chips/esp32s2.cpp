@@ -7,7 +7,6 @@
 // Not modelled here: the S2's ROM USB-OTG download path (USB_RAM_BLOCK =
 // 0x800, the largest MEM_DATA / FLASH_DATA block over USB-OTG, esp32s2.py
 // _post_connect and ESP32S2StubLoader), which another change covers.
-#include <cstdio>
 
 #include "espbak/chips/chip.hpp"
 #include "esp32_family.hpp"
@@ -51,9 +50,7 @@ std::string describe(const FieldReader& f) {
     case 100: name = "ESP32-S2R2"; break;
     default: break;
   }
-  char rev[48];
-  std::snprintf(rev, sizeof rev, " (revision v%u.%u)", f(kMajor), (f(kMinorHigh) << 3) | f(kMinorLow));
-  return name + rev;
+  return chip_family::with_revision(name, f(kMajor), (f(kMinorHigh) << 3) | f(kMinorLow));
 }
 
 std::vector<std::string> features(const FieldReader& f) {
@@ -91,8 +88,7 @@ ChipInfo chip_info_esp32s2() {
       .rom_status_len = 4,
       // The S2 ROM is the first with GET_SECURITY_INFO (loader.py: "fall back
       // to 12 bytes (ESP32-S2)"); the rest as the ESP32 ROM's.
-      .rom = {.spi_attach = true, .spi_set_params = true, .read_flash_slow = true, .flash_md5 = true,
-              .change_baud = true, .deflate = true, .security_info = true},
+      .rom = chip_family::kLaterRomAbilities,
       // FLASH_BEGIN's fifth "encrypted" word: every ROM but the ESP8266's and
       // ESP32's (loader.py flash_begin, SUPPORTS_ENCRYPTED_FLASH).
       // change_baud: ESPLoader's, unscaled (the ESP32's calibration is not

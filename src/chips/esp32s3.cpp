@@ -1,7 +1,6 @@
 // ESP32-S3: esptool v5.3.1 esptool/targets/esp32s3.py (esptool-js 0.7.0
 // targets/esp32s3.js agrees on what is used here); fact sheet sections 4, 7.
 // eFuse BLOCK1 (system data) at +0x44, BLOCK2 at +0x5C.
-#include <cstdio>
 
 #include "espbak/chips/chip.hpp"
 #include "esp32_family.hpp"
@@ -43,9 +42,7 @@ std::string describe(const FieldReader& f) {
   if (is_eco0(f)) major = minor = 0;
   std::uint32_t pkg = f(kPkgVersion);
   std::string name = pkg == 0 ? "ESP32-S3 (QFN56)" : pkg == 1 ? "ESP32-S3-PICO-1 (LGA56)" : "Unknown ESP32-S3";
-  char rev[48];
-  std::snprintf(rev, sizeof rev, " (revision v%u.%u)", major, minor);
-  return name + rev;
+  return chip_family::with_revision(name, major, minor);
 }
 
 std::vector<std::string> features(const FieldReader& f) {
@@ -90,10 +87,8 @@ ChipInfo chip_info_esp32s3() {
       .magic_values = {0x00000009},
       .security_chip_id = 9,
       .rom_status_len = 4,
-      .rom = {.spi_attach = true, .spi_set_params = true, .read_flash_slow = true, .flash_md5 = true,
-              .change_baud = true, .deflate = true, .security_info = true},
-      .quirks = {.rom_erase_size_bug = false, .extended_image_header = true, .rom_flash_begin_encrypt_word = true,
-                 .stub_runs_user_code = false},
+      .rom = chip_family::kLaterRomAbilities,
+      .quirks = chip_family::later_quirks(),
       .rom_baud_calibration = std::nullopt,
       .spi = chip_family::later_spi_regs(0x60002000),
       // get_crystal_freq: "ESP32S3 XTAL is fixed to 40MHz".

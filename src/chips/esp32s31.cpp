@@ -9,7 +9,6 @@
 // USB-OTG: the S31 ROM also downloads over its USB-OTG port, where esptool
 // uses USB_RAM_BLOCK = 0x800 as the block size (line 95; _post_connect and
 // the stub loader's __init__). Not modelled here: espsim is a UART chip.
-#include <cstdio>
 
 #include "espbak/chips/chip.hpp"
 #include "esp32_family.hpp"
@@ -39,9 +38,7 @@ std::string describe(const FieldReader& f) {
   // get_chip_description (lines 133-139): lower-case "unknown", as esptool
   // prints it for any package but 0.
   std::string name = f(kPkgVersion) == 0 ? "ESP32-S31" : "unknown ESP32-S31";
-  char rev[48];
-  std::snprintf(rev, sizeof rev, " (revision v%u.%u)", f(kMajor), f(kMinor));
-  return name + rev;
+  return chip_family::with_revision(name, f(kMajor), f(kMinor));
 }
 
 // get_chip_features (lines 141-148): a constant list, no eFuse read.
@@ -62,14 +59,12 @@ ChipInfo chip_info_esp32s31() {
       .magic_values = {},
       .security_chip_id = 32,
       .rom_status_len = 4,
-      .rom = {.spi_attach = true, .spi_set_params = true, .read_flash_slow = true, .flash_md5 = true,
-              .change_baud = true, .deflate = true, .security_info = true},
+      .rom = chip_family::kLaterRomAbilities,
       // loader.py flash_begin: the fifth "encrypted" word as every ROM after
       // the ESP32's. change_baud (line 220): ESPLoader.change_baud, so none of
       // the C5's 40/48 MHz crystal scaling. hard_reset (line 236) uses the
       // watchdog only over USB-OTG: not modelled.
-      .quirks = {.rom_erase_size_bug = false, .extended_image_header = true, .rom_flash_begin_encrypt_word = true,
-                 .stub_runs_user_code = false},
+      .quirks = chip_family::later_quirks(),
       .rom_baud_calibration = std::nullopt,
       // SPI_REG_BASE 0x20501000 (line 31) with the C3's offsets (lines 32-37),
       // SPI_ADDR_REG_MSB False (line 39). esptool-js 0.7.0 has the same.
