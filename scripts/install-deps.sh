@@ -9,8 +9,9 @@ SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
 PKGS=(build-essential cmake pkg-config libcli11-dev libserialport-dev libfmt-dev libspdlog-dev catch2 zlib1g-dev)
-# scripts/fuzz.sh: clang 14 and its runtime libraries (libFuzzer, ASan, UBSan).
-PKGS+=(clang libclang-rt-14-dev)
+# scripts/fuzz.sh: clang 14 and its runtime libraries (libFuzzer, ASan, UBSan);
+# not for --demo (the README's first command builds only espbak and espsim).
+if [ "${1:-}" != "--demo" ]; then PKGS+=(clang libclang-rt-14-dev); fi
 # Node.js and npm only when the machine has none (some images ship their own).
 if ! command -v node >/dev/null 2>&1; then PKGS+=(nodejs); fi
 if ! command -v npm >/dev/null 2>&1; then PKGS+=(npm); fi
