@@ -66,12 +66,23 @@ std::optional<RegField> ChipInfo::field(std::string_view field_name) const {
   return std::nullopt;
 }
 
-std::string_view ChipInfo::stub_for_revision(std::optional<std::uint32_t> rev) const {
-  std::string_view chosen = stub_name;
-  if (!rev) return chosen;
-  for (const auto& s : stubs_by_revision)
-    if (*rev >= s.min_revision) chosen = s.stub_name;
+namespace {
+
+// The stubs_by_revision entry for a part of `rev` (the last one it reaches);
+// nullptr for an unknown revision or one below every entry.
+const StubByRevision* stub_entry(const ChipInfo& chip, std::optional<std::uint32_t> rev) {
+  const StubByRevision* chosen = nullptr;
+  if (rev)
+    for (const auto& s : chip.stubs_by_revision)
+      if (*rev >= s.min_revision) chosen = &s;
   return chosen;
+}
+
+}  // namespace
+
+std::string_view ChipInfo::stub_for_revision(std::optional<std::uint32_t> rev) const {
+  const StubByRevision* entry = stub_entry(*this, rev);
+  return entry ? entry->stub_name : stub_name;
 }
 
 std::string_view ChipInfo::stub_for(const FieldReader& regs) const {
@@ -83,12 +94,9 @@ std::string ChipInfo::no_stub_reason(const FieldReader& regs) const {
   if (stub_name.empty())
     return std::string("espbak has no flasher stub for ") + std::string(name) + " (esptool-js 0.7.0 publishes none)";
   if (stubs_by_revision.empty() || !revision) return {};
-  auto rev = revision(regs);
-  const StubByRevision* chosen = nullptr;
-  for (const auto& s : stubs_by_revision)
-    if (rev && *rev >= s.min_revision) chosen = &s;
-  if (!chosen || !chosen->stub_name.empty()) return {};
-  return std::string(chosen->no_stub_reason);
+  const StubByRevision* entry = stub_entry(*this, revision(regs));
+  if (!entry || !entry->stub_name.empty()) return {};
+  return std::string(entry->no_stub_reason);
 }
 
 std::vector<RegOp> ChipInfo::flash_power_on_ops(const FieldReader& regs) const {

@@ -1,7 +1,5 @@
 #include "command_handlers.hpp"
 
-#include <cstdlib>
-
 #include <cctype>
 #include <memory>
 #include <string>
@@ -59,15 +57,8 @@ std::vector<std::pair<std::uint32_t, std::string>> parse_pairs(const std::vector
   return pairs;
 }
 
-// An option's value, else esptool's environment default for it (esptool
-// v5.3.1 add_spi_flash_options: ESPTOOL_FM / ESPTOOL_FF / ESPTOOL_FS), else
-// the table's default.
-std::string option_or_env(const ParsedArgs& args, const char* key, const char* env) {
-  if (!args.given(key))
-    if (const char* value = std::getenv(env); value && *value) return value;
-  return args.text(key);
-}
-
+// esptool v5.3.1 add_spi_flash_options: ESPTOOL_FM / ESPTOOL_FF / ESPTOOL_FS
+// are the defaults of -fm / -ff / -fs.
 FlashParams flash_params(const ParsedArgs& args) {
   FlashParams params;
   params.mode = lower(option_or_env(args, "flash-mode", "ESPTOOL_FM"));

@@ -20,6 +20,17 @@ std::string env_text(const char* name) {
   return value ? value : "";
 }
 
+std::string option_or_env(const ParsedArgs& args, const char* key, const char* env, std::string* source) {
+  if (source) *source = std::string("--") + key;
+  if (!args.given(key)) {
+    if (std::string value = env_text(env); !value.empty()) {
+      if (source) *source = env;
+      return value;
+    }
+  }
+  return args.text(key);
+}
+
 SessionOptions session_options(const ParsedArgs& global, Traffic traffic) {
   SessionOptions opts;
   // Read first: a bad rate is reported before any other bad option.
@@ -27,18 +38,8 @@ SessionOptions session_options(const ParsedArgs& global, Traffic traffic) {
 
   // esptool's environment defaults (esptool v5.3.1 __init__.py: ESPTOOL_CHIP,
   // ESPTOOL_BEFORE, ESPTOOL_AFTER) apply where the option is not given.
-  auto option_or_env = [&](const char* key, const char* env, std::string* source) {
-    *source = std::string("--") + key;
-    if (!global.given(key)) {
-      if (std::string value = env_text(env); !value.empty()) {
-        *source = env;
-        return value;
-      }
-    }
-    return global.text(key);
-  };
   std::string chip_source, before_source, after_source;
-  const std::string chip_option = option_or_env("chip", "ESPTOOL_CHIP", &chip_source);
+  const std::string chip_option = option_or_env(global, "chip", "ESPTOOL_CHIP", &chip_source);
   std::string chip_name = chip_option;
   for (auto& c : chip_name) c = char(std::tolower(static_cast<unsigned char>(c)));
   chip_name.erase(std::remove(chip_name.begin(), chip_name.end(), '-'), chip_name.end());  // esptool strip_chip_name
@@ -48,12 +49,12 @@ SessionOptions session_options(const ParsedArgs& global, Traffic traffic) {
       throw Error(ErrorKind::usage, fmt::format("invalid {} value '{}' (choose from auto, {})", chip_source,
                                                 chip_option, chip_cli_names()));
   }
-  const std::string before_option = option_or_env("before", "ESPTOOL_BEFORE", &before_source);
+  const std::string before_option = option_or_env(global, "before", "ESPTOOL_BEFORE", &before_source);
   auto before = parse_before(before_option);
   if (!before)
     throw Error(ErrorKind::usage, fmt::format("invalid {} value '{}' (choose from {})", before_source, before_option,
                                               before_reset_choices(", ")));
-  const std::string after_option = option_or_env("after", "ESPTOOL_AFTER", &after_source);
+  const std::string after_option = option_or_env(global, "after", "ESPTOOL_AFTER", &after_source);
   auto after = parse_after(after_option);
   if (!after)
     throw Error(ErrorKind::usage, fmt::format("invalid {} value '{}' (choose from {})", after_source, after_option,

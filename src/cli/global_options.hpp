@@ -11,6 +11,12 @@ namespace espbak::cli {
 // The variable's value; empty when unset or set to nothing.
 std::string env_text(const char* name);
 
+// An option's value if given, else esptool's environment default for it
+// (ESPTOOL_CHIP, ESPTOOL_FM, ...) when set, else the table's default.
+// *source, when asked for, names where the value came from ("--chip" or
+// the variable), for error messages.
+std::string option_or_env(const ParsedArgs& args, const char* key, const char* env, std::string* source = nullptr);
+
 // Checks every global option before anything is opened (Error(usage) for a
 // bad --baud, --chip, --before, --after, --port-filter or reset sequence)
 // and resolves the port and baud rate, the latter as plan_baud decides for

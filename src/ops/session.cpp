@@ -161,12 +161,10 @@ void Session::connect() {
   }
   if (options_.port.empty()) {
     discover();
-  } else if (options_.open_port_attempts != 1 && options_.chip) {
-    report_.info("Serial port " + options_.port);
-    connect_with_open_retries();
   } else {
     report_.info("Serial port " + options_.port);
-    connect_to(options_.port, options_.connect_attempts);
+    if (options_.open_port_attempts != 1 && options_.chip) connect_with_open_retries();
+    else connect_to(options_.port, options_.connect_attempts);
   }
   report_.json().set("port", options_.port);
   const ChipInfo& c = loader_->chip();

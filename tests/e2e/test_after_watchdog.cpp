@@ -27,9 +27,23 @@ SimOptions board(const std::string& chip) {
 
 bool contains(const std::string& text, const std::string& what) { return text.find(what) != std::string::npos; }
 
+// espsim's log once it holds `what`, or after 10 s (a loaded machine may
+// take a while to run the board's reset); what it holds then otherwise.
+std::string sim_log_once(const Sim& sim, const std::string& what) {
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  std::string log = sim.log();
+  while (!contains(log, what) && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(20ms);
+    log = sim.log();
+  }
+  return log;
+}
+
 // A second client on the rfc2217:// port: the server sends it board output
-// as plain data (no Telnet negotiation needed to read).
-std::string console_for(const std::string& url, std::chrono::milliseconds d) {
+// as plain data (no Telnet negotiation needed to read). Reads until `what`
+// has arrived (10 s at most: a loaded machine runs the board late), then
+// `more` on.
+std::string console_until(const std::string& url, const std::string& what, std::chrono::milliseconds more) {
   int port = std::stoi(url.substr(url.rfind(':') + 1));
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in a{};
@@ -38,7 +52,13 @@ std::string console_for(const std::string& url, std::chrono::milliseconds d) {
   a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   REQUIRE(connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
   std::string got;
-  for (auto end = std::chrono::steady_clock::now() + d; std::chrono::steady_clock::now() < end;) {
+  auto end = std::chrono::steady_clock::now() + 10s;
+  bool seen = false;
+  while (std::chrono::steady_clock::now() < end) {
+    if (!seen && got.find(what) != std::string::npos) {
+      seen = true;
+      end = std::chrono::steady_clock::now() + more;
+    }
     pollfd p{fd, POLLIN, 0};
     if (poll(&p, 1, 20) <= 0) continue;
     char buf[4096];
@@ -70,9 +90,10 @@ TEST_CASE("option --after watchdog_reset resets an ESP32-S3 by its RTC watchdog,
   REQUIRE(r.code == 0);
   CHECK(contains(r.out, "Hard resetting with a watchdog..."));
   CHECK_FALSE(contains(r.out, "RTS pin"));
-  std::this_thread::sleep_for(100ms);
-  CHECK(contains(sim.log(), "the chip reset itself (RTC watchdog), GPIO0 high: booting the firmware (no image at 0x0"));
-  std::string console = console_for(sim.port(), 500ms);
+  const std::string booted = "the chip reset itself (RTC watchdog), GPIO0 high: booting the firmware (no image at 0x0";
+  CHECK(contains(sim_log_once(sim, booted), booted));
+  // Half a second more: an application would have spoken by then.
+  std::string console = console_until(sim.port(), "invalid header: 0xffffffff\r\n", 500ms);
   CHECK(contains(console, "invalid header: 0xffffffff\r\n"));
   CHECK_FALSE(contains(console, "espsim_app"));
 }
@@ -86,9 +107,9 @@ TEST_CASE("option --after watchdog_reset with an image in flash runs the applica
   INFO(describe(r) << "\nespsim:\n" << sim.log());
   REQUIRE(r.code == 0);
   CHECK(contains(r.out, "Hard resetting with a watchdog..."));
-  std::this_thread::sleep_for(100ms);
-  CHECK(contains(sim.log(), "the chip reset itself (RTC watchdog), GPIO0 high: booting the firmware\n"));
-  CHECK(contains(console_for(sim.port(), 700ms), "espsim_app: application running"));
+  const std::string booted = "the chip reset itself (RTC watchdog), GPIO0 high: booting the firmware\n";
+  CHECK(contains(sim_log_once(sim, booted), booted));
+  CHECK(contains(console_until(sim.port(), "espsim_app: application running", 0ms), "espsim_app: application running"));
 }
 
 TEST_CASE("option --after watchdog_reset on an ESP32 without a watchdog reset in esptool gets a note and the RTS pulse",
@@ -100,9 +121,9 @@ TEST_CASE("option --after watchdog_reset on an ESP32 without a watchdog reset in
   REQUIRE(r.code == 0);
   CHECK(contains(r.out, "Note: Watchdog hard reset is not supported on ESP32, attempting classic hard reset instead."));
   CHECK(contains(r.out, "Hard resetting via RTS pin..."));
-  std::this_thread::sleep_for(100ms);
-  CHECK(contains(sim.log(), "EN released with GPIO0 high: booting the firmware"));
-  CHECK_FALSE(contains(sim.log(), "RTC watchdog"));
+  const std::string log = sim_log_once(sim, "EN released with GPIO0 high: booting the firmware");
+  CHECK(contains(log, "EN released with GPIO0 high: booting the firmware"));
+  CHECK_FALSE(contains(log, "RTC watchdog"));
 }
 
 TEST_CASE("a stub left running (--after no_reset_stub) takes a new upload on a --before no_reset_no_sync reconnect",

@@ -22,6 +22,7 @@ import {
   SECTOR,
   applyStubWrite,
   assertBytesEqual,
+  closeTransport,
   hex,
   makeTerminal,
   md5Hex,
@@ -130,11 +131,7 @@ for (const row of CHIPS) {
     async function closeSession() {
       const current = session;
       if (!current) return;
-      try {
-        await withTimeout(current.transport.disconnect(), 5000, "disconnect");
-      } catch {
-        current.device.destroy();
-      }
+      await closeTransport(current.transport, current.device);
     }
 
     function readFlashFile() {
@@ -362,13 +359,7 @@ describe(`esptool-js ${esptool.version} vs espsim --chip esp32s3 --secure-downlo
   });
 
   after(async () => {
-    if (transport) {
-      try {
-        await withTimeout(transport.disconnect(), 5000, "disconnect");
-      } catch {
-        device?.destroy();
-      }
-    }
+    await closeTransport(transport, device);
     if (sim) await sim.stop();
     if (tempDir && !keepFiles) fs.rmSync(tempDir, { recursive: true, force: true });
   });
@@ -439,13 +430,7 @@ describe(`esptool-js ${esptool.version} vs espsim --chip esp32h21 (ROM loader on
   });
 
   after(async () => {
-    if (transport) {
-      try {
-        await withTimeout(transport.disconnect(), 5000, "disconnect");
-      } catch {
-        device?.destroy();
-      }
-    }
+    await closeTransport(transport, device);
     if (sim) await sim.stop();
     if (tempDir && !keepFiles) fs.rmSync(tempDir, { recursive: true, force: true });
   });

@@ -94,3 +94,13 @@ export function makeTerminal() {
   };
 }
 
+
+/** Closes an esptool-js Transport (5 s at most), else drops its socket. */
+export async function closeTransport(transport, device) {
+  if (!transport) return;
+  try {
+    await withTimeout(transport.disconnect(), 5000, "disconnect");
+  } catch {
+    device?.destroy();
+  }
+}
