@@ -169,14 +169,19 @@ const ParsedArgs& Cli11Parser::args_of(const CommandSpec& command) const {
   return command_args_.at(std::size_t(&command - spec_.commands.data()));
 }
 
-std::string Cli11Parser::usage_error_message(const CLI::ParseError& e) const {
+UsageMessage Cli11Parser::usage_error_message(const CLI::ParseError& e) const {
   std::string msg = e.what();
-  if (app_.get_subcommands().empty()) {
-    if (dynamic_cast<const CLI::ExtrasError*>(&e)) {
-      auto colon = msg.find(": ");
-      std::string what = colon == std::string::npos ? msg : msg.substr(colon + 2);
-      msg = fmt::format("unknown command '{}' (see espbak --help)", what);
-    } else if (dynamic_cast<const CLI::RequiredError*>(&e) && msg.find("subcommand") != std::string::npos) {
+  std::replace(msg.begin(), msg.end(), '\n', ' ');
+  auto parsed = app_.get_subcommands();
+  if (parsed.empty()) {
+    if (dynamic_cast<const CLI::ExtrasError*>(&e) && msg.find("not expected") != std::string::npos) {
+      // The first stray word: a misspelt command, or an option given
+      // before the command it belongs to.
+      for (const auto& r : app_.remaining())
+        if (!r.empty() && r[0] != '-') return {fmt::format("unknown command '{}' (see espbak --help)", r), ""};
+      return plain_usage_message(msg, spec_, nullptr);
+    }
+    if (dynamic_cast<const CLI::RequiredError*>(&e) && msg.find("subcommand") != std::string::npos) {
       // CLI11 reports a missing subcommand before the stray word: name it.
       std::string stray;
       for (const auto& r : app_.remaining())
@@ -184,12 +189,15 @@ std::string Cli11Parser::usage_error_message(const CLI::ParseError& e) const {
           stray = r;
           break;
         }
-      msg = stray.empty() ? "no command given (see espbak --help)"
-                          : fmt::format("unknown command '{}' (see espbak --help)", stray);
+      if (stray.empty()) return {"no command given", app_.help()};
+      return {fmt::format("unknown command '{}' (see espbak --help)", stray), ""};
     }
+    return plain_usage_message(msg, spec_, nullptr);
   }
-  std::replace(msg.begin(), msg.end(), '\n', ' ');
-  return msg;
+  auto it = std::find(subcommands_.begin(), subcommands_.end(), parsed.front());
+  const CommandSpec* command =
+      it == subcommands_.end() ? nullptr : &spec_.commands.at(std::size_t(it - subcommands_.begin()));
+  return plain_usage_message(msg, spec_, command);
 }
 
 }  // namespace espbak::cli

@@ -10,6 +10,7 @@
 
 #include "command_table.hpp"
 #include "parsed_args.hpp"
+#include "usage_errors.hpp"
 
 namespace espbak::cli {
 
@@ -25,9 +26,10 @@ class Cli11Parser {
   void parse(int argc, char** argv);
   // Prints the help or version for those requests; the exit code.
   int exit(const CLI::Error& e) { return app_.exit(e); }
-  // The one line for a usage error: CLI11's words, or for a missing or
-  // misspelt command "unknown command 'X' (see espbak --help)".
-  std::string usage_error_message(const CLI::ParseError& e) const;
+  // The error line for a usage error (usage_errors.hpp), or for a
+  // misspelt command "unknown command 'X' (see espbak --help)"; with the
+  // usage to print after it where an argument or the command is missing.
+  UsageMessage usage_error_message(const CLI::ParseError& e) const;
 
   // After a successful parse().
   const CommandSpec& chosen() const;

@@ -41,9 +41,10 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return parser.exit(e);
   } catch (const CLI::ParseError& e) {
-    std::string msg = parser.usage_error_message(e);
+    const espbak::cli::UsageMessage msg = parser.usage_error_message(e);
     std::fflush(stdout);
-    std::fprintf(stderr, "espbak: error: %s\n", msg.c_str());
+    std::fprintf(stderr, "espbak: error: %s\n", msg.line.c_str());
+    if (!msg.usage.empty()) std::fprintf(stderr, "%s%s", msg.usage.c_str(), msg.usage.back() == '\n' ? "" : "\n");
     return static_cast<int>(ErrorKind::usage);
   }
 

@@ -19,9 +19,19 @@ void expect_one_line_error(const RunResult& r, int code, std::initializer_list<c
 TEST_CASE("unknown command and bad --chip value are usage errors", "[errors]") {
   expect_one_line_error(run_espbak({"-p", "socket://127.0.0.1:1", "frobnicate"}), 2, {"frobnicate"});
   expect_one_line_error(run_espbak({"-p", "socket://127.0.0.1:1", "--chip", "esp99", "flash_id"}), 2, {"esp99"});
-  expect_one_line_error(run_espbak({"read_flash", "0", "ALL"}), 2, {});
   expect_one_line_error(run_espbak({"-p", "socket://127.0.0.1:1", "--before", "sometimes", "flash_id"}), 2,
                         {"sometimes"});
+}
+
+TEST_CASE("a missing argument names it and prints the command's usage line", "[errors]") {
+  auto r = run_espbak({"read_flash", "0", "ALL"});
+  INFO("stderr:\n" << r.err);
+  CHECK(r.code == 2);
+  CHECK(r.err == "espbak: error: read_flash: FILENAME is missing\nusage: espbak read_flash [options] ADDRESS SIZE FILENAME\n");
+  auto none = run_espbak({}, std::chrono::seconds(5), {"ESPBAK_PORT=", "ESPTOOL_PORT="});
+  CHECK(none.code == 2);
+  CHECK(none.err.rfind("espbak: error: no command given\n", 0) == 0);
+  CHECK(none.err.find("write_flash") != std::string::npos);  // the command list follows
 }
 
 TEST_CASE("unreachable port and missing device are port errors", "[errors]") {
