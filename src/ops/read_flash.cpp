@@ -17,6 +17,29 @@
 
 namespace espbak {
 
+namespace {
+
+// --diff-with before the port is opened: a readable, non-empty file, or a
+// readable directory (its image is chosen once the size is known).
+void check_diff_with(const std::string& given) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (fs::is_directory(given, ec)) {
+    fs::directory_iterator probe(given, ec);
+    if (ec) throw Error(ErrorKind::input, fmt::format("--diff-with: cannot read directory '{}': {}", given, ec.message()));
+    return;
+  }
+  if (!fs::exists(given, ec))
+    throw Error(ErrorKind::input, fmt::format("--diff-with: '{}' does not exist", given));
+  if (!fs::is_regular_file(given, ec))
+    throw Error(ErrorKind::input, fmt::format("--diff-with: '{}' is neither a file nor a directory", given));
+  std::ifstream in(given, std::ios::binary);
+  if (!in) throw Error(ErrorKind::input, fmt::format("--diff-with: cannot read '{}'", given));
+  if (fs::file_size(given, ec) == 0) throw Error(ErrorKind::input, fmt::format("--diff-with: '{}' is empty", given));
+}
+
+}  // namespace
+
 void check_read_flash_args(const ReadFlashArgs& args) {
   namespace fs = std::filesystem;
   if (args.file.empty()) throw Error(ErrorKind::usage, "read_flash needs an output file name");
@@ -31,6 +54,7 @@ void check_read_flash_args(const ReadFlashArgs& args) {
   if (!PartFile::directory_writable(dir.string()))
     throw Error(ErrorKind::input, fmt::format("cannot write '{}': directory '{}' is not writable", args.file,
                                               dir.string()));
+  if (!args.diff_with.empty()) check_diff_with(args.diff_with);
   if (args.size && *args.size == 0) throw Error(ErrorKind::usage, "read_flash: size must not be 0");
   if (args.size && std::uint64_t(args.address) + *args.size > 0x100000000ull)
     throw Error(ErrorKind::input, "read_flash: address + size is past 4 GB");
@@ -141,6 +165,9 @@ void cmd_read_flash(Session& s, const ReadFlashArgs& args) {
     old_path = pick_old_image(args.diff_with, size, args.file);
     old_image = load_whole_file(old_path);
     r.info(fmt::format("Comparing with '{}' ({} bytes)", old_path, old_image.size()));
+    if (old_image.size() != size)
+      r.warning(fmt::format("'{}' is {} bytes and the read {} bytes: only the blocks both cover are compared",
+                            old_path, old_image.size(), size));
   }
   const bool want_survey = args.skip_erased || !args.diff_with.empty();
   const bool can_survey = s.stub() || chip.rom.flash_md5;

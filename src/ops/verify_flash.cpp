@@ -5,15 +5,35 @@
 #include "espbak/ops/commands.hpp"
 #include "espbak/ops/flash_setup.hpp"
 #include "espbak/util/error.hpp"
+#include "espbak/util/numbers.hpp"
 
 namespace espbak {
 
+
+namespace {
+
+// A region past the end of the flash cannot match: say so before any MD5
+// is asked for (the chip would answer with an SPI error).
+void check_regions_inside(const std::vector<FlashRegion>& regions, std::uint32_t flash_end) {
+  for (const auto& region : regions)
+    if (std::uint64_t(region.address) + region.data.size() > flash_end)
+      throw Error(ErrorKind::input,
+                  fmt::format("verify_flash: {} ({} bytes at {:#x}) ends past the end of the {} flash", region.file,
+                              region.data.size(), region.address, flash_size_name(flash_end)));
+}
+
+}  // namespace
 
 std::vector<FlashRegion> prepare_verify_flash(const VerifyFlashArgs& args) {
   if (args.pairs.empty()) throw Error(ErrorKind::usage, "verify_flash needs ADDRESS FILE pairs");
   check_input_files(args.pairs);
   auto regions = load_regions(args.pairs);
   check_no_overlap(regions);
+  if (args.params.size != "keep" && args.params.size != "detect") {
+    auto end = size_of_name(args.params.size);
+    if (!end) throw Error(ErrorKind::usage, fmt::format("invalid --flash_size '{}'", args.params.size));
+    check_regions_inside(regions, *end);
+  }
   return regions;
 }
 
@@ -29,6 +49,7 @@ void cmd_verify_flash(Session& s, const VerifyFlashArgs& args, std::vector<Flash
     s.attach_flash();
     return set_flash_parameters(s, args.params.size);
   });
+  if (size.flash_end) check_regions_inside(regions, *size.flash_end);
   FlashParams params = args.params;
   params.size = size.header_size;
 

@@ -126,7 +126,41 @@ TEST_CASE("regions past the end of the flash are refused and nothing is written"
   expect_refused(espbak({"erase_region", "0x3FF000", "0x2000"}, sim.port()), 3, {"past the end"});
   // Refused before connecting when --flash_size names the size.
   expect_refused(espbak({"write_flash", "--flash_size", "1MB", "0xFF000", (dir / "img.bin").string()}), 3, {});
+  // verify_flash: refused once the size is detected, before any MD5 (which
+  // the chip would fail with an SPI error and three retries); before
+  // connecting when --flash_size names the size.
+  expect_refused(espbak({"verify_flash", "0x3FF000", (dir / "img.bin").string()}, sim.port()), 3,
+                 {"verify_flash", "img.bin", "past the end of the 4MB flash"});
+  expect_refused(espbak({"verify_flash", "--flash_size", "1MB", "0xFF000", (dir / "img.bin").string()}), 3,
+                 {"past the end of the 1MB flash"});
   CHECK(read_file(sim.flash_file()) == before);
+}
+
+TEST_CASE("a --diff-with that is missing, empty or unreadable is refused before connecting", "[bad-input]") {
+  TempDir dir;
+  const auto out = dir / "out.bin";
+  expect_refused(espbak({"read_flash", "--diff-with", (dir / "none.bin").string(), "0", "0x1000", out.string()}), 3,
+                 {"--diff-with", "none.bin", "does not exist"});
+  write_file(dir / "empty.bin", {});
+  expect_refused(espbak({"read_flash", "--diff-with", (dir / "empty.bin").string(), "0", "ALL", out.string()}), 3,
+                 {"empty.bin", "is empty"});
+  mkfifo((dir / "fifo").c_str(), 0600);
+  expect_refused(espbak({"read_flash", "--diff-with", (dir / "fifo").string(), "0", "0x1000", out.string()}), 3,
+                 {"neither a file nor a directory"});
+  CHECK_FALSE(file_exists(out));
+  if (!can_drop_privileges()) {
+    WARN("cannot drop root privileges here (no setpriv): unreadable --diff-with not tested");
+    return;
+  }
+  open_up(dir.path());
+  write_file(dir / "locked.bin", random_bytes(4096, 9));
+  ::chmod((dir / "locked.bin").c_str(), 0);
+  fs::create_directory(dir / "public");
+  ::chmod((dir / "public").c_str(), 0777);  // the output directory is writable: the old image is what fails
+  auto r = espbak_unprivileged({"-p", kNoPort, "read_flash", "--diff-with", (dir / "locked.bin").string(), "0",
+                                "0x1000", (dir / "public" / "out.bin").string()});
+  expect_refused(r, 3, {"cannot read", "locked.bin"});
+  CHECK_FALSE(file_exists(out));
 }
 
 TEST_CASE("overlapping write regions are refused before connecting", "[bad-input]") {
