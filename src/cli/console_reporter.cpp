@@ -1,13 +1,57 @@
 #include "console_reporter.hpp"
 
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <cstdlib>
+
 #include <fmt/format.h>
 
 namespace espbak::cli {
 
+int terminal_width(int fd) {
+  winsize ws{};
+  if (ioctl(fd, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0) return ws.ws_col;
+  if (const char* columns = std::getenv("COLUMNS")) {
+    int n = std::atoi(columns);
+    if (n > 0) return n;
+  }
+  return 80;
+}
+
+std::string fitted_progress_line(std::string_view what, std::uint64_t done, std::uint64_t total, double bytes_per_second,
+                                 const std::string& eta, int width) {
+  const std::uint64_t percent = total ? done * 100 / total : 100;
+  const double kbit = bytes_per_second * 8 / 1000;
+  // The last column stays empty: a line that fills it wraps on some terminals.
+  const std::size_t room = width > 1 ? std::size_t(width - 1) : 1;
+  const std::string forms[] = {
+      fmt::format("{} {} / {} bytes ({:3}%) {:.1f} kbit/s ETA {}", what, done, total, percent, kbit, eta),
+      fmt::format("{} {:3}% {:.0f} kbit/s ETA {}", what, percent, kbit, eta),
+      fmt::format("{} {:3}% ETA {}", what, percent, eta),
+      fmt::format("{:3}%", percent),
+  };
+  for (const auto& form : forms)
+    if (form.size() <= room) return form;
+  return forms[std::size(forms) - 1].substr(0, room);
+}
+
+ConsoleReporter::ConsoleReporter(ConsoleMode mode, Now now, std::FILE* out, std::FILE* err)
+    : mode_(mode), now_(now ? std::move(now) : Now([] { return std::chrono::steady_clock::now(); })), out_(out),
+      err_(err) {}
+
+void ConsoleReporter::end_partial() {
+  if (!partial_open_) return;
+  std::fputc('\n', narrative());
+  std::fflush(narrative());
+  partial_open_ = false;
+}
+
 void ConsoleReporter::clear_progress() {
+  end_partial();
   if (progress_shown_) {
-    std::fputs("\r\033[K", stderr);
-    std::fflush(stderr);
+    std::fputs("\r\033[K", err_);
+    std::fflush(err_);
     progress_shown_ = false;
   }
 }
@@ -15,46 +59,59 @@ void ConsoleReporter::clear_progress() {
 void ConsoleReporter::info(const std::string& line) {
   if (mode_.quiet) return;
   clear_progress();
-  FILE* out = mode_.json ? stderr : stdout;
-  std::fprintf(out, "%s\n", line.c_str());
-  std::fflush(out);
+  std::fprintf(narrative(), "%s\n", line.c_str());
+  std::fflush(narrative());
+}
+
+void ConsoleReporter::partial(const std::string& text) {
+  if (mode_.quiet) return;
+  if (progress_shown_) clear_progress();
+  std::fputs(text.c_str(), narrative());
+  std::fflush(narrative());
+  partial_open_ = true;
 }
 
 void ConsoleReporter::warning(const std::string& line) {
   if (mode_.quiet) return;
   clear_progress();
-  std::fprintf(stderr, "Warning: %s\n", line.c_str());
-  std::fflush(stderr);
+  std::fprintf(err_, "Warning: %s\n", line.c_str());
+  std::fflush(err_);
 }
 
 void ConsoleReporter::result(const std::string& line) {
   if (mode_.json) return;  // the JSON object carries the result
   clear_progress();
-  std::fprintf(stdout, "%s\n", line.c_str());
-  std::fflush(stdout);
+  std::fprintf(out_, "%s\n", line.c_str());
+  std::fflush(out_);
 }
 
 void ConsoleReporter::error(const std::string& line) {
   clear_progress();
-  std::fflush(stdout);
-  std::fprintf(stderr, "espbak: error: %s\n", line.c_str());
-  std::fflush(stderr);
+  std::fflush(out_);
+  std::fprintf(err_, "espbak: error: %s\n", line.c_str());
+  std::fflush(err_);
 }
 
 void ConsoleReporter::progress(std::string_view what, std::uint64_t done, std::uint64_t total) {
-  if (mode_.quiet || !mode_.progress_tty || total == 0) return;
-  auto now = std::chrono::steady_clock::now();
+  if (mode_.quiet || total == 0 || !(mode_.progress_tty || mode_.progress_plain)) return;
+  const auto now = now_();
   if (!progress_started_) {
-    // The rate counts from the first report: bytes before it took unknown time.
+    // The rate counts from the first report: bytes before it took unknown
+    // time. Plain lines start one interval in: a short transfer shows none.
     progress_started_ = true;
     progress_start_ = now;
     progress_base_ = done;
+    last_draw_ = now;
+    if (mode_.progress_plain) return;
   }
-  // Redraw at most ten times a second, and always at the end.
-  if (done < total && progress_shown_ && now - last_draw_ < std::chrono::milliseconds(100)) return;
+  if (mode_.progress_plain) {
+    if (done >= total || now - last_draw_ < kPlainProgressInterval) return;  // the summary line says 100 %
+  } else if (done < total && progress_shown_ && now - last_draw_ < std::chrono::milliseconds(100)) {
+    return;  // redraw at most ten times a second, and always at the end
+  }
   last_draw_ = now;
-  double elapsed = std::chrono::duration<double>(now - progress_start_).count();
-  double rate = elapsed > 0 ? double(done - progress_base_) / elapsed : 0;  // bytes/s
+  const double elapsed = std::chrono::duration<double>(now - progress_start_).count();
+  const double rate = elapsed > 0 ? double(done - progress_base_) / elapsed : 0;  // bytes/s
   std::string eta = "--:--";
   if (rate > 0 && done < total) {
     auto left = std::uint64_t(double(total - done) / rate);
@@ -62,10 +119,14 @@ void ConsoleReporter::progress(std::string_view what, std::uint64_t done, std::u
   } else if (done >= total) {
     eta = "00:00";
   }
-  std::string line = fmt::format("{} {} / {} bytes ({:3}%) {:.1f} kbit/s ETA {}", what, done, total,
-                                 done * 100 / total, rate * 8 / 1000, eta);
-  std::fprintf(stderr, "\r%s\033[K", line.c_str());
-  std::fflush(stderr);
+  end_partial();
+  if (mode_.progress_plain) {
+    std::fprintf(err_, "%s\n", fitted_progress_line(what, done, total, rate, eta, 1000).c_str());
+    std::fflush(err_);
+    return;
+  }
+  std::fprintf(err_, "\r%s\033[K", fitted_progress_line(what, done, total, rate, eta, mode_.width).c_str());
+  std::fflush(err_);
   progress_shown_ = true;
 }
 

@@ -53,12 +53,15 @@ int main(int argc, char** argv) {
   espbak::cli::ConsoleMode mode;
   mode.quiet = global.flag("quiet");
   mode.json = json;
-  mode.progress_tty = isatty(STDERR_FILENO) != 0;
+  const bool stderr_tty = isatty(STDERR_FILENO) != 0;
+  mode.progress_tty = stderr_tty;
+  mode.progress_plain = !stderr_tty;
+  mode.width = espbak::cli::terminal_width(STDERR_FILENO);
   const espbak::cli::CommandSpec& command = parser.chosen();
   // -p/--no-progress after read_flash / write_flash (esptool v5).
   for (const auto& option : command.arguments)
     if (espbak::cli::option_key(option) == "no-progress" && parser.args_of(command).flag("no-progress"))
-      mode.progress_tty = false;
+      mode.progress_tty = mode.progress_plain = false;
   ConsoleReporter report(mode);
   report.json().set("command", command.name);
 

@@ -257,7 +257,18 @@ void cmd_read_flash(Session& s, const ReadFlashArgs& args) {
     if (!old_path.empty()) line += fmt::format(", copied {} unchanged bytes from '{}'", bytes_copied, old_path);
     r.info(line);
   }
-  r.info(fmt::format("Read {} bytes at {:#010x} in {:.1f} seconds{}...", size, args.address, t, rate_text(size, t)));
+  if (transferred == size) {
+    r.info(fmt::format("Read {} bytes at {:#010x} in {:.1f} seconds{}...", size, args.address, t, rate_text(size, t)));
+  } else {
+    // The rate over what crossed the wire; the skipped bytes are said above.
+    std::string rates;
+    if (t > 0 && transferred == 0)
+      rates = fmt::format(" (effective {:.1f} kbit/s; nothing transferred)", double(size) / t * 8 / 1000);
+    else if (t > 0)
+      rates = fmt::format(" (effective {:.1f} kbit/s; {:.1f} kbit/s over the {} bytes transferred)",
+                          double(size) / t * 8 / 1000, double(transferred) / t * 8 / 1000, transferred);
+    r.info(fmt::format("Read {} bytes at {:#010x} in {:.1f} seconds{}...", size, args.address, t, rates));
+  }
   r.info(fmt::format("Flash read to '{}' completed.", args.file));
   auto& j = r.json();
   j.set("address", args.address);

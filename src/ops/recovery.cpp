@@ -104,12 +104,13 @@ void Session::resync() {
   }
 }
 
-void Session::recover(const Error& cause, const std::string& what, int attempt) {
+void Session::recover(const Error& cause, const std::string& what, int attempt, bool announce) {
   ++recoveries_;
   if (!recovering_chip_) recovering_chip_ = &loader_->chip();
   report_.json().set("recoveries", recoveries_);
-  report_.warning(fmt::format("{} failed: {} Recovering the connection to try again (attempt {} failed)...", what,
-                              cause.what(), attempt));
+  if (announce)
+    report_.warning(fmt::format("{} failed: {} Recovering the connection to try again (attempt {} failed)...", what,
+                                cause.what(), attempt));
   bool reopen = cause.kind() == ErrorKind::port;
   for (int i = 1;; ++i) {
     try {

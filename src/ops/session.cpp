@@ -50,8 +50,9 @@ void Session::connect_to(const std::string& port, int attempts) {
   // line before a ROM baud change); notes and warnings stay the loader's.
   loader_->set_log([this](LoaderEvent e, const std::string& text) {
     if (e == LoaderEvent::info) report_.info(text);
+    if (e == LoaderEvent::sync_failed) report_.partial(".");  // esptool's dot per failed try
   });
-  report_.info("Connecting...");
+  report_.partial("Connecting...");
   ConnectOptions co;
   co.before = options_.before;
   co.attempts = attempts;
@@ -359,8 +360,11 @@ void Session::choose_baud() {
       // Step down: recover() re-syncs (at this rate, or at the ROM's after a
       // reset) and moves the chip to options_.baud.
       options_.baud = i + 1 < std::size(kAutoRates) ? std::max(initial, kAutoRates[i + 1]) : initial;
-      report_.info(fmt::format("{} baud does not work on this link ({}); trying {}", rate, e.what(), options_.baud));
-      recover(e, fmt::format("probing {} baud", rate), 1);
+      // One plain line per step; the cause (a garbled reply, a timeout) is
+      // what a rate the bridge cannot carry looks like, so it goes to --trace.
+      report_.info(fmt::format("{} baud: not carried by this link, trying {}", rate, options_.baud));
+      if (options_.trace) report_.info(fmt::format("  ({} baud probe: {})", rate, e.what()));
+      recover(e, fmt::format("probing {} baud", rate), 1, /*announce=*/false);
     }
   }
   settle(link_->baud(), "");

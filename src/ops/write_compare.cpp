@@ -62,7 +62,7 @@ std::vector<RegionSpan> differing_blocks(Session& s, std::uint32_t address, cons
 
 std::optional<Md5::Digest> write_region(Session& s, std::uint32_t address, const Bytes& image, const Md5::Digest& want,
                                         bool compress, bool diff, const std::string& what, const Progress& progress,
-                                        RegionWriteStats& stats) {
+                                        const WritePlanNotice& announce, RegionWriteStats& stats) {
   std::uint64_t& unchanged = stats.unchanged;
   // No SPI_FLASH_MD5 in Secure Download Mode: no diff, no verification.
   const bool can_verify = (s.stub() || s.chip().rom.flash_md5) && !s.secure_download_mode();
@@ -72,6 +72,7 @@ std::optional<Md5::Digest> write_region(Session& s, std::uint32_t address, const
   for (int attempt = 1;; ++attempt) {
     try {
       std::vector<RegionSpan> todo{{0, size}};
+      const auto compare_start = s.clock().now();
       if (first && diff && can_verify) {
         // Block MD5s (the first one measures what an MD5 costs, which
         // decides between 64 KB and 256 KB blocks). All equal: the region is
@@ -83,6 +84,7 @@ std::optional<Md5::Digest> write_region(Session& s, std::uint32_t address, const
           auto got = s.loader().flash_md5(address, size);
           if (got == want) {
             unchanged = size;
+            stats.compare_seconds = s.clock().seconds_since(compare_start);
             return got;
           }
         } else {
@@ -92,6 +94,7 @@ std::optional<Md5::Digest> write_region(Session& s, std::uint32_t address, const
           todo = differing_blocks(s, address, image, costs.digest, costs.round_trip > costs.hashing);
           if (todo.empty()) {
             unchanged = size;
+            stats.compare_seconds = s.clock().seconds_since(compare_start);
             return want;
           }
         }
@@ -100,7 +103,11 @@ std::optional<Md5::Digest> write_region(Session& s, std::uint32_t address, const
       }
       std::uint64_t now_left = 0;
       for (const RegionSpan& part : todo) now_left += part.length;
-      if (first) unchanged = size - now_left;
+      if (first) {
+        unchanged = size - now_left;
+        if (diff && can_verify) stats.compare_seconds = s.clock().seconds_since(compare_start);
+        if (announce) announce(todo);
+      }
       const bool whole = todo.size() == 1 && todo.front().length == size;
       if (now_left < left && attempt > 1) attempt = 1;  // the last try got somewhere: a fresh budget
       left = now_left;

@@ -9,6 +9,21 @@
 
 namespace espbak {
 
+namespace {
+
+// The differing parts of a region named one by one, up to this many.
+constexpr std::size_t kErasePartsNamed = 4;
+
+// esptool's line for the sectors a write of [address, address + length) erases.
+std::string erase_line(std::uint32_t address, std::uint32_t length) {
+  const std::uint64_t first = address / kFlashSectorSize * kFlashSectorSize;
+  const std::uint64_t end = std::uint64_t(address) + length;
+  const std::uint64_t last = (end + kFlashSectorSize - 1) / kFlashSectorSize * kFlashSectorSize - 1;
+  return fmt::format("Flash will be erased from {:#010x} to {:#010x}...", first, last);
+}
+
+}  // namespace
+
 std::vector<FlashRegion> prepare_write_flash(const WriteFlashArgs& args, Reporter&) {
   if (args.pairs.empty()) throw Error(ErrorKind::usage, "write_flash needs ADDRESS FILE pairs");
   check_input_files(args.pairs);
@@ -66,14 +81,10 @@ void cmd_write_flash(Session& s, const WriteFlashArgs& args, std::vector<FlashRe
   } else {
     for (const auto& region : regions) {
       if (region.data.empty()) continue;
-      std::uint32_t over = region.address % kFlashSectorSize;
-      if (over)
+      if (std::uint32_t over = region.address % kFlashSectorSize)
         r.info(fmt::format("Note: Flash address {:#010x} is not aligned to a {:#x} byte flash sector. "
                            "{:#x} bytes before this address will be erased.",
                            region.address, kFlashSectorSize, over));
-      std::uint64_t end = std::uint64_t(region.address) + region.data.size();
-      std::uint64_t last = (end + kFlashSectorSize - 1) / kFlashSectorSize * kFlashSectorSize - 1;
-      r.info(fmt::format("Flash will be erased from {:#010x} to {:#010x}...", region.address - over, last));
     }
   }
 
@@ -105,16 +116,32 @@ void cmd_write_flash(Session& s, const WriteFlashArgs& args, std::vector<FlashRe
     const auto t0 = s.clock().now();
     const std::string what = fmt::format("writing {} at {:#010x}", region.file, address);
     RegionWriteStats stats;
+    // "Flash will be erased from X to Y" (esptool's line) for what is erased:
+    // the whole region, or the parts that differ from the flash.
+    auto announce = [&](const std::vector<RegionSpan>& parts) {
+      if (args.erase_all) return;
+      for (std::size_t i = 0; i < parts.size() && i < kErasePartsNamed; ++i)
+        r.info(erase_line(address + parts[i].offset, parts[i].length));
+      if (parts.size() > kErasePartsNamed) {
+        std::uint64_t rest = 0;
+        for (std::size_t i = kErasePartsNamed; i < parts.size(); ++i) rest += parts[i].length;
+        r.info(fmt::format("... and {} more parts, {} bytes in all, will be erased.", parts.size() - kErasePartsNamed,
+                           rest));
+      }
+    };
     auto flash_md5 = write_region(s, address, image, local_md5, compress, args.diff && !args.erase_all, what,
-                                  progress_for(r, "Writing", 0, image.size()), stats);
+                                  progress_for(r, "Writing", 0, image.size()), announce, stats);
     r.progress_end();
-    const double t = s.clock().seconds_since(t0);
+    // The write's own time: the comparison with the chip is reported apart.
+    const double t = s.clock().seconds_since(t0) - stats.compare_seconds;
     const std::uint64_t unchanged = stats.unchanged, written = image.size() - unchanged;
     if (unchanged == image.size())
-      r.info(fmt::format("Skipped all {} bytes at {:#010x}: the flash already holds them.", unchanged, address));
+      r.info(fmt::format("Skipped all {} bytes at {:#010x}: the flash already holds them (compared in {:.1f} seconds).",
+                         unchanged, address, stats.compare_seconds));
     else if (unchanged)
-      r.info(fmt::format("Skipped {} unchanged bytes at {:#010x}; wrote the {} bytes that differ.", unchanged, address,
-                         written));
+      r.info(fmt::format("Skipped {} unchanged bytes at {:#010x} (compared in {:.1f} seconds); wrote the {} bytes "
+                         "that differ.",
+                         unchanged, address, stats.compare_seconds, written));
     if (written && stats.compressed) {
       std::string speed = t > 0 ? fmt::format(" (effective {:.1f} kbit/s)", double(written) / t * 8 / 1000) : "";
       r.info(fmt::format("Wrote {} bytes ({} compressed) at {:#010x} in {:.1f} seconds{}...", written, stats.sent,

@@ -46,6 +46,9 @@ class Reporter {
   virtual ~Reporter() = default;
   // The running narrative (esptool's ordinary output): "Connecting...".
   virtual void info(const std::string& line) = 0;
+  // The start or a piece of a narrative line that the next output ends
+  // ("Connecting..." then a '.' per failed SYNC try, as esptool prints it).
+  virtual void partial(const std::string&) {}
   // Something the user should know but that does not stop the command.
   virtual void warning(const std::string& line) = 0;
   // The answer to the command ("MAC: ..."): shown even with --quiet.

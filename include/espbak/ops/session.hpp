@@ -115,7 +115,9 @@ class Session {
   // answers SYNC with 0; a chip that was reset answers from the ROM and gets
   // the stub again), restores the baud rate and the flash settings. Throws
   // when the chip cannot be brought back.
-  void recover(const Error& cause, const std::string& what, int attempt);
+  // `announce`: the warning line saying what failed (off where the caller
+  // says it in its own words, as -b auto's probing does).
+  void recover(const Error& cause, const std::string& what, int attempt, bool announce = true);
   static Error gave_up(const Error& last, const std::string& what, int attempts);
   int recoveries() const { return recoveries_; }
 

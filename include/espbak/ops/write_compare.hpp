@@ -2,6 +2,7 @@
 // write_flash's comparison with the chip and its verified, recovering write
 // of one region (docs/cli.md "write_flash").
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -40,12 +41,17 @@ std::vector<RegionSpan> differing_blocks(Session& s, std::uint32_t address, cons
 
 struct RegionWriteStats {
   std::uint64_t unchanged = 0;  // bytes the first write left alone
+  double compare_seconds = 0;   // the first comparison with the chip (block MD5s)
   std::uint64_t sent = 0;       // data bytes sent, over all attempts (zlib stream bytes where compressed)
   bool compressed = false;      // some part went compressed
 };
 
+// `announce` is told, once, the parts the first write will erase and write
+// (after the comparison, before anything is erased), so that the narrative
+// names only what is erased.
+using WritePlanNotice = std::function<void(const std::vector<RegionSpan>& parts)>;
 std::optional<Md5::Digest> write_region(Session& s, std::uint32_t address, const Bytes& image, const Md5::Digest& want,
                                         bool compress, bool diff, const std::string& what, const Progress& progress,
-                                        RegionWriteStats& stats);
+                                        const WritePlanNotice& announce, RegionWriteStats& stats);
 
 }  // namespace espbak
