@@ -145,10 +145,34 @@ void drop_arguments_of_refused_command(const ProgramSpec& spec, std::vector<std:
   }
 }
 
+// An option with an implicit value given without one of its values after
+// it gets the implicit value inserted (verify_flash -d: esptool v5's flag,
+// v4's "--diff yes|no"). Only after the command's name, where its options are.
+void insert_implicit_values(const ProgramSpec& spec, std::vector<std::string>& args) {
+  const CommandSpec* command = nullptr;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    if (!command) {
+      for (const auto& c : spec.commands)
+        if (args[i] == c.name || args[i] == dashed_alias(c.name)) command = &c;
+      continue;
+    }
+    for (const auto& option : command->arguments) {
+      if (option.implicit_value.empty()) continue;
+      if (std::find(option.names.begin(), option.names.end(), args[i]) == option.names.end()) continue;
+      const bool has_value = i + 1 < args.size() && std::find(option.values.begin(), option.values.end(),
+                                                              args[i + 1]) != option.values.end();
+      if (!has_value) args.insert(args.begin() + std::ptrdiff_t(i) + 1, option.implicit_value);
+      ++i;
+      break;
+    }
+  }
+}
+
 void Cli11Parser::parse(int argc, char** argv) {
   std::vector<std::string> given(argv + (argc > 0 ? 1 : 0), argv + argc);
   given = expand_file_arguments(std::move(given), spec_.name);
   drop_arguments_of_refused_command(spec_, given);
+  insert_implicit_values(spec_, given);
   std::vector<std::string> args;
   for (auto it = given.rbegin(); it != given.rend(); ++it) {  // CLI11 takes the vector reversed
     std::string arg = *it;

@@ -72,6 +72,26 @@ std::vector<OptionSpec> flash_param_options(std::string mode_help, std::string f
   };
 }
 
+// esptool v5's options of every flash command that espbak refuses:
+// custom SPI flash pins and NAND flash (esptool v5.3.1 __init__.py
+// add_spi_connection_arg, add_flash_type_arg).
+std::vector<OptionSpec> refused_flash_options() {
+  return {
+      {.names = names({"-sc"}, "--spi-connection"),
+       .help = "Not supported by espbak: custom SPI flash pins (use esptool)",
+       .refusal = "espbak does not support --spi-connection (flash on custom SPI pins); use esptool for such boards"},
+      {.names = names({"-ft"}, "--flash-type"), .help = "nor (the default; nand is not supported by espbak)",
+       .values = {"nor", "nand"},
+       .refusal = "espbak does not support NAND flash (--flash-type nand); use esptool for it",
+       .refused_value = "nand"},
+  };
+}
+
+std::vector<OptionSpec> with_refused_flash_options(std::vector<OptionSpec> arguments) {
+  for (auto& option : refused_flash_options()) arguments.push_back(std::move(option));
+  return arguments;
+}
+
 // esptool v5 read-flash / write-flash `--no-progress, -p` (after the
 // command; before it -p is the port, as in esptool).
 OptionSpec no_progress_option() {
@@ -113,12 +133,21 @@ std::vector<OptionSpec> global_options() {
                "ESPTOOL_OPEN_PORT_ATTEMPTS; default 1)",
        .default_value = "1"},
       {.names = {"-q", "--quiet"}, .kind = ValueKind::flag, .help = "Only errors on stderr; results still on stdout"},
+      {.names = {"-s", "--silent"}, .kind = ValueKind::flag, .help = "esptool v5: as --quiet"},
+      {.names = {"-v", "--verbose"}, .kind = ValueKind::flag,
+       .help = "esptool v5: every stage in full (espbak never collapses its output)"},
+      {.names = names({}, "--stub-version"),
+       .help = "esptool v5: 1|2, which stub build (env ESPTOOL_STUB_VERSION); espbak carries one, esptool-js 0.7.0's",
+       .values = {"1", "2"}},
+      {.names = names({}, "--override-vddsdio"),
+       .help = "Not supported by espbak: ESP32 VDDSDIO regulator override (use esptool)",
+       .refusal = "espbak does not support --override-vddsdio (ESP32 VDDSDIO regulator); use esptool for it"},
       {.names = {"--json"}, .kind = ValueKind::flag, .help = "Print a machine-readable result object on stdout"},
   };
 }
 
 std::vector<OptionSpec> read_flash_arguments() {
-  return {
+  return with_refused_flash_options({
       positional("address", ValueKind::text, "Start address"),
       positional("size", ValueKind::text, "Bytes to read (k/M/KB/MB suffixes), or ALL for the rest of the flash"),
       positional("filename", ValueKind::text, "Output file"),
@@ -131,7 +160,7 @@ std::vector<OptionSpec> read_flash_arguments() {
       {.names = names({"-fs"}, "--flash-size"),
        .help = "Flash size for the read, e.g. 4MB (esptool 4.8: the ROM reads past 2 MB); default: detected",
        .default_value = "detect", .values = flash_code_names(&ChipInfo::flash_sizes, {"detect", "keep"})},
-  };
+  });
 }
 
 std::vector<OptionSpec> write_flash_arguments() {
@@ -168,23 +197,26 @@ std::vector<OptionSpec> write_flash_arguments() {
                        .help = "Not supported by espbak: flash encryption (use esptool)"});
   arguments.push_back({.names = names({}, "--ignore-flash-enc-efuse"), .kind = ValueKind::flag,
                        .help = "esptool: ignore the flash-encryption eFuses (espbak writes plain data only)"});
-  return arguments;
+  arguments.push_back({.names = names({}, "--trust-flash-content"), .kind = ValueKind::flag,
+                       .help = "esptool 5.2: no final check of unchanged files (espbak's unchanged blocks are "
+                               "checked by MD5 anyway)"});
+  return with_refused_flash_options(std::move(arguments));
 }
 
 std::vector<OptionSpec> erase_region_arguments() {
-  return {positional("address", ValueKind::text, "Start address"),
-          positional("size", ValueKind::text, "Bytes to erase")};
+  return with_refused_flash_options(
+      {positional("address", ValueKind::text, "Start address"), positional("size", ValueKind::text, "Bytes to erase")});
 }
 
 std::vector<OptionSpec> verify_flash_arguments() {
   std::vector<OptionSpec> arguments = {
       positional("addr_filename", ValueKind::text_list, "Address followed by a file name, repeated"),
-      {.names = {"--diff"}, .help = "yes|no: list the differing bytes (default no)", .default_value = "no",
-       .values = {"yes", "no"}},
+      {.names = {"-d", "--diff"}, .help = "List the differing bytes (esptool v5 flag; v4's --diff yes|no too)",
+       .default_value = "no", .values = {"yes", "no"}, .implicit_value = "yes"},
   };
   for (auto& option : flash_param_options("keep|qio|qout|dio|dout", "keep|80m|40m|26m|20m", "keep|detect|1MB|..."))
     arguments.push_back(std::move(option));
-  return arguments;
+  return with_refused_flash_options(std::move(arguments));
 }
 
 std::vector<CommandSpec> commands() {
@@ -192,7 +224,8 @@ std::vector<CommandSpec> commands() {
       {.name = "version", .help = "Print the espbak version and the flasher stub release", .run_offline = run_version},
       {.name = "chip_id", .help = "Print the chip ID (ESP8266) or the MAC", .prepare = prepare_chip_id},
       {.name = "read_mac", .help = "Print the MAC address", .prepare = prepare_read_mac},
-      {.name = "flash_id", .help = "Print the SPI flash manufacturer, device and size", .prepare = prepare_flash_id},
+      {.name = "flash_id", .help = "Print the SPI flash manufacturer, device and size",
+       .arguments = refused_flash_options(), .prepare = prepare_flash_id},
       {.name = "get_security_info",
        .help = "Print the chip's security info (ESP32-S2 and later; works in Secure Download Mode)",
        .prepare = prepare_get_security_info},
@@ -202,7 +235,8 @@ std::vector<CommandSpec> commands() {
        .arguments = read_flash_arguments(), .traffic = Traffic::bulk_transfer, .prepare = prepare_read_flash},
       {.name = "write_flash", .help = "Write files to flash: ADDRESS FILE [ADDRESS FILE ...]",
        .arguments = write_flash_arguments(), .traffic = Traffic::bulk_transfer, .prepare = prepare_write_flash},
-      {.name = "erase_flash", .help = "Erase the whole flash (stub only)", .prepare = prepare_erase_flash},
+      {.name = "erase_flash", .help = "Erase the whole flash (stub only)", .arguments = refused_flash_options(),
+       .prepare = prepare_erase_flash},
       {.name = "erase_region", .help = "Erase a region: ADDRESS SIZE (multiples of 4096)",
        .arguments = erase_region_arguments(), .prepare = prepare_erase_region},
       {.name = "verify_flash", .help = "Compare flash with files: ADDRESS FILE [ADDRESS FILE ...]",

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <cstdlib>
 
 #include <fmt/format.h>
@@ -29,6 +30,14 @@ std::string option_or_env(const ParsedArgs& args, const char* key, const char* e
     }
   }
   return args.text(key);
+}
+
+void refuse_unsupported_options(const std::vector<OptionSpec>& options, const ParsedArgs& args) {
+  for (const auto& option : options) {
+    if (option.refusal.empty() || !args.given(option_key(option))) continue;
+    if (!option.refused_value.empty() && args.text(option_key(option)) != option.refused_value) continue;
+    throw Error(ErrorKind::unsupported, option.refusal);
+  }
 }
 
 SessionOptions session_options(const ParsedArgs& global, Traffic traffic) {
@@ -68,6 +77,18 @@ SessionOptions session_options(const ParsedArgs& global, Traffic traffic) {
   opts.no_stub = global.flag("no-stub");
   opts.trace = global.flag("trace");
   opts.connect_attempts = global.integer("connect-attempts");
+  if (!global.given("connect-attempts")) {
+    // esptool v5.3.1 __init__.py: --connect-attempts defaults to ESPTOOL_CONNECT_ATTEMPTS.
+    if (std::string env = env_text("ESPTOOL_CONNECT_ATTEMPTS"); !env.empty()) {
+      int n = 0;
+      auto [end, ec] = std::from_chars(env.data(), env.data() + env.size(), n);
+      if (ec != std::errc() || end != env.data() + env.size()) throw Error(ErrorKind::usage, fmt::format("invalid ESPTOOL_CONNECT_ATTEMPTS value '{}' (a whole number)", env));
+      opts.connect_attempts = n;
+    }
+  }
+  if (std::string version = option_or_env(global, "stub-version", "ESPTOOL_STUB_VERSION"); !version.empty() &&
+      version != "1" && version != "2")
+    throw Error(ErrorKind::usage, fmt::format("invalid --stub-version value '{}' (choose from 1, 2)", version));
   opts.open_port_attempts = global.integer("open-port-attempts");
   if (!global.given("open-port-attempts")) {
     if (std::string env = env_text("ESPTOOL_OPEN_PORT_ATTEMPTS"); !env.empty()) {

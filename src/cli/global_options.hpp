@@ -23,4 +23,8 @@ std::string option_or_env(const ParsedArgs& args, const char* key, const char* e
 // a command with this traffic.
 SessionOptions session_options(const ParsedArgs& global, Traffic traffic);
 
+// An esptool option espbak does not support (OptionSpec::refusal), given:
+// Error(unsupported) with its one line.
+void refuse_unsupported_options(const std::vector<OptionSpec>& options, const ParsedArgs& args);
+
 }  // namespace espbak::cli

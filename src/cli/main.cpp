@@ -9,6 +9,8 @@
 #include <exception>
 #include <string>
 
+#include <fmt/format.h>
+
 #include "cli11_parser.hpp"
 #include "command_table.hpp"
 #include "console_reporter.hpp"
@@ -51,7 +53,7 @@ int main(int argc, char** argv) {
   const espbak::cli::ParsedArgs& global = parser.global();
   const bool json = global.flag("json");
   espbak::cli::ConsoleMode mode;
-  mode.quiet = global.flag("quiet");
+  mode.quiet = global.flag("quiet") || global.flag("silent");
   mode.json = json;
   const bool stderr_tty = isatty(STDERR_FILENO) != 0;
   mode.progress_tty = stderr_tty;
@@ -79,6 +81,13 @@ int main(int argc, char** argv) {
   try {
     const espbak::cli::Invocation call{parser.args_of(command), global, report};
     if (!command.refusal.empty()) throw Error(ErrorKind::unsupported, command.refusal);
+    espbak::cli::refuse_unsupported_options(spec.global_options, global);
+    espbak::cli::refuse_unsupported_options(command.arguments, parser.args_of(command));
+    if (std::string version = espbak::cli::option_or_env(global, "stub-version", "ESPTOOL_STUB_VERSION");
+        (version == "1" || version == "2") && !global.flag("no-stub"))
+      report.info(fmt::format("Note: --stub-version {} is taken as given; espbak carries one stub build, "
+                              "esptool-js 0.7.0's (docs/stub.md).",
+                              version));
     if (command.run_offline) {
       command.run_offline(call);
     } else {

@@ -38,6 +38,14 @@ struct OptionSpec {
   std::vector<std::string> values;
   // The key of an option that cannot be given together with this one.
   std::string excludes;
+  // An esptool option espbak does not support: given at all, this one line
+  // is the error (exit 9), before anything is opened. `refused_value`: only
+  // that value is refused ("--flash-type nand"; "nor" is what espbak does).
+  std::string refusal;
+  std::string refused_value;
+  // Taken when the option is given without one of `values` after it
+  // (verify_flash --diff: esptool v5's flag, v4's "--diff yes|no").
+  std::string implicit_value;
 };
 
 // "--flash-mode" -> {"--flash-mode", "--flash_mode"}: esptool v5 dashes and
