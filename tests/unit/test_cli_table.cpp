@@ -30,7 +30,7 @@ TEST_CASE("every command has one name, a dashed alias, help, and exactly one kin
     CHECK(find_command(name) != nullptr);
 }
 
-TEST_CASE("no option name is declared twice for a command, globals included (but -p/--no-progress)", "[cli]") {
+TEST_CASE("no option name is declared twice for a command, globals included (but -p/--no-progress and -s/--skip-flashed)", "[cli]") {
   const ProgramSpec& p = program_spec();
   std::set<std::string> global_names;
   for (const auto& o : p.global_options)
@@ -46,6 +46,9 @@ TEST_CASE("no option name is declared twice for a command, globals included (but
         // The one deliberate shadowing: esptool v5's `-p` after read-flash /
         // write-flash is --no-progress (before the command, the port).
         if (n == "-p" && option_key(o) == "no-progress") continue;
+        // And esptool v5's `-s` after write-flash is --skip-flashed (before
+        // the command, --silent).
+        if (n == "-s" && option_key(o) == "skip-flashed") continue;
         CHECK(names.insert(n).second);
         // A long option is accepted in esptool v5's dashed and v4's underscored spelling.
         if (n.rfind("--", 0) == 0 && n.find('-', 2) != std::string::npos) {
