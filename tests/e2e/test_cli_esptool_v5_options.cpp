@@ -23,7 +23,7 @@ RunResult espbak(const std::string& port, std::vector<std::string> args, const s
 
 }  // namespace
 
-TEST_CASE("-s/--silent prints only the results, -v/--verbose changes nothing", "[cli][esptool]") {
+TEST_CASE("silent (-s) prints only the results, verbose (-v) changes nothing", "[cli][esptool]") {
   TempDir dir;
   SimOptions so;
   so.chip = "esp32";
@@ -42,7 +42,7 @@ TEST_CASE("-s/--silent prints only the results, -v/--verbose changes nothing", "
   CHECK(verbose.out == plain.out);
 }
 
-TEST_CASE("--stub-version 1|2 and ESPTOOL_STUB_VERSION are taken with a note, other values refused", "[cli][esptool]") {
+TEST_CASE("stub version 1|2 (--stub-version, ESPTOOL_STUB_VERSION) are taken with a note, other values refused", "[cli][esptool]") {
   TempDir dir;
   SimOptions so;
   so.chip = "esp32c3";
@@ -101,7 +101,7 @@ TEST_CASE("options espbak does not support are refused in one line before any po
   }
 }
 
-TEST_CASE("--flash-type nor is what espbak does: accepted, and nand leaves the flash untouched", "[cli][esptool]") {
+TEST_CASE("flash type nor is what espbak does: accepted, and nand leaves the flash untouched", "[cli][esptool]") {
   TempDir dir;
   SimOptions so;
   so.chip = "esp32s3";

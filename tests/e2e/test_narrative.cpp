@@ -87,7 +87,7 @@ TEST_CASE("read_flash gives its rate over the bytes transferred when blocks were
   CHECK(e.out.find("over the 0 bytes") == std::string::npos);
 }
 
-TEST_CASE("-b auto says each rate the bridge cannot carry in one plain line, no warnings", "[narrative]") {
+TEST_CASE("baud auto says each rate the bridge cannot carry in one plain line, no warnings", "[narrative]") {
   TempDir dir;
   SimOptions so;
   so.chip = "esp32";
