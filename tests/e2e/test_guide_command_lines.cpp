@@ -183,7 +183,9 @@ TEST_CASE("guide command lines for the ESP32 (ESP-IDF, Arduino, PlatformIO, Micr
                 "hard-reset", "write-flash", "--flash-mode", "dio", "--flash-size", "2MB", "--flash-freq", "40m",
                 "0x1000", "{BOOT}", "0x8000", "{PART}", "0x10000", "{APP}"},
        .header = Header{0x02, 0x10}},
-      // ... and its "@flash_args" form, the file as ESP-IDF writes it.
+      // ... and its "@flash_args" form; the file laid out as ESP-IDF writes it
+      // (options line, then one address and file a line: UNVERIFIED, not read
+      // from ESP-IDF source here).
       {.source = "esptool v5.3.1 docs/en/esptool/flashing-firmware.rst (ESP-IDF, @flash_args)",
        .chip = "esp32", .flash = "4MB",
        .argv = {"-p", "{PORT}", "--chip", "esp32", "-b", "460800", "--before", "default-reset", "--after",
