@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <csignal>
 #include <cstdio>
 #include <exception>
 #include <string>
@@ -98,7 +99,9 @@ int main(int argc, char** argv) {
     }
     return 0;
   } catch (const espbak::Interrupted& e) {
-    // One line, then the process ends by the signal (status 128 + N).
+    // One line, then the process ends by the signal (status 128 + N). A
+    // closed stdout (SIGPIPE) must not turn the JSON into a second signal.
+    std::signal(SIGPIPE, SIG_IGN);
     fail(128 + e.signal(), e.what());
     std::fflush(nullptr);
     espbak::end_by_signal(e.signal());
