@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <csignal>
 #include <cstdio>
 #include <exception>
 #include <string>
@@ -15,6 +16,7 @@
 #include "command_table.hpp"
 #include "console_reporter.hpp"
 #include "global_options.hpp"
+#include "espbak/ops/interruption.hpp"
 #include "espbak/ops/session.hpp"
 #include "espbak/util/error.hpp"
 
@@ -32,6 +34,7 @@ void print_json(ConsoleReporter& report) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  espbak::install_interruption_handlers();
   const espbak::cli::ProgramSpec& spec = espbak::cli::program_spec();
   espbak::cli::Cli11Parser parser(spec);
   try {
@@ -95,7 +98,12 @@ int main(int argc, char** argv) {
       espbak::cli::SessionStep step = command.prepare(call);  // every check before the port is opened
       espbak::Session session(options, report);
       session.connect();
-      step(session);
+      try {
+        step(session);
+      } catch (const espbak::Interrupted& e) {
+        // The step's files are gone by now; the chip is left as --after says.
+        throw e.with(session.finish_after_interrupt(), "; ");
+      }
       session.finish();
     }
     if (json) {
@@ -103,6 +111,13 @@ int main(int argc, char** argv) {
       print_json(report);
     }
     return 0;
+  } catch (const espbak::Interrupted& e) {
+    // One line, then the process ends by the signal (status 128 + N). A
+    // closed stdout (SIGPIPE) must not turn the JSON into a second signal.
+    std::signal(SIGPIPE, SIG_IGN);
+    fail(128 + e.signal(), e.what());
+    std::fflush(nullptr);
+    espbak::end_by_signal(e.signal());
   } catch (const Error& e) {
     std::string msg = e.what();
     std::replace(msg.begin(), msg.end(), '\n', ' ');

@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include "espbak/ops/commands.hpp"
+#include "espbak/ops/interruption.hpp"
 #include "espbak/util/error.hpp"
 #include "espbak/util/numbers.hpp"
 
@@ -18,7 +19,12 @@ void cmd_erase_flash(Session& s) {
   Reporter& r = s.report();
   r.info("Erasing flash (this may take a while)...");
   const auto t0 = s.clock().now();
-  s.with_recovery("erasing the flash", [&] { s.loader().erase_flash(); });
+  {
+    // A signal during the erase waits for its end (the chip erases anyway).
+    DeferredSignals deferred;
+    s.with_recovery("erasing the flash", [&] { s.loader().erase_flash(); });
+    check_interrupted("the erase had completed");
+  }
   r.info(fmt::format("Chip erase completed successfully in {:.1f} seconds.", s.clock().seconds_since(t0)));
 }
 
@@ -47,6 +53,7 @@ void cmd_erase_region(Session& s, std::uint32_t address, std::uint32_t size) {
                                               std::uint64_t(address) + size, flash_size_name(*flash)));
   r.info("Erasing region (may be slow depending on size)...");
   const auto t0 = s.clock().now();
+  DeferredSignals deferred;  // as for erase_flash
   if (s.stub()) {
     s.with_recovery("erasing the region", [&] { s.loader().erase_region(address, size); });
   } else if (!chip.quirks.rom_erase_size_bug) {
@@ -57,6 +64,7 @@ void cmd_erase_region(Session& s, std::uint32_t address, std::uint32_t size) {
     throw Error(ErrorKind::unsupported,
                 "erase_region needs the flasher stub on the ESP8266; run without --no-stub");
   }
+  check_interrupted("the erase had completed");
   r.info(fmt::format("Erase completed successfully in {:.1f} seconds.", s.clock().seconds_since(t0)));
   r.json().set("address", address);
   r.json().set("size", size);

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "espbak/ops/image.hpp"
+#include "espbak/ops/interruption.hpp"
 #include "espbak/util/error.hpp"
 #include "espbak/util/numbers.hpp"
 
@@ -48,7 +49,12 @@ FlashSizeChoice set_flash_parameters(Session& s, const std::string& requested) {
 }
 
 Progress progress_for(Reporter& r, const char* what, std::uint64_t base, std::uint64_t total) {
-  return [&r, what, base, total](std::uint64_t done, std::uint64_t) { r.progress(what, base + done, total); };
+  // Each packet of a long transfer is also where a deferred signal is
+  // noticed (espbak/ops/interruption.hpp).
+  return [&r, what, base, total](std::uint64_t done, std::uint64_t) {
+    check_interrupted();
+    r.progress(what, base + done, total);
+  };
 }
 
 std::string rate_text(std::uint64_t bytes, double seconds) {

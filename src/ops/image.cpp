@@ -1,10 +1,12 @@
 #include "espbak/ops/image.hpp"
 
 #include <algorithm>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cerrno>
 #include <cstring>
-#include <fstream>
-#include <iterator>
 
 #include <fmt/format.h>
 
@@ -50,19 +52,67 @@ Bytes pad_to(Bytes data, std::size_t alignment, std::uint8_t fill) {
   return data;
 }
 
+namespace {
+
+FileStamp stamp_of(const struct stat& st) {
+  FileStamp f;
+  f.size = std::uint64_t(st.st_size);
+  f.mtime_ns = std::int64_t(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+  f.device = std::uint64_t(st.st_dev);
+  f.inode = std::uint64_t(st.st_ino);
+  return f;
+}
+
+std::string describe_change(const FileStamp& before, const FileStamp& now) {
+  if (before.device != now.device || before.inode != now.inode) return "replaced by another file";
+  if (before.size != now.size) return fmt::format("size {} -> {} bytes", before.size, now.size);
+  return "modified";
+}
+
+}  // namespace
+
 std::vector<FlashRegion> load_regions(const std::vector<std::pair<std::uint32_t, std::string>>& pairs) {
   std::vector<FlashRegion> regions;
   for (const auto& [address, file] : pairs) {
-    std::ifstream in(file, std::ios::binary);
-    if (!in) throw Error(ErrorKind::input, fmt::format("cannot open '{}': {}", file, std::strerror(errno)));
+    const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) throw Error(ErrorKind::input, fmt::format("cannot open '{}': {}", file, std::strerror(errno)));
     FlashRegion r;
     r.address = address;
     r.file = file;
-    r.data.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-    if (in.bad()) throw Error(ErrorKind::input, fmt::format("cannot read '{}'", file));
+    struct stat before {}, after {};
+    bool ok = ::fstat(fd, &before) == 0;
+    if (ok && S_ISREG(before.st_mode)) r.data.reserve(std::size_t(before.st_size));
+    unsigned char buf[65536];
+    for (ssize_t n; ok;) {
+      n = ::read(fd, buf, sizeof buf);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) ok = false;
+      if (n <= 0) break;
+      r.data.insert(r.data.end(), buf, buf + n);
+    }
+    const int err = errno;
+    ok = ok && ::fstat(fd, &after) == 0;
+    ::close(fd);
+    if (!ok) throw Error(ErrorKind::input, fmt::format("cannot read '{}': {}", file, std::strerror(err)));
+    r.stamp = stamp_of(before);
+    if (S_ISREG(before.st_mode) && (stamp_of(after) != r.stamp || r.data.size() != r.stamp.size))
+      throw Error(ErrorKind::input, fmt::format("'{}' changed while it was being read ({}); nothing was written", file,
+                                                r.data.size() != r.stamp.size
+                                                    ? fmt::format("{} bytes read of {}", r.data.size(), r.stamp.size)
+                                                    : describe_change(r.stamp, stamp_of(after))));
+    r.file_md5 = Md5::of(r.data);
     regions.push_back(std::move(r));
   }
   return regions;
+}
+
+std::optional<std::string> file_change(const FlashRegion& region) {
+  struct stat st {};
+  if (::stat(region.file.c_str(), &st) != 0) return std::string("removed");
+  if (!S_ISREG(st.st_mode)) return std::nullopt;  // a pipe or device: nothing to compare
+  const FileStamp now = stamp_of(st);
+  if (now == region.stamp) return std::nullopt;
+  return describe_change(region.stamp, now);
 }
 
 void check_no_overlap(const std::vector<FlashRegion>& regions) {

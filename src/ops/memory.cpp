@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "espbak/ops/commands.hpp"
+#include "espbak/ops/interruption.hpp"
 #include "espbak/ops/part_file.hpp"
 #include "espbak/util/error.hpp"
 
@@ -39,14 +40,13 @@ void check_dump_mem_args(std::uint32_t address, std::uint32_t size, const std::s
                             address, size));
 }
 
-void cmd_dump_mem(Session& s, std::uint32_t address, std::uint32_t size, const std::string& file) {
-  s.refuse_in_secure_download_mode("dump_mem", "register and memory reads are refused");
+namespace {
+
+void dump_words(Session& s, std::uint32_t address, std::uint32_t size, PartFile& out) {
   Reporter& r = s.report();
-  r.info(fmt::format("Dumping {} bytes from {:#010x} to file '{}'...", size, address, file));
-  PartFile out(file);  // the file appears under its name only when complete
-  const auto t0 = s.clock().now();
   std::vector<unsigned char> chunk;
   for (std::uint32_t done = 0; done < size; done += 4) {
+    check_interrupted();
     std::uint32_t word = s.with_recovery("reading memory", [&] { return s.loader().read_reg(address + done); });
     for (int b = 0; b < 4; ++b) chunk.push_back(static_cast<unsigned char>(word >> (8 * b)));
     if (chunk.size() == 1024 || done + 4 == size) {
@@ -56,6 +56,22 @@ void cmd_dump_mem(Session& s, std::uint32_t address, std::uint32_t size, const s
     }
   }
   r.progress_end();
+}
+
+}  // namespace
+
+void cmd_dump_mem(Session& s, std::uint32_t address, std::uint32_t size, const std::string& file) {
+  s.refuse_in_secure_download_mode("dump_mem", "register and memory reads are refused");
+  Reporter& r = s.report();
+  r.info(fmt::format("Dumping {} bytes from {:#010x} to file '{}'...", size, address, file));
+  PartFile out(file);  // the file appears under its name only when complete
+  out.reserve(size);
+  const auto t0 = s.clock().now();
+  try {
+    dump_words(s, address, size, out);
+  } catch (const Interrupted& e) {
+    throw e.with(out.interrupted_note());
+  }
   out.commit();
   const double seconds = std::chrono::duration<double>(s.clock().now() - t0).count();
   const std::string speed = seconds > 0 ? fmt::format(" ({:.1f} kbit/s)", size / seconds * 8 / 1000) : "";

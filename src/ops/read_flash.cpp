@@ -1,5 +1,6 @@
 // read_flash: the survey's plan (read_plan.cpp), then verified chunks into
-// FILE.part, renamed once every byte is vouched for by the chip.
+// a temporary file (PartFile), renamed once every byte is vouched for by the
+// chip.
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -9,6 +10,7 @@
 
 #include "espbak/ops/commands.hpp"
 #include "espbak/ops/flash_setup.hpp"
+#include "espbak/ops/interruption.hpp"
 #include "espbak/ops/md5_pacing.hpp"
 #include "espbak/ops/part_file.hpp"
 #include "espbak/ops/read_plan.hpp"
@@ -41,23 +43,13 @@ void check_diff_with(const std::string& given) {
 }  // namespace
 
 void check_read_flash_args(const ReadFlashArgs& args) {
-  namespace fs = std::filesystem;
   if (args.file.empty()) throw Error(ErrorKind::usage, "read_flash needs an output file name");
-  fs::path out(args.file);
-  fs::path dir = out.parent_path().empty() ? fs::path(".") : out.parent_path();
-  std::error_code ec;
-  if (!fs::is_directory(dir, ec))
-    throw Error(ErrorKind::input, fmt::format("cannot write '{}': directory '{}' does not exist", args.file,
-                                              dir.string()));
-  if (fs::is_directory(out, ec))
-    throw Error(ErrorKind::input, fmt::format("cannot write '{}': it is a directory", args.file));
-  if (!PartFile::directory_writable(dir.string()))
-    throw Error(ErrorKind::input, fmt::format("cannot write '{}': directory '{}' is not writable", args.file,
-                                              dir.string()));
+  PartFile::check_target(args.file);
   if (!args.diff_with.empty()) check_diff_with(args.diff_with);
   if (args.size && *args.size == 0) throw Error(ErrorKind::usage, "read_flash: size must not be 0");
   if (args.size && std::uint64_t(args.address) + *args.size > 0x100000000ull)
     throw Error(ErrorKind::input, "read_flash: address + size is past 4 GB");
+  if (args.size) PartFile::check_room(args.file, *args.size);  // before the port is opened
 }
 
 namespace {
@@ -98,6 +90,10 @@ std::string pick_old_image(const std::string& given, std::uint32_t size, const s
   if (best_any) return best_any->path().string();
   throw Error(ErrorKind::input, fmt::format("--diff-with: directory '{}' holds no earlier image", given));
 }
+
+// The reading itself, into `part` (committed at the end).
+void read_into(Session& s, const ReadFlashArgs& args, const ReadPlan& plan, const Bytes& old_image,
+               const std::string& old_path, std::uint32_t size, PartFile& part, Clock::Duration start);
 
 }  // namespace
 
@@ -155,6 +151,9 @@ void cmd_read_flash(Session& s, const ReadFlashArgs& args) {
     }
   }
 
+  // Room for the file before anything is read (ALL: known only now).
+  PartFile::check_room(args.file, size);
+
   // Which blocks need the wire at all (docs/cli.md "read_flash"): the chip
   // hashes each block on its own (SPI_FLASH_MD5, at flash speed); an erased
   // block is written as 0xFF, a block equal to the old image is copied from
@@ -169,18 +168,39 @@ void cmd_read_flash(Session& s, const ReadFlashArgs& args) {
       r.warning(fmt::format("'{}' is {} bytes and the read {} bytes: only the blocks both cover are compared",
                             old_path, old_image.size(), size));
   }
+  // From the survey on, a signal is deferred to the loops: the read stops
+  // cleanly and the chip is left as --after says (docs/exit-codes.md).
+  DeferredSignals deferred;
   const bool want_survey = args.skip_erased || !args.diff_with.empty();
   const bool can_survey = s.stub() || chip.rom.flash_md5;
   if (want_survey && !can_survey)
     r.warning(fmt::format("The {} ROM cannot compute flash MD5; reading every block.", chip.name));
   const auto start = s.clock().now();
-  ReadPlan plan = want_survey && can_survey
-                     ? plan_read(s, args, size, args.diff_with.empty() ? nullptr : &old_image)
-                     : ReadPlan{{{0, size, BlockSource::read}}, {}};
+  ReadPlan plan;
+  try {
+    plan = want_survey && can_survey ? plan_read(s, args, size, args.diff_with.empty() ? nullptr : &old_image)
+                                     : ReadPlan{{{0, size, BlockSource::read}}, {}};
+  } catch (const Interrupted& e) {
+    throw e.with(fmt::format("nothing was written to '{}' (the read had not begun)", args.file));
+  }
 
+  PartFile part(args.file);
+  part.reserve(size);
+  try {
+    read_into(s, args, plan, old_image, old_path, size, part, start);
+  } catch (const Interrupted& e) {
+    throw e.with(part.interrupted_note());
+  }
+}
+
+namespace {
+
+void read_into(Session& s, const ReadFlashArgs& args, const ReadPlan& plan, const Bytes& old_image,
+               const std::string& old_path, std::uint32_t size, PartFile& part, Clock::Duration start) {
+  Reporter& r = s.report();
   // Each chunk is verified on its own (the stub sends the MD5 of every
   // READ_FLASH; READ_FLASH_SLOW in the ROM carries none, so the chip's
-  // SPI_FLASH_MD5 of the chunk is compared). FILE.part receives verified
+  // SPI_FLASH_MD5 of the chunk is compared). The file receives verified
   // chunks only, and a chunk whose stream is lost or garbled is read again
   // after the session is recovered: the read resumes at the last verified
   // chunk instead of starting over (docs/exit-codes.md "Retries").
@@ -192,7 +212,6 @@ void cmd_read_flash(Session& s, const ReadFlashArgs& args) {
   // at the smallest size: a position in the read gets at most
   // log4(chunk / kMinReadChunk) + kUnitAttempts tries.
   constexpr std::uint32_t kMinReadChunk = 4 * 1024;
-  PartFile part(args.file);
   Md5 md5;
   Bytes chunk;
   std::uint32_t piece = args.chunk;
@@ -283,5 +302,7 @@ void cmd_read_flash(Session& s, const ReadFlashArgs& args) {
   j.set("blocks_copied", blocks_copied);
   if (!old_path.empty()) j.set("diff_with", old_path);
 }
+
+}  // namespace
 
 }  // namespace espbak

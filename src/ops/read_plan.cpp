@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "espbak/ops/interruption.hpp"
 #include "espbak/ops/md5_pacing.hpp"
 
 namespace espbak {
@@ -155,6 +156,7 @@ ReadPlan plan_read(Session& s, const ReadFlashArgs& args, std::uint32_t size, co
     coarse_pace.refined_back(survey_fine(at - kCoarseBlock, at) > 0);
   };
   while (at < end) {
+    check_interrupted();  // read_flash defers signals from the survey on
     if (coarse && at % kCoarseBlock == 0 && end - at >= kCoarseBlock) {
       const auto digest = md5_at(at, kCoarseBlock);
       const auto offset = std::uint32_t(at - args.address);

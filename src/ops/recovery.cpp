@@ -15,6 +15,7 @@
 
 #include <fmt/format.h>
 
+#include "espbak/ops/interruption.hpp"
 #include "espbak/ops/session.hpp"
 
 namespace espbak {
@@ -105,6 +106,7 @@ void Session::resync() {
 }
 
 void Session::recover(const Error& cause, const std::string& what, int attempt, bool announce) {
+  check_interrupted();  // a signal during the failed attempt: stop, do not try again
   ++recoveries_;
   if (!recovering_chip_) recovering_chip_ = &loader_->chip();
   report_.json().set("recoveries", recoveries_);
@@ -140,6 +142,7 @@ void Session::recover(const Error& cause, const std::string& what, int attempt, 
         loader_->spi_set_params(*configured_flash_size_);
       return;
     } catch (const Error& e) {
+      check_interrupted();
       if (!recoverable(e) && e.kind() != ErrorKind::unsupported) throw;  // unsupported: a garbled command
       if (i >= kRecoverAttempts)
         throw Error(e.kind() == ErrorKind::port ? ErrorKind::port : ErrorKind::connect,

@@ -317,6 +317,33 @@ void Session::finish() {
   else report_.info("Hard resetting via RTS pin...");
 }
 
+std::string Session::finish_after_interrupt() {
+  const std::string mode = fmt::format("--after {}", after_reset_name(options_.after));
+  if (!link_ || !loader_) return mode + " was not carried out: the link is gone";
+  try {
+    // A hard reset is the modem lines only (no command crosses the link,
+    // where the stub may still be streaming); the modes that send commands
+    // need a chip that listens again.
+    const bool lines_only = options_.after == AfterReset::no_reset || options_.after == AfterReset::hard_reset;
+    if (!lines_only) {
+      if (!recovering_chip_) recovering_chip_ = &loader_->chip();
+      resync();
+      if (stub_wanted() && !loader_->stub_running() && loader_->sync_stub_detected()) loader_->run_stub();
+    }
+    finish();
+  } catch (const Error& e) {
+    return fmt::format("{} was not carried out: {}", mode, e.what());
+  }
+  switch (options_.after) {
+    case AfterReset::no_reset: return "the chip was left in the bootloader (" + mode + ")";
+    case AfterReset::no_reset_stub: return "the chip was left in the flasher stub (" + mode + ")";
+    case AfterReset::hard_reset:
+      if (!link_->has_modem_lines()) return "the chip was not reset (" + mode + ": the link has no DTR/RTS lines)";
+      return "the chip was reset (" + mode + ")";
+    default: return "the chip was reset (" + mode + ")";
+  }
+}
+
 // ---- -b auto ----------------------------------------------------------------
 
 void Session::probe_link() {

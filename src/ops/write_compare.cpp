@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "espbak/ops/interruption.hpp"
 #include "espbak/ops/md5_pacing.hpp"
 #include "espbak/util/error.hpp"
 
@@ -112,6 +113,7 @@ std::optional<Md5::Digest> write_region(Session& s, std::uint32_t address, const
       if (now_left < left && attempt > 1) attempt = 1;  // the last try got somewhere: a fresh budget
       left = now_left;
       for (const RegionSpan& part : todo) {
+        check_interrupted();
         const auto sent = s.loader().write_flash(address + part.offset,
                                                  std::span(image).subspan(part.offset, part.length), compress,
                                                  first && whole ? progress : Progress{});

@@ -4,6 +4,7 @@
 
 #include "espbak/ops/commands.hpp"
 #include "espbak/ops/flash_setup.hpp"
+#include "espbak/ops/interruption.hpp"
 #include "espbak/ops/write_compare.hpp"
 #include "espbak/util/error.hpp"
 
@@ -37,7 +38,60 @@ std::vector<FlashRegion> prepare_write_flash(const WriteFlashArgs& args, Reporte
   return regions;
 }
 
+namespace {
+
+// How far each region got, for the line an interruption ends with.
+enum class RegionState { not_written, writing, verified, unverified, unchanged };
+
+std::string describe_states(const std::vector<FlashRegion>& regions, const std::vector<RegionState>& states,
+                            bool erased_all) {
+  std::string text = erased_all ? "the whole flash was erased (--erase-all)" : "";
+  for (std::size_t i = 0; i < regions.size(); ++i) {
+    if (regions[i].data.empty() && states[i] == RegionState::not_written) continue;
+    const char* what = "not written (unchanged)";
+    switch (states[i]) {
+      case RegionState::not_written: what = erased_all ? "not written (erased)" : "not written (unchanged)"; break;
+      case RegionState::writing: what = "partly written (its sectors may hold old, erased or new data)"; break;
+      case RegionState::verified: what = "written and verified"; break;
+      case RegionState::unverified: what = "written, not verified"; break;
+      case RegionState::unchanged: what = "already on the flash (verified)"; break;
+    }
+    if (!text.empty()) text += "; ";
+    text += fmt::format("{:#010x} ({}) {}", regions[i].address, regions[i].file, what);
+  }
+  return "flash state: " + text;
+}
+
+void write_regions(Session& s, const WriteFlashArgs& args, std::vector<FlashRegion>& regions,
+                   std::vector<RegionState>& states, bool& erased_all);
+
+}  // namespace
+
 void cmd_write_flash(Session& s, const WriteFlashArgs& args, std::vector<FlashRegion> regions) {
+  // From the first erase to the last verification a signal is deferred to
+  // the loops, so the line that ends the run can say what the flash holds.
+  DeferredSignals deferred;
+  std::vector<RegionState> states(regions.size(), RegionState::not_written);
+  bool erased_all = false;
+  try {
+    write_regions(s, args, regions, states, erased_all);
+  } catch (const Interrupted& e) {
+    throw e.with(describe_states(regions, states, erased_all));
+  }
+  // The files were read once, before the first erase; one that changed since
+  // is not what the flash now holds (docs/errors.md).
+  for (const auto& region : regions)
+    if (auto change = file_change(region))
+      throw Error(ErrorKind::input,
+                  fmt::format("'{}' changed while it was being written ({}): the flash at {:#010x} holds the file "
+                              "as it was read before writing (MD5 {})",
+                              region.file, *change, region.address, to_hex(region.file_md5)));
+}
+
+namespace {
+
+void write_regions(Session& s, const WriteFlashArgs& args, std::vector<FlashRegion>& regions,
+                   std::vector<RegionState>& states, bool& erased_all) {
   Reporter& r = s.report();
   const ChipInfo& chip = s.chip();
   const bool sdm = s.secure_download_mode();
@@ -77,7 +131,9 @@ void cmd_write_flash(Session& s, const WriteFlashArgs& args, std::vector<FlashRe
     r.info("Erasing flash (this may take a while)...");
     const auto t0 = s.clock().now();
     s.loader().erase_flash();
+    erased_all = true;
     r.info(fmt::format("Chip erase completed successfully in {:.1f} seconds.", s.clock().seconds_since(t0)));
+    check_interrupted();
   } else {
     for (const auto& region : regions) {
       if (region.data.empty()) continue;
@@ -88,12 +144,14 @@ void cmd_write_flash(Session& s, const WriteFlashArgs& args, std::vector<FlashRe
     }
   }
 
-  for (auto& region : regions) {
+  for (std::size_t index = 0; index < regions.size(); ++index) {
+    FlashRegion& region = regions[index];
+    check_interrupted();
     if (region.data.empty()) {
       r.warning(fmt::format("File {} is empty", region.file));
       continue;
     }
-    Bytes image = pad_to(std::move(region.data), 4);
+    Bytes image = pad_to(region.data, 4);
     std::uint32_t address = region.address;
     if (!s.stub()) {
       // The ROM writes whole sectors from the start address: pad the front
@@ -116,6 +174,7 @@ void cmd_write_flash(Session& s, const WriteFlashArgs& args, std::vector<FlashRe
     const auto t0 = s.clock().now();
     const std::string what = fmt::format("writing {} at {:#010x}", region.file, address);
     RegionWriteStats stats;
+    states[index] = RegionState::writing;
     // "Flash will be erased from X to Y" (esptool's line) for what is erased:
     // the whole region, or the parts that differ from the flash.
     auto announce = [&](const std::vector<RegionSpan>& parts) {
@@ -167,6 +226,7 @@ void cmd_write_flash(Session& s, const WriteFlashArgs& args, std::vector<FlashRe
         r.warning(fmt::format("The {} ROM cannot compute MD5; data written at {:#010x} not verified.", chip.name,
                               address));
       rj.set("verified", false);
+      states[index] = RegionState::unverified;
     } else {
       if (*flash_md5 != local_md5) {
         r.info("File  MD5: " + to_hex(local_md5));
@@ -181,9 +241,12 @@ void cmd_write_flash(Session& s, const WriteFlashArgs& args, std::vector<FlashRe
       }
       r.info("Hash of data verified.");
       rj.set("verified", true);
+      states[index] = unchanged == image.size() ? RegionState::unchanged : RegionState::verified;
     }
     r.json().push("regions", rj);
   }
 }
+
+}  // namespace
 
 }  // namespace espbak

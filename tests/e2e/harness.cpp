@@ -256,4 +256,16 @@ std::string describe(const RunResult& r) {
          "\nstderr:\n" + r.err;
 }
 
+std::vector<fs::path> temporary_files(const fs::path& final) {
+  std::vector<fs::path> found;
+  const std::string prefix = final.filename().string() + ".";
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(final.parent_path(), ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.size() > prefix.size() + 5 && name.rfind(prefix, 0) == 0 && name.ends_with(".part"))
+      found.push_back(entry.path());
+  }
+  return found;
+}
+
 }  // namespace e2e

@@ -113,5 +113,7 @@ std::size_t line_count(const std::string& text);
 // console wraps long lines, and progress goes to stdout, warnings to stderr.
 std::string flat(const RunResult& r);
 std::string hex_addr(std::uint32_t v);  // "0x12000"
+// espbak's temporary files for `final` (FINAL.XXXXXX.part, next to it).
+std::vector<fs::path> temporary_files(const fs::path& final);
 
 }  // namespace e2e

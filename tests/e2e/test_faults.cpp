@@ -54,7 +54,7 @@ void check_clean_failure(const RunResult& r, const fs::path& out) {
   auto last = r.err.substr(r.err.rfind('\n', r.err.size() - 2) + 1);
   CHECK(last.rfind("espbak: error: ", 0) == 0);
   CHECK_FALSE(file_exists(out));
-  CHECK_FALSE(file_exists(out.string() + ".part"));
+  CHECK(temporary_files(out).empty());
 }
 
 std::string difference(const Bytes& got, const Bytes& want) {
@@ -94,7 +94,7 @@ TEST_CASE("read_flash survives each kind of fault and the backup is byte-exact",
   INFO(describe(r) << "\nespsim:\n" << sim->log());
   REQUIRE(r.code == 0);
   CHECK(difference(read_file(out), read_file(sim->flash_file())) == "");
-  CHECK_FALSE(file_exists(out.string() + ".part"));
+  CHECK(temporary_files(out).empty());
   if (c.must_recover) {
     CHECK(recoveries(r) >= 1);
     CHECK(r.err.find("Recovering the connection") != std::string::npos);
@@ -148,7 +148,7 @@ TEST_CASE("a failed backup leaves an existing file of that name alone", "[faults
   INFO(describe(r));
   CHECK(r.code != 0);
   CHECK(read_file(out) == old);
-  CHECK_FALSE(file_exists(out.string() + ".part"));
+  CHECK(temporary_files(out).empty());
 }
 
 TEST_CASE("the same seed gives the same faults and the same recoveries", "[faults]") {

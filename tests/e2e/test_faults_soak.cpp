@@ -91,7 +91,7 @@ void soak(const char* chip, std::uint32_t plan_seed) {
                         std::chrono::seconds(120));
     INFO("exit " << r.code << "\nstdout:\n" << r.out << "\nstderr:\n" << r.err << "\nespsim:\n" << sim.log());
     REQUIRE_FALSE(r.timed_out);
-    CHECK_FALSE(file_exists(out.string() + ".part"));
+    CHECK(temporary_files(out).empty());
     if (r.code == 0) {
       Bytes flash = read_file(sim.flash_file());
       Bytes want(flash.begin() + address, flash.begin() + address + kBackup);

@@ -44,9 +44,9 @@ std::vector<std::string> streaming_backup_args(const Sim& sim, const fs::path& o
 // Returns once the read has started writing its partial file.
 void wait_for_part_file(Process& p, const fs::path& out) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-  while (!file_exists(out.string() + ".part") && p.running() && std::chrono::steady_clock::now() < deadline)
+  while (temporary_files(out).empty() && p.running() && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  REQUIRE(file_exists(out.string() + ".part"));
+  REQUIRE_FALSE(temporary_files(out).empty());
 }
 
 }  // namespace
@@ -73,7 +73,7 @@ TEST_CASE("write_flash then read_flash ALL round-trips a 4 MB image (stub)", "[f
   INFO(describe(r));
   REQUIRE(r.code == 0);
   CHECK(r.out.find("Read 4194304 bytes at 0x00000000") != std::string::npos);
-  CHECK_FALSE(file_exists(dir / "back.bin.part"));
+  CHECK(temporary_files(dir / "back.bin").empty());
   CHECK(difference(read_file(dir / "back.bin"), image) == "");
 }
 
@@ -159,7 +159,7 @@ TEST_CASE("ESP32 ROM (--no-stub) writes and reads a 64 KB region", "[flash]") {
   INFO(describe(r));
   REQUIRE(r.code == 0);
   CHECK(difference(read_file(dir / "back.bin"), data) == "");
-  CHECK_FALSE(file_exists(dir / "back.bin.part"));
+  CHECK(temporary_files(dir / "back.bin").empty());
 }
 
 TEST_CASE("ESP8266 ROM cannot read flash: clear error, no file", "[flash]") {
@@ -173,7 +173,7 @@ TEST_CASE("ESP8266 ROM cannot read flash: clear error, no file", "[flash]") {
   CHECK(line_count(r.err) == 1);
   CHECK(r.err.find("--no-stub") != std::string::npos);
   CHECK_FALSE(file_exists(dir / "out.bin"));
-  CHECK_FALSE(file_exists(dir / "out.bin.part"));
+  CHECK(temporary_files(dir / "out.bin").empty());
 }
 
 TEST_CASE("read_flash refuses a region past the end before reading", "[flash]") {
@@ -191,7 +191,7 @@ TEST_CASE("read_flash refuses a region past the end before reading", "[flash]") 
   CHECK(past_end.code == 3);
   CHECK(line_count(past_end.err) == 1);
   CHECK_FALSE(file_exists(dir / "out.bin"));
-  CHECK_FALSE(file_exists(dir / "out.bin.part"));
+  CHECK(temporary_files(dir / "out.bin").empty());
   // A missing output directory is refused before the port is opened.
   auto no_dir = run_espbak({"-p", "socket://127.0.0.1:1", "read_flash", "0", "ALL", (dir / "nope/out.bin").string()});
   INFO(describe(no_dir));
@@ -358,7 +358,7 @@ TEST_CASE("a read whose link dies leaves no file behind", "[flash][slow]") {
   CHECK(p.err.find("espbak: error: ", error_at + 1) == std::string::npos);
   CHECK(line_count(p.err.substr(error_at)) == 1);
   CHECK_FALSE(file_exists(out));
-  CHECK_FALSE(file_exists(out.string() + ".part"));
+  CHECK(temporary_files(out).empty());
 }
 
 TEST_CASE("SIGTERM during a read removes the partial file", "[flash][slow]") {
@@ -376,5 +376,5 @@ TEST_CASE("SIGTERM during a read removes the partial file", "[flash][slow]") {
   REQUIRE(code.has_value());
   CHECK(*code == 128 + SIGTERM);
   CHECK_FALSE(file_exists(out));
-  CHECK_FALSE(file_exists(out.string() + ".part"));
+  CHECK(temporary_files(out).empty());
 }

@@ -11,6 +11,7 @@
 
 #include "espbak/chips/chip.hpp"
 #include "espbak/protocol/packet.hpp"
+#include "espbak/util/md5.hpp"
 
 namespace espbak {
 
@@ -19,16 +20,32 @@ constexpr std::uint8_t kImageMagic = 0xE9;  // esptool ESP_IMAGE_MAGIC
 // Appends `fill` bytes until the size is a multiple of `alignment` (esptool pad_to).
 Bytes pad_to(Bytes data, std::size_t alignment, std::uint8_t fill = 0xFF);
 
+// What a file was when it was read: a later stat that differs means it
+// changed (size, modification time, or a new file under the name).
+struct FileStamp {
+  std::uint64_t size = 0;
+  std::int64_t mtime_ns = 0;
+  std::uint64_t device = 0, inode = 0;
+  bool operator==(const FileStamp&) const = default;
+};
+
 // A file to be written at an address (or compared, for verify_flash).
 struct FlashRegion {
   std::uint32_t address = 0;
   std::string file;
-  Bytes data;  // the file's bytes; padded / patched by the caller later
+  Bytes data;  // the file's bytes, read once; padded / patched by the caller later
+  FileStamp stamp;          // the file as it was read
+  Md5::Digest file_md5{};   // of `data` as read
 };
 
-// Reads every file. Throws Error(input) naming the file when one cannot be
-// read. Empty files are kept (callers warn and skip them, as esptool does).
+// Reads every file, once. Throws Error(input) naming the file when one
+// cannot be read, or changed while it was read (its stamp before and after
+// differ). Empty files are kept (callers warn and skip them, as esptool does).
 std::vector<FlashRegion> load_regions(const std::vector<std::pair<std::uint32_t, std::string>>& pairs);
+
+// How the region's file differs now from when it was read ("size 131072 ->
+// 4096 bytes", "modified", "replaced", "removed"); nullopt if it does not.
+std::optional<std::string> file_change(const FlashRegion& region);
 
 // esptool's AddrFilenamePairAction rule: regions must not share a 4 KB
 // sector (each write erases whole sectors). Throws Error(input).

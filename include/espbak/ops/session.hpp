@@ -74,6 +74,12 @@ class Session {
 
   // Leaves the chip per --after and prints what esptool prints.
   void finish();
+  // finish() after an Interrupted, where the link still works: the chip may
+  // be in the middle of a command (a READ_FLASH stream, a FLASH_DATA
+  // sequence), so a mode that sends commands re-syncs first. Never throws;
+  // returns what became of the chip ("the chip was reset (--after
+  // hard_reset)", or why --after was not carried out).
+  std::string finish_after_interrupt();
 
   // Secure Download Mode (ESP32-S2 and later, fact sheet 2.1): the ROM
   // accepts only flash writes, region erases (FLASH_BEGIN) and
