@@ -107,7 +107,7 @@ ChipInfo chip_info_esp32h21() {
       // read_mac("EUI64") / ("MAC_EXT"): inherited from ESP32C6ROM via ESP32H2ROM.
       .mac_ext = kMacExt,
       // esptool v5.3.1 targets/esp32h21.py IMAGE_CHIP_ID, UF2_FAMILY_ID, MEMORY_MAP.
-      // MEMORY_MAP inherited from ESP32C6ROM
+      // MEMORY_MAP inherited from ESP32C6ROM via ESP32H2ROM
       .image = {.chip_id = 25,
                 .uf2_family_id = 0xB6DD00AF,
                 .memory_map = {
