@@ -224,12 +224,15 @@ const ChipInfo& detect_image_chip(std::span<const std::uint8_t> bytes) {
   const ChipInfo* esp8266 = nullptr;
   for (const auto& chip : all_chips())
     if (!chip.quirks.extended_image_header) esp8266 = &chip;
-  // esptool reads the 16 bytes after the 8-byte header; a file too short for
-  // them has no extended header (esptool itself fails with an IndexError).
-  if (bytes.size() < 24) return *esp8266;
-  if (bytes[23] > 1) return *esp8266;  // "Append digest field not 0 or 1."
+  // esptool reads up to 16 bytes after the 8-byte header and looks at the
+  // last one read and at the fifth (0 when the file ends before it); with
+  // nothing after the header it fails with an IndexError, espbak reads an
+  // ESP8266 image.
+  const std::size_t read = std::min<std::size_t>(bytes.size(), 24);
+  if (read <= 8) return *esp8266;
+  if (bytes[read - 1] > 1) return *esp8266;  // "Append digest field not 0 or 1."
   // Only the low byte of the 16-bit chip id field (extended_header[4:5]).
-  const ChipInfo* chip = chip_by_image_id(bytes[12]);
+  const ChipInfo* chip = chip_by_image_id(read > 12 ? bytes[12] : 0);
   return chip ? *chip : *esp8266;
 }
 

@@ -233,7 +233,9 @@ std::vector<InfoLine> describe_image_file(std::span<const std::uint8_t> bytes, c
   FirmwareImage image = parse_firmware_image(target, bytes);
   info(out, fmt::format("Image size: {} bytes", bytes.size()));
   if (!chip) {
-    std::string upper(target.cli_name);
+    // detected_chip.upper(): the detected chip is the ROM class's CHIP_NAME
+    // ("ESP32-S3"), or "esp8266" when the header names no chip.
+    std::string upper(target.name);
     for (auto& c : upper) c = char(std::toupper(static_cast<unsigned char>(c)));
     info(out, "Detected image type: " + upper);
   }

@@ -114,7 +114,7 @@ TEST_CASE("image_info detects the chip from the extended header's chip id and na
   s.segments = {{0x3C000020, Bytes(0x100, 1)}, {0x3FC88000, test_images::bootloader_description()},
                 {0x42000020, Bytes(0x10, 2)}};
   std::string text = report(test_images::build(s));
-  CHECK(has_line(text, "Detected image type: ESP32S3"));
+  CHECK(has_line(text, "Detected image type: ESP32-S3"));
   CHECK(has_line(text, "ESP32-S3 Image Header"));
   CHECK(has_line(text, "Flash size: 8MB"));
   CHECK(has_line(text, "Flash freq: 80m"));
@@ -262,6 +262,11 @@ TEST_CASE("image_info's fallback to ESP8266: an unknown chip id or an append_dig
   CHECK(&image::detect_image_chip(img) == &chip(ChipId::esp32c6));
   img[23] = 7;
   CHECK(&image::detect_image_chip(img) == &chip(ChipId::esp8266));
+  // Shorter than 24 bytes: esptool looks at the last byte it read, and a
+  // missing chip id byte reads as 0 (ESP32).
+  CHECK(&image::detect_image_chip(Bytes{0xE9, 0, 0, 0, 0, 0, 0, 0, 0x00, 0x01}) == &chip(ChipId::esp32));
+  CHECK(&image::detect_image_chip(Bytes{0xE9, 0, 0, 0, 0, 0, 0, 0, 0x00, 0xEF}) == &chip(ChipId::esp8266));
+  CHECK(&image::detect_image_chip(Bytes{0xE9, 0, 0, 0, 0, 0, 0, 0}) == &chip(ChipId::esp8266));
 }
 
 TEST_CASE("every chip row has the image facts of esptool's targets", "[image][chips]") {

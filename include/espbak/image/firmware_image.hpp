@@ -72,7 +72,8 @@ FirmwareImage parse_firmware_image(const ChipInfo& chip, std::span<const std::ui
 // The chip an image is for when --chip is not given (esptool cmds.py
 // _parse_image_info_header): the extended header's chip id byte names a
 // chip row; an append_digest byte other than 0/1 or an unknown id means an
-// ESP8266 image. Throws Error(input) for an empty file or a first byte that
+// ESP8266 image (a file shorter than 24 bytes: the last byte read stands for
+// append_digest, a missing id byte for 0, as esptool reads them). Throws Error(input) for an empty file or a first byte that
 // is neither 0xE9 nor 0xEA.
 const ChipInfo& detect_image_chip(std::span<const std::uint8_t> bytes);
 
