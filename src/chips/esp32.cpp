@@ -139,6 +139,26 @@ ChipInfo chip_info_esp32() {
               .encode_mac = encode_mac,
               .power_on_fields = {{kPkgLow, 1}, {kRev1, 1}, {kRev2, 1}, {kRev3, 1}, {kMinorRev, 0}, {kCk8mFreq, 200},
                                   {kCodingScheme, 0}, {kRtcCaliValue, 512}}},
+      // esptool v5.3.1 targets/esp32.py IMAGE_CHIP_ID, UF2_FAMILY_ID, MEMORY_MAP.
+      .image = {.chip_id = 0,
+                .uf2_family_id = 0x1C5F21B0,
+                .memory_map = {
+                    {0x00000000, 0x00010000, "PADDING"},
+                    {0x3F400000, 0x3F800000, "DROM"},
+                    {0x3F800000, 0x3FC00000, "EXTRAM_DATA"},
+                    {0x3FF80000, 0x3FF82000, "RTC_DRAM"},
+                    {0x3FF90000, 0x40000000, "BYTE_ACCESSIBLE"},
+                    {0x3FFAE000, 0x40000000, "DRAM"},
+                    {0x3FFE0000, 0x3FFFFFFC, "DIRAM_DRAM"},
+                    {0x40000000, 0x40070000, "IROM"},
+                    {0x40070000, 0x40078000, "CACHE_PRO"},
+                    {0x40078000, 0x40080000, "CACHE_APP"},
+                    {0x40080000, 0x400A0000, "IRAM"},
+                    {0x400A0000, 0x400BFFFC, "DIRAM_IRAM"},
+                    {0x400C0000, 0x400C2000, "RTC_IRAM"},
+                    {0x400D0000, 0x40400000, "IROM"},
+                    {0x50000000, 0x50002000, "RTC_DATA"},
+                }},
   };
 }
 

@@ -149,6 +149,19 @@ ChipInfo chip_info_esp32c2() {
       .rtc_watchdog = RtcWatchdog{.config0 = 0x60008000 + 0x84,
                                   .config1 = 0x60008000 + 0x88,
                                   .wprotect = 0x60008000 + 0x9C},
+      // esptool v5.3.1 targets/esp32c2.py IMAGE_CHIP_ID, UF2_FAMILY_ID, MEMORY_MAP.
+      .image = {.chip_id = 12,
+                .uf2_family_id = 0x2B88D29C,
+                .memory_map = {
+                    {0x00000000, 0x00010000, "PADDING"},
+                    {0x3C000000, 0x3C400000, "DROM"},
+                    {0x3FCA0000, 0x3FCE0000, "DRAM"},
+                    {0x3FC88000, 0x3FD00000, "BYTE_ACCESSIBLE"},
+                    {0x3FF00000, 0x3FF50000, "DROM_MASK"},
+                    {0x40000000, 0x40090000, "IROM_MASK"},
+                    {0x42000000, 0x42400000, "IROM"},
+                    {0x4037C000, 0x403C0000, "IRAM"},
+                }},
   };
 }
 

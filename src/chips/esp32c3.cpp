@@ -127,6 +127,22 @@ ChipInfo chip_info_esp32c3() {
       .rtc_watchdog = RtcWatchdog{.config0 = 0x60008000 + 0x90,
                                   .config1 = 0x60008000 + 0x94,
                                   .wprotect = 0x60008000 + 0xA8},
+      // esptool v5.3.1 targets/esp32c3.py IMAGE_CHIP_ID, UF2_FAMILY_ID, MEMORY_MAP.
+      .image = {.chip_id = 5,
+                .uf2_family_id = 0xD42BA06C,
+                .memory_map = {
+                    {0x00000000, 0x00010000, "PADDING"},
+                    {0x3C000000, 0x3C800000, "DROM"},
+                    {0x3FC80000, 0x3FCE0000, "DRAM"},
+                    {0x3FC88000, 0x3FD00000, "BYTE_ACCESSIBLE"},
+                    {0x3FF00000, 0x3FF20000, "DROM_MASK"},
+                    {0x40000000, 0x40060000, "IROM_MASK"},
+                    {0x42000000, 0x42800000, "IROM"},
+                    {0x4037C000, 0x403E0000, "IRAM"},
+                    {0x50000000, 0x50002000, "RTC_IRAM"},
+                    {0x50000000, 0x50002000, "RTC_DRAM"},
+                    {0x600FE000, 0x60100000, "MEM_INTERNAL2"},
+                }},
   };
 }
 

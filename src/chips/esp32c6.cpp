@@ -115,6 +115,22 @@ ChipInfo chip_info_esp32c6() {
               .power_on_fields = {{kPkgVersion, 1}, {kFlashCap, 1}, {kMajor, 0}, {kMinor, 2}, {kMacExt, 0xFFFE}}},
       // read_mac("EUI64") / ("MAC_EXT"): inherited from ESP32C6ROM.
       .mac_ext = kMacExt,
+      // esptool v5.3.1 targets/esp32c6.py IMAGE_CHIP_ID, UF2_FAMILY_ID, MEMORY_MAP.
+      .image = {.chip_id = 13,
+                .uf2_family_id = 0x540DDF62,
+                .memory_map = {
+                    {0x00000000, 0x00010000, "PADDING"},
+                    {0x42000000, 0x43000000, "DROM"},
+                    {0x40800000, 0x40880000, "DRAM"},
+                    {0x40800000, 0x40880000, "BYTE_ACCESSIBLE"},
+                    {0x4004AC00, 0x40050000, "DROM_MASK"},
+                    {0x40000000, 0x4004AC00, "IROM_MASK"},
+                    {0x42000000, 0x43000000, "IROM"},
+                    {0x40800000, 0x40880000, "IRAM"},
+                    {0x50000000, 0x50004000, "RTC_IRAM"},
+                    {0x50000000, 0x50004000, "RTC_DRAM"},
+                    {0x600FE000, 0x60100000, "MEM_INTERNAL2"},
+                }},
   };
 }
 

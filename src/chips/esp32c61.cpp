@@ -106,6 +106,22 @@ ChipInfo chip_info_esp32c61() {
       .rtc_watchdog = RtcWatchdog{.config0 = 0x600B1C00 + 0x0,
                                   .config1 = 0x600B1C00 + 0x4,
                                   .wprotect = 0x600B1C00 + 0x18},
+      // esptool v5.3.1 targets/esp32c61.py IMAGE_CHIP_ID, UF2_FAMILY_ID, MEMORY_MAP.
+      .image = {.chip_id = 20,
+                .uf2_family_id = 0x77D850C4,
+                .memory_map = {
+                    {0x00000000, 0x00010000, "PADDING"},
+                    {0x42000000, 0x44000000, "DROM"},
+                    {0x40800000, 0x40860000, "DRAM"},
+                    {0x40800000, 0x40860000, "BYTE_ACCESSIBLE"},
+                    {0x4004AC00, 0x40050000, "DROM_MASK"},
+                    {0x40000000, 0x4004AC00, "IROM_MASK"},
+                    {0x42000000, 0x44000000, "IROM"},
+                    {0x40800000, 0x40860000, "IRAM"},
+                    {0x50000000, 0x50004000, "RTC_IRAM"},
+                    {0x50000000, 0x50004000, "RTC_DRAM"},
+                    {0x600FE000, 0x60100000, "MEM_INTERNAL2"},
+                }},
   };
 }
 

@@ -111,6 +111,22 @@ ChipInfo chip_info_esp32h4() {
               .power_on_fields = {{kPkgVersion, 0}, {kMajor, 0}, {kMinor, 1}, {kMacExt, 0xFFFE}}},
       // read_mac("EUI64") / ("MAC_EXT"): esp32h4.py's own read_mac.
       .mac_ext = kMacExt,
+      // esptool v5.3.1 targets/esp32h4.py IMAGE_CHIP_ID, UF2_FAMILY_ID, MEMORY_MAP.
+      .image = {.chip_id = 28,
+                .uf2_family_id = 0x9E0BAA8A,
+                .memory_map = {
+                    {0x00000000, 0x00010000, "PADDING"},
+                    {0x42000000, 0x44000000, "DROM"},
+                    {0x40810000, 0x40860000, "DRAM"},
+                    {0x40810000, 0x40860000, "BYTE_ACCESSIBLE"},
+                    {0x40000000, 0x40050000, "DROM_MASK"},
+                    {0x40000000, 0x40050000, "IROM_MASK"},
+                    {0x42000000, 0x44000000, "IROM"},
+                    {0x40810000, 0x40860000, "IRAM"},
+                    {0x50000000, 0x50004000, "RTC_IRAM"},
+                    {0x50000000, 0x50004000, "RTC_DRAM"},
+                    {0x60000000, 0x60100000, "MEM_INTERNAL2"},
+                }},
   };
 }
 

@@ -206,6 +206,22 @@ ChipInfo chip_info_esp32p4() {
       .rtc_watchdog = RtcWatchdog{.config0 = 0x50116000 + 0x0,
                                   .config1 = 0x50116000 + 0x4,
                                   .wprotect = 0x50116000 + 0x18},
+      // esptool v5.3.1 targets/esp32p4.py IMAGE_CHIP_ID, UF2_FAMILY_ID, MEMORY_MAP.
+      .image = {.chip_id = 18,
+                .uf2_family_id = 0x3D308E94,
+                .memory_map = {
+                    {0x00000000, 0x00010000, "PADDING"},
+                    {0x40000000, 0x4C000000, "DROM"},
+                    {0x4FF00000, 0x4FFA0000, "DRAM"},
+                    {0x4FF00000, 0x4FFA0000, "BYTE_ACCESSIBLE"},
+                    {0x4FC00000, 0x4FC20000, "DROM_MASK"},
+                    {0x4FC00000, 0x4FC20000, "IROM_MASK"},
+                    {0x40000000, 0x4C000000, "IROM"},
+                    {0x4FF00000, 0x4FFA0000, "IRAM"},
+                    {0x50108000, 0x50110000, "RTC_IRAM"},
+                    {0x50108000, 0x50110000, "RTC_DRAM"},
+                    {0x600FE000, 0x60100000, "MEM_INTERNAL2"},
+                }},
   };
 }
 

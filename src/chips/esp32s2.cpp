@@ -150,6 +150,23 @@ ChipInfo chip_info_esp32s2() {
       .rtc_watchdog = RtcWatchdog{.config0 = 0x3F408000 + 0x94,
                                   .config1 = 0x3F408000 + 0x98,
                                   .wprotect = 0x3F408000 + 0xAC},
+      // esptool v5.3.1 targets/esp32s2.py IMAGE_CHIP_ID, UF2_FAMILY_ID, MEMORY_MAP.
+      .image = {.chip_id = 2,
+                .uf2_family_id = 0xBFDD4EEE,
+                .memory_map = {
+                    {0x00000000, 0x00010000, "PADDING"},
+                    {0x3F000000, 0x3FF80000, "DROM"},
+                    {0x3F500000, 0x3FF80000, "EXTRAM_DATA"},
+                    {0x3FF9E000, 0x3FFA0000, "RTC_DRAM"},
+                    {0x3FF9E000, 0x40000000, "BYTE_ACCESSIBLE"},
+                    {0x3FF9E000, 0x40072000, "MEM_INTERNAL"},
+                    {0x3FFB0000, 0x40000000, "DRAM"},
+                    {0x40000000, 0x4001A100, "IROM_MASK"},
+                    {0x40020000, 0x40070000, "IRAM"},
+                    {0x40070000, 0x40072000, "RTC_IRAM"},
+                    {0x40080000, 0x40800000, "IROM"},
+                    {0x50000000, 0x50002000, "RTC_DATA"},
+                }},
   };
 }
 

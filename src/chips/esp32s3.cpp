@@ -130,6 +130,23 @@ ChipInfo chip_info_esp32s3() {
       .rtc_watchdog = RtcWatchdog{.config0 = 0x60008000 + 0x98,
                                   .config1 = 0x60008000 + 0x9C,
                                   .wprotect = 0x60008000 + 0xB0},
+      // esptool v5.3.1 targets/esp32s3.py IMAGE_CHIP_ID, UF2_FAMILY_ID, MEMORY_MAP.
+      .image = {.chip_id = 9,
+                .uf2_family_id = 0xC47E5767,
+                .memory_map = {
+                    {0x00000000, 0x00010000, "PADDING"},
+                    {0x3C000000, 0x3D000000, "DROM"},
+                    {0x3D000000, 0x3E000000, "EXTRAM_DATA"},
+                    {0x600FE000, 0x60100000, "RTC_DRAM"},
+                    {0x3FC88000, 0x3FD00000, "BYTE_ACCESSIBLE"},
+                    {0x3FC88000, 0x403E2000, "MEM_INTERNAL"},
+                    {0x3FC88000, 0x3FD00000, "DRAM"},
+                    {0x40000000, 0x4001A100, "IROM_MASK"},
+                    {0x40370000, 0x403E0000, "IRAM"},
+                    {0x600FE000, 0x60100000, "RTC_IRAM"},
+                    {0x42000000, 0x42800000, "IROM"},
+                    {0x50000000, 0x50002000, "RTC_DATA"},
+                }},
   };
 }
 

@@ -122,6 +122,21 @@ ChipInfo chip_info_esp32s31() {
       .rtc_watchdog = RtcWatchdog{.config0 = 0x20801000 + 0x0,
                                   .config1 = 0x20801000 + 0x4,
                                   .wprotect = 0x20801000 + 0x18},
+      // esptool v5.3.1 targets/esp32s31.py IMAGE_CHIP_ID, UF2_FAMILY_ID, MEMORY_MAP.
+      .image = {.chip_id = 32,
+                .uf2_family_id = 0x3101F7C1,
+                .memory_map = {
+                    {0x00000000, 0x00010000, "PADDING"},
+                    {0x40000000, 0x54000000, "DROM"},
+                    {0x2F000000, 0x2F080000, "DRAM"},
+                    {0x2F000000, 0x2F080000, "BYTE_ACCESSIBLE"},
+                    {0x2F800000, 0x2F850000, "DROM_MASK"},
+                    {0x2F800000, 0x2F850000, "IROM_MASK"},
+                    {0x40000000, 0x54000000, "IROM"},
+                    {0x2F000000, 0x2F080000, "IRAM"},
+                    {0x2E000000, 0x2E008000, "RTC_IRAM"},
+                    {0x2E000000, 0x2E008000, "RTC_DRAM"},
+                }},
   };
 }
 

@@ -136,6 +136,15 @@ ChipInfo chip_info_esp8266() {
                   .invalid_header = ""},
       .sim = {.xtal_hz = 26'000'000, .default_mac = {0x18, 0xFE, 0x34, 0xA1, 0xB2, 0xC3}, .encode_mac = encode_mac,
               .power_on_fields = {}},
+      // esptool v5.3.1 targets/esp8266.py UF2_FAMILY_ID, MEMORY_MAP; no IMAGE_CHIP_ID (loader.py: None).
+      .image = {.chip_id = std::nullopt,
+                .uf2_family_id = 0x7EAB61ED,
+                .memory_map = {
+                    {0x3FF00000, 0x3FF00010, "DPORT"},
+                    {0x3FFE8000, 0x40000000, "DRAM"},
+                    {0x40100000, 0x40108000, "IRAM"},
+                    {0x40201010, 0x402E1010, "IROM"},
+                }},
   };
 }
 

@@ -11,6 +11,7 @@
 #include "global_options.hpp"
 #include "espbak/loader/stub_images.hpp"
 #include "espbak/ops/commands.hpp"
+#include "espbak/ops/image_commands.hpp"
 #include "espbak/ops/list_ports.hpp"
 #include "espbak/util/error.hpp"
 #include "espbak/util/numbers.hpp"
@@ -81,6 +82,45 @@ void run_list_ports(const Invocation& call) {
   args.port_list = env_text("ESPBAK_PORTS");
   args.port_filters = call.global.list("port-filter");
   cmd_list_ports(call.report, args);
+}
+
+void run_image_info(const Invocation& call) {
+  // esptool v4's --version 2 is v5's only output; v4's legacy form (1) is gone.
+  if (call.args.given("version")) {
+    const std::string& version = call.args.text("version");
+    if (version != "1" && version != "2")
+      throw Error(ErrorKind::usage, fmt::format("image_info: --version '{}' is not 1 or 2", version));
+    if (version == "1")
+      call.report.warning("image_info --version 1 (esptool v4's legacy output) is gone from esptool v5; "
+                          "printing the v2 output");
+  }
+  cmd_image_info(call.report, call.args.text("filename"), chosen_chip(call.global));
+}
+
+void run_merge_bin(const Invocation& call) {
+  MergeBinArgs mb;
+  mb.pairs = parse_pairs(call.args.list("addr_filename"), "merge_bin");
+  mb.chip = chosen_chip(call.global);
+  mb.output = call.args.text("output");
+  const std::string format = lower(call.args.text("format"));
+  if (format == "raw") mb.format = MergeFormat::raw;
+  else if (format == "uf2") mb.format = MergeFormat::uf2;
+  else if (format == "hex") mb.format = MergeFormat::hex;
+  else
+    throw Error(ErrorKind::usage,
+                fmt::format("Invalid format: '{}', choose from 'raw', 'uf2', 'hex'.", call.args.text("format")));
+  mb.params = flash_params(call.args);
+  mb.target_offset = parse_address(call.args.text("target-offset"), "--target-offset");
+  if (call.args.given("pad-to-size")) {
+    const std::string& size = call.args.text("pad-to-size");
+    auto bytes = parse_flash_size_name(size);  // esptool's choices: 256KB ... 128MB
+    if (!bytes || *bytes < (256u << 10) || (*bytes & (*bytes - 1)))
+      throw Error(ErrorKind::usage, fmt::format("invalid --pad-to-size '{}' (256KB, 512KB, 1MB ... 128MB)", size));
+    mb.pad_to_size = *bytes;
+  }
+  if (call.args.given("chunk-size")) mb.chunk_size = parse_address(call.args.text("chunk-size"), "--chunk-size");
+  mb.md5 = !call.args.flag("md5-disable");
+  cmd_merge_bin(call.report, mb);
 }
 
 SessionStep prepare_chip_id(const Invocation&) { return cmd_chip_id; }

@@ -9,6 +9,8 @@ namespace espbak::cli {
 // Commands that need no chip.
 void run_version(const Invocation& call);
 void run_list_ports(const Invocation& call);
+void run_image_info(const Invocation& call);
+void run_merge_bin(const Invocation& call);
 
 // Commands on a chip: checks before the port is opened, then the work.
 SessionStep prepare_chip_id(const Invocation& call);

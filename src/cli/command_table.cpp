@@ -219,6 +219,32 @@ std::vector<OptionSpec> verify_flash_arguments() {
   return with_refused_flash_options(std::move(arguments));
 }
 
+std::vector<OptionSpec> merge_bin_arguments() {
+  std::vector<OptionSpec> arguments = {
+      positional("addr_filename", ValueKind::text_list, "Address followed by a file name, repeated"),
+      {.names = names({"-o"}, "--output"), .help = "Output file (written as OUTPUT.part, renamed when complete)",
+       .required = true},
+      {.names = names({"-f"}, "--format"), .help = "raw|uf2|hex (default raw)", .default_value = "raw",
+       .values = {"raw", "uf2", "hex"}},
+  };
+  for (auto& option : flash_param_options("keep|qio|qout|dio|dout (default keep)",
+                                          "keep|80m|40m|26m|20m|... (default keep)",
+                                          "keep|1MB|2MB|4MB|... (default keep)"))
+    arguments.push_back(std::move(option));
+  // esptool v5 --pad-to-size; v4 called it --fill-flash-size (cli_util.py DEPRECATED_OPTIONS).
+  arguments.push_back({.names = {"--pad-to-size", "--pad_to_size", "--fill-flash-size", "--fill_flash_size"},
+                       .help = "raw: pad the output with 0xFF to this flash size (256KB ... 128MB)",
+                       .values = {"256KB", "512KB", "1MB", "2MB", "4MB", "8MB", "16MB", "32MB", "64MB", "128MB"}});
+  arguments.push_back({.names = names({"-t"}, "--target-offset"), .help = "raw: where the output will be flashed "
+                                                                         "(default 0)",
+                       .default_value = "0"});
+  arguments.push_back({.names = names({}, "--chunk-size"),
+                       .help = "uf2: data bytes per 512-byte block, a multiple of 4 (default: the largest, 452)"});
+  arguments.push_back({.names = names({}, "--md5-disable"), .kind = ValueKind::flag,
+                       .help = "uf2: no MD5 part in the blocks"});
+  return arguments;
+}
+
 std::vector<CommandSpec> commands() {
   return {
       {.name = "version", .help = "Print the espbak version and the flasher stub release", .run_offline = run_version},
@@ -249,6 +275,15 @@ std::vector<CommandSpec> commands() {
                      {.names = {"mask"}, .help = "Bits to change (default 0xFFFFFFFF)", .positional = true,
                       .default_value = "0xFFFFFFFF"}},
        .prepare = prepare_write_mem},
+      {.name = "image_info", .help = "Describe a firmware image file: FILENAME (the chip: --chip or its header)",
+       .arguments = {positional("filename", ValueKind::text, "Image file"),
+                     {.names = {"--version"}, .help = "esptool v4's output version, 1 or 2 (espbak prints v5's, which "
+                                                       "is v2)",
+                      .values = {"1", "2"}}},
+       .run_offline = run_image_info},
+      {.name = "merge_bin", .help = "Merge files into one image: -o OUTPUT ADDRESS FILE [ADDRESS FILE ...] (needs "
+                                    "--chip)",
+       .arguments = merge_bin_arguments(), .run_offline = run_merge_bin},
       {.name = "dump_mem", .help = "Dump memory to a file: ADDRESS SIZE FILE",
        .arguments = {positional("address", ValueKind::text, "Start address"),
                      positional("size", ValueKind::text, "Bytes (a multiple of 4)"),
@@ -267,8 +302,6 @@ std::vector<CommandSpec> refused_commands() {
   };
   return {
       refuse("elf2image", "building firmware images from ELF files", esptool + " or ESP-IDF's idf.py"),
-      refuse("image_info", "describing a firmware image", esptool),
-      refuse("merge_bin", "merging images into one file", esptool),
       refuse("load_ram", "running an ELF image from RAM", esptool),
       refuse("run", "running the firmware in flash", "; use --after hard_reset or esptool"),
       refuse("read_flash_status", "reading the flash status registers", esptool),

@@ -40,6 +40,20 @@ void refuse_unsupported_options(const std::vector<OptionSpec>& options, const Pa
   }
 }
 
+const ChipInfo* chosen_chip(const ParsedArgs& global) {
+  std::string chip_source;
+  const std::string chip_option = option_or_env(global, "chip", "ESPTOOL_CHIP", &chip_source);
+  std::string chip_name = chip_option;
+  for (auto& c : chip_name) c = char(std::tolower(static_cast<unsigned char>(c)));
+  chip_name.erase(std::remove(chip_name.begin(), chip_name.end(), '-'), chip_name.end());  // esptool strip_chip_name
+  if (chip_name == "auto") return nullptr;
+  const ChipInfo* chip = find_chip(chip_name);
+  if (!chip)
+    throw Error(ErrorKind::usage,
+                fmt::format("invalid {} value '{}' (choose from auto, {})", chip_source, chip_option, chip_cli_names()));
+  return chip;
+}
+
 SessionOptions session_options(const ParsedArgs& global, Traffic traffic) {
   SessionOptions opts;
   // Read first: a bad rate is reported before any other bad option.
@@ -47,17 +61,8 @@ SessionOptions session_options(const ParsedArgs& global, Traffic traffic) {
 
   // esptool's environment defaults (esptool v5.3.1 __init__.py: ESPTOOL_CHIP,
   // ESPTOOL_BEFORE, ESPTOOL_AFTER) apply where the option is not given.
-  std::string chip_source, before_source, after_source;
-  const std::string chip_option = option_or_env(global, "chip", "ESPTOOL_CHIP", &chip_source);
-  std::string chip_name = chip_option;
-  for (auto& c : chip_name) c = char(std::tolower(static_cast<unsigned char>(c)));
-  chip_name.erase(std::remove(chip_name.begin(), chip_name.end(), '-'), chip_name.end());  // esptool strip_chip_name
-  if (chip_name != "auto") {
-    opts.chip = find_chip(chip_name);
-    if (!opts.chip)
-      throw Error(ErrorKind::usage, fmt::format("invalid {} value '{}' (choose from auto, {})", chip_source,
-                                                chip_option, chip_cli_names()));
-  }
+  std::string before_source, after_source;
+  opts.chip = chosen_chip(global);
   const std::string before_option = option_or_env(global, "before", "ESPTOOL_BEFORE", &before_source);
   auto before = parse_before(before_option);
   if (!before)

@@ -17,6 +17,10 @@ std::string env_text(const char* name);
 // the variable), for error messages.
 std::string option_or_env(const ParsedArgs& args, const char* key, const char* env, std::string* source = nullptr);
 
+// The chip --chip (or ESPTOOL_CHIP) names; nullptr for auto. Error(usage)
+// for a name no chip row has.
+const ChipInfo* chosen_chip(const ParsedArgs& global);
+
 // Checks every global option before anything is opened (Error(usage) for a
 // bad --baud, --chip, --before, --after, --port-filter or reset sequence)
 // and resolves the port and baud rate, the latter as plan_baud decides for

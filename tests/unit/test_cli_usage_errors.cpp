@@ -49,8 +49,8 @@ TEST_CASE("usage errors name the option and the command in a sentence", "[cli]")
       {{"read_flash", "0", "0", "f", "--bogus"}, "read_flash has no option --bogus (see espbak read_flash --help)",
        false},
       {{"flash_id", "--flash-mode", "dio"},
-       "--flash-mode is an option of write_flash and verify_flash, not of flash_id: give it after that command's "
-       "name",
+       "--flash-mode is an option of write_flash, verify_flash and merge_bin, not of flash_id: give it after that "
+       "command's name",
        false},
       // Tasmota's line with the flash options moved before the command.
       {{"-fs", "1MB", "write_flash", "0", "x.bin"},

@@ -235,6 +235,26 @@ struct SimFacts {
   std::vector<std::uint32_t> crystal_options_mhz = {};
 };
 
+// A range of the chip's address space as esptool names it (MEMORY_MAP of
+// targets/<chip>.py): image_info lists, for each segment, the names of every
+// range its load address falls in, in the table's order.
+struct MemoryRegion {
+  std::uint32_t start;  // first address
+  std::uint32_t end;    // one past the last
+  std::string_view name;
+};
+
+// What firmware images say about the chip and how tools describe them
+// (esptool targets/<chip>.py; bin_image.py, uf2_writer.py).
+struct ImageFacts {
+  // The extended header's chip id (IMAGE_CHIP_ID); nullopt: the chip's
+  // images have no extended header (ESP8266).
+  std::optional<std::uint16_t> chip_id;
+  // The UF2 family id merge_bin --format uf2 writes (UF2_FAMILY_ID).
+  std::uint32_t uf2_family_id;
+  std::vector<MemoryRegion> memory_map;
+};
+
 struct ChipInfo {
   ChipId id;
   std::string_view name;      // "ESP8266", as esptool's CHIP_NAME
@@ -294,6 +314,8 @@ struct ChipInfo {
   // has no watchdog_reset for the chip (loader.py's base method: a note and
   // a classic hard reset).
   std::optional<RtcWatchdog> rtc_watchdog = std::nullopt;
+  // Image facts (last, so every row ends with them).
+  ImageFacts image = {};
 
   // The field called `name` (nullopt when the chip has none).
   std::optional<RegField> field(std::string_view name) const;

@@ -12,6 +12,7 @@
 #include "espbak/chips/chip.hpp"
 #include "espbak/protocol/packet.hpp"
 #include "espbak/util/md5.hpp"
+#include "espbak/util/sha256.hpp"
 
 namespace espbak {
 
@@ -85,8 +86,5 @@ PatchOutcome patch_image_header(const ChipInfo& chip, std::uint32_t address, con
 // Checks the values of FlashParams against the chip row without an image,
 // so a bad value is refused before anything is written. Throws Error(usage).
 void check_flash_params(const ChipInfo& chip, const FlashParams& params);
-
-// SHA-256 (FIPS 180-4), for the digest ESP32 images carry.
-std::array<std::uint8_t, 32> sha256(std::span<const std::uint8_t> data);
 
 }  // namespace espbak

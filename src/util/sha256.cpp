@@ -1,8 +1,8 @@
-// SHA-256 per FIPS 180-4: only used to refresh the digest appended to ESP32
-// bootloader images after their header was patched.
+// SHA-256 per FIPS 180-4: the digest ESP32 images carry (refreshed after
+// header patching, checked by image_info).
 #include <cstring>
 
-#include "espbak/ops/image.hpp"
+#include "espbak/util/sha256.hpp"
 
 namespace espbak {
 
