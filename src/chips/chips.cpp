@@ -111,6 +111,15 @@ std::vector<RegOp> ChipInfo::flash_power_on_ops(const FieldReader& regs) const {
   return {};
 }
 
+SecurityState ChipInfo::security_state(const FieldReader& regs) const {
+  auto ask = [&](bool (*decoder)(const FieldReader&)) { return decoder != nullptr && decoder(regs); };
+  return {.flash_encryption = ask(security.flash_encryption),
+          .secure_boot = ask(security.secure_boot),
+          .secure_boot_v1 = ask(security.secure_boot_v1),
+          .encrypted_download_disabled = ask(security.encrypted_download_disabled),
+          .key_manager_flash_encryption = ask(security.key_manager_flash_encryption)};
+}
+
 std::optional<std::uint32_t> flash_size_from_id(std::uint32_t flash_id) {
   std::uint8_t manufacturer = flash_id & 0xFF;
   if (manufacturer == 0x1F) {  // Adesto: size code in bits 8-12

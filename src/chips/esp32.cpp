@@ -30,6 +30,10 @@ constexpr RegField kMinorRev{"WAFER_VERSION_MINOR", word(5), 24, 2};
 constexpr RegField kCodingScheme{"CODING_SCHEME", word(6), 0, 2};
 constexpr RegField kAbsDone0{"ABS_DONE_0", word(6), 4, 1};  // secure boot v1
 constexpr RegField kAbsDone1{"ABS_DONE_1", word(6), 5, 1};  // secure boot v2 (rev3)
+// Security features (issue 14): esptool v5.3.1 targets/esp32.py
+// EFUSE_DIS_DOWNLOAD_MANUAL_ENCRYPT_REG (EFUSE_RD_REG_BASE + 0x18) /
+// EFUSE_DIS_DOWNLOAD_MANUAL_ENCRYPT (1 << 7, EFUSE_RD_DISABLE_DL_ENCRYPT).
+constexpr RegField kDisableDlEncrypt{"DISABLE_DL_ENCRYPT", word(6), 7, 1};
 // Not eFuses: APB_CTL_DATE bit 31 is the third revision bit; the RTC
 // calibration value feeds the ROM's crystal estimate.
 constexpr RegField kRev3{"APB_CTL_DATE_REV3", 0x3FF66000 + 0x7C, 31, 1};
@@ -44,6 +48,15 @@ int major_revision(const FieldReader& f) {
     case 7: return 3;
     default: return 0;
   }
+}
+
+// ---- Security features (issue 14): esptool v5.3.1 targets/esp32.py ----
+// get_secure_boot_v1_enabled: ABS_DONE_0 (EFUSE_RD_ABS_DONE_0_MASK, 1 << 4).
+bool secure_boot_v1(const FieldReader& f) { return f.flag(kAbsDone0); }
+// get_secure_boot_enabled: ABS_DONE_0, or ABS_DONE_1 (1 << 5) on a part of
+// get_chip_revision() >= 300 (v3.0: secure boot v2).
+bool secure_boot(const FieldReader& f) {
+  return f.flag(kAbsDone0) || (major_revision(f) >= 3 && f.flag(kAbsDone1));
 }
 
 std::string describe(const FieldReader& f) {
@@ -112,7 +125,7 @@ ChipInfo chip_info_esp32() {
       .efuse_base = kEfuse,
       .fields = {kFlashCryptCnt, kMacLow, kMacHigh, kMacCrc, kDisAppCpu, kDisBt, kPkgHigh, kPkgLow, kCpuFreqLow,
                  kCpuFreqRated, kBlk3PartReserve, kRev1, kCk8mFreq, kAdcVref, kRev2, kMinorRev, kCodingScheme,
-                 kAbsDone0, kAbsDone1, kRev3, kRtcCaliValue},
+                 kAbsDone0, kAbsDone1, kDisableDlEncrypt, kRev3, kRtcCaliValue},
       .bootloader_offset = 0x1000,
       .stub_name = "esp32",
       .flash_sizes = chip_family::esp32_flash_sizes(),
@@ -159,6 +172,15 @@ ChipInfo chip_info_esp32() {
                     {0x400D0000, 0x40400000, "IROM"},
                     {0x50000000, 0x50002000, "RTC_DATA"},
                 }},
+      // Security features (issue 14): get_flash_encryption_enabled
+      // (FLASH_CRYPT_CNT, EFUSE_SPI_BOOT_CRYPT_CNT_MASK 0x7F << 20, odd bit
+      // count), get_secure_boot_enabled, get_secure_boot_v1_enabled,
+      // get_encrypted_download_disabled; no key manager.
+      .security = {.flash_encryption = chip_family::odd_crypt_count<kFlashCryptCnt>,
+                   .secure_boot = secure_boot,
+                   .secure_boot_v1 = secure_boot_v1,
+                   .encrypted_download_disabled = chip_family::field_set<kDisableDlEncrypt>,
+                   .key_manager_flash_encryption = nullptr},
   };
 }
 

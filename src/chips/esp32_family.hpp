@@ -66,4 +66,43 @@ inline std::string with_revision(std::string name, std::uint32_t major, std::uin
   return name + " (revision v" + std::to_string(major) + "." + std::to_string(minor) + ")";
 }
 
+// ---- Security features (issue 14) -----------------------------------------
+// esptool v5.3.1 targets/esp32.py get_flash_encryption_enabled (inherited by
+// every later class): the count field has an odd number of bits set.
+template <const RegField& crypt_cnt>
+bool odd_crypt_count(const FieldReader& f) {
+  return __builtin_popcount(f(crypt_cnt)) % 2 == 1;
+}
+template <const RegField& field>
+bool field_set(const FieldReader& f) {
+  return f.flag(field);
+}
+// uses_key_manager_for_flash_encryption (targets/esp32c5.py, esp32h4.py,
+// esp32p4.py, esp32s31.py): (reg >> SHIFT) & FORCE_USE_KEY_MANAGER_VAL_XTS_AES_KEY (2).
+constexpr std::uint32_t kKeyManagerXtsAesKey = 2;
+template <const RegField& force_use_key_manager_key>
+bool key_manager_xts_aes(const FieldReader& f) {
+  return (f(force_use_key_manager_key) & kKeyManagerXtsAesKey) != 0;
+}
+// The chips after the ESP32: get_secure_boot_enabled reads SECURE_BOOT_EN,
+// get_encrypted_download_disabled DIS_DOWNLOAD_MANUAL_ENCRYPT, and secure
+// boot v1 does not exist.
+template <const RegField& crypt_cnt, const RegField& secure_boot_en, const RegField& dis_download_manual_encrypt>
+constexpr SecurityDecoders later_security() {
+  return {.flash_encryption = odd_crypt_count<crypt_cnt>,
+          .secure_boot = field_set<secure_boot_en>,
+          .secure_boot_v1 = nullptr,
+          .encrypted_download_disabled = field_set<dis_download_manual_encrypt>,
+          .key_manager_flash_encryption = nullptr};
+}
+// The same with a key manager that can hold the flash encryption key.
+template <const RegField& crypt_cnt, const RegField& secure_boot_en, const RegField& dis_download_manual_encrypt,
+          const RegField& force_use_key_manager_key>
+constexpr SecurityDecoders later_security_with_key_manager() {
+  SecurityDecoders d = later_security<crypt_cnt, secure_boot_en, dis_download_manual_encrypt>();
+  d.key_manager_flash_encryption = key_manager_xts_aes<force_use_key_manager_key>;
+  return d;
+}
+// ---- end of security features -----------------------------------------------
+
 }  // namespace espbak::chip_family

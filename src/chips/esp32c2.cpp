@@ -19,6 +19,9 @@ constexpr std::uint32_t block2(int w) { return kEfuse + 0x40 + 4 * std::uint32_t
 // / _MASK (1 << 21): both in the word at +0x30, unlike the C3.
 constexpr RegField kSpiBootCryptCnt{"SPI_BOOT_CRYPT_CNT", kEfuse + 0x30, 7, 3};
 constexpr RegField kSecureBootEn{"SECURE_BOOT_EN", kEfuse + 0x30, 21, 1};
+// Security features (issue 14): esptool v5.3.1 targets/esp32c2.py (the class or one it inherits from):
+// EFUSE_DIS_DOWNLOAD_MANUAL_ENCRYPT_REG (EFUSE_BASE + 0x30) / _ENCRYPT (1 << 6).
+constexpr RegField kDisDownloadManualEncrypt{"DIS_DOWNLOAD_MANUAL_ENCRYPT", kEfuse + 0x30, 6, 1};
 // read_mac (ESP32C3ROM's) over MAC_EFUSE_REG: BLOCK2 word 0 whole, the low 16
 // bits of word 1.
 constexpr RegField kMacLow{"MAC_LOW", block2(0), 0, 32};
@@ -86,7 +89,8 @@ ChipInfo chip_info_esp32c2() {
       .crystal = {.fixed_mhz = std::nullopt, .uart_clkdiv_reg = 0x60000014, .clk_divider = 1},
       .uart_date_reg = 0x60000000 + 0x7C,  // UART_DATE_REG_ADDR (ESP32C3ROM's)
       .efuse_base = kEfuse,
-      .fields = {kSpiBootCryptCnt, kSecureBootEn, kMacLow, kMacHigh, kMinor, kMajor, kPkgVersion, kFlashVendor,
+      .fields = {kSpiBootCryptCnt, kSecureBootEn, kDisDownloadManualEncrypt,
+                 kMacLow, kMacHigh, kMinor, kMajor, kPkgVersion, kFlashVendor,
                  kFlashCap},
       .bootloader_offset = 0x0,  // BOOTLOADER_FLASH_OFFSET (ESP32C3ROM's)
       .stub_name = "esp32c2",    // esptool-js 0.7.0 targets/stub_flasher/esp32c2.json
@@ -162,6 +166,9 @@ ChipInfo chip_info_esp32c2() {
                     {0x42000000, 0x42400000, "IROM"},
                     {0x4037C000, 0x403C0000, "IRAM"},
                 }},
+      // Security features (issue 14): get_flash_encryption_enabled,
+      // get_secure_boot_enabled, get_encrypted_download_disabled over the fields above.
+      .security = chip_family::later_security<kSpiBootCryptCnt, kSecureBootEn, kDisDownloadManualEncrypt>(),
   };
 }
 

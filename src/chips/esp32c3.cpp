@@ -15,6 +15,9 @@ constexpr std::uint32_t block1(int w) { return kEfuse + 0x44 + 4 * std::uint32_t
 // EFUSE_SPI_BOOT_CRYPT_CNT_REG / _MASK and EFUSE_SECURE_BOOT_EN_REG / _MASK.
 constexpr RegField kSpiBootCryptCnt{"SPI_BOOT_CRYPT_CNT", kEfuse + 0x34, 18, 3};
 constexpr RegField kSecureBootEn{"SECURE_BOOT_EN", kEfuse + 0x38, 20, 1};
+// Security features (issue 14): esptool v5.3.1 targets/esp32c3.py (the class or one it inherits from):
+// EFUSE_DIS_DOWNLOAD_MANUAL_ENCRYPT_REG (EFUSE_BASE + 0x30) / _ENCRYPT (1 << 20).
+constexpr RegField kDisDownloadManualEncrypt{"DIS_DOWNLOAD_MANUAL_ENCRYPT", kEfuse + 0x30, 20, 1};
 // read_mac: MAC_EFUSE_REG (BLOCK1 word 0) whole, the low 16 bits of word 1.
 constexpr RegField kMacLow{"MAC_LOW", block1(0), 0, 32};
 constexpr RegField kMacHigh{"MAC_HIGH", block1(1), 0, 16};
@@ -84,7 +87,8 @@ ChipInfo chip_info_esp32c3() {
       .crystal = {.fixed_mhz = 40, .uart_clkdiv_reg = 0x60000014, .clk_divider = 1},
       .uart_date_reg = 0x60000000 + 0x7C,  // UART_DATE_REG_ADDR
       .efuse_base = kEfuse,
-      .fields = {kSpiBootCryptCnt, kSecureBootEn, kMacLow, kMacHigh, kMinorLow, kPkgVersion, kFlashCap, kFlashVendor,
+      .fields = {kSpiBootCryptCnt, kSecureBootEn, kDisDownloadManualEncrypt,
+                 kMacLow, kMacHigh, kMinorLow, kPkgVersion, kFlashCap, kFlashVendor,
                  kMinorHigh, kMajor},
       .bootloader_offset = 0x0,  // BOOTLOADER_FLASH_OFFSET
       .stub_name = "esp32c3",    // esptool-js 0.7.0 targets/stub_flasher/esp32c3.json
@@ -143,6 +147,9 @@ ChipInfo chip_info_esp32c3() {
                     {0x50000000, 0x50002000, "RTC_DRAM"},
                     {0x600FE000, 0x60100000, "MEM_INTERNAL2"},
                 }},
+      // Security features (issue 14): get_flash_encryption_enabled,
+      // get_secure_boot_enabled, get_encrypted_download_disabled over the fields above.
+      .security = chip_family::later_security<kSpiBootCryptCnt, kSecureBootEn, kDisDownloadManualEncrypt>(),
   };
 }
 

@@ -18,6 +18,12 @@ constexpr std::uint32_t block1(int w) { return kEfuse + 0x44 + 4 * std::uint32_t
 // EFUSE_SECURE_BOOT_EN_REG / _MASK (1 << 25): the C5's own bit positions.
 constexpr RegField kSpiBootCryptCnt{"SPI_BOOT_CRYPT_CNT", kEfuse + 0x34, 16, 3};
 constexpr RegField kSecureBootEn{"SECURE_BOOT_EN", kEfuse + 0x38, 25, 1};
+// Security features (issue 14): esptool v5.3.1 targets/esp32c5.py (the class or one it inherits from):
+// EFUSE_DIS_DOWNLOAD_MANUAL_ENCRYPT_REG (EFUSE_BASE + 0x30) / _ENCRYPT (1 << 20).
+constexpr RegField kDisDownloadManualEncrypt{"DIS_DOWNLOAD_MANUAL_ENCRYPT", kEfuse + 0x30, 20, 1};
+// EFUSE_FORCE_USE_KEY_MANAGER_KEY_REG (EFUSE_BASE + 0x34) >> _SHIFT (10); width 4 as
+// espefuse/efuse_defs/esp32c5.yaml FORCE_USE_KEY_MANAGER_KEY (esptool tests bit 1, XTS-AES).
+constexpr RegField kForceUseKeyManagerKey{"FORCE_USE_KEY_MANAGER_KEY", kEfuse + 0x34, 10, 4};
 // read_mac (ESP32C6ROM's): BLOCK1 word 0 and the low 16 bits of word 1 are
 // the base MAC; the high 16 bits of word 1 are MAC_EXT.
 constexpr RegField kMacLow{"MAC_LOW", block1(0), 0, 32};
@@ -66,7 +72,8 @@ ChipInfo chip_info_esp32c5() {
       .crystal = {.fixed_mhz = std::nullopt, .uart_clkdiv_reg = 0x60000014, .clk_divider = 1},
       .uart_date_reg = 0x60000000 + 0x7C,  // UART_DATE_REG_ADDR (ESP32C6ROM's)
       .efuse_base = kEfuse,
-      .fields = {kSpiBootCryptCnt, kSecureBootEn, kMacLow, kMacHigh, kMacExt, kMinor, kMajor, kPkgVersion,
+      .fields = {kSpiBootCryptCnt, kSecureBootEn, kDisDownloadManualEncrypt, kForceUseKeyManagerKey,
+                 kMacLow, kMacHigh, kMacExt, kMinor, kMajor, kPkgVersion,
                  kRomXtalFreq},
       .bootloader_offset = 0x2000,  // BOOTLOADER_FLASH_OFFSET: the C5's own
       .stub_name = "esp32c5",       // esptool-js 0.7.0 targets/stub_flasher/esp32c5.json
@@ -136,6 +143,11 @@ ChipInfo chip_info_esp32c5() {
                     {0x50000000, 0x50004000, "RTC_DRAM"},
                     {0x600FE000, 0x60100000, "MEM_INTERNAL2"},
                 }},
+      // Security features (issue 14): get_flash_encryption_enabled,
+      // get_secure_boot_enabled, get_encrypted_download_disabled,
+      // uses_key_manager_for_flash_encryption over the fields above.
+      .security = chip_family::later_security_with_key_manager<kSpiBootCryptCnt, kSecureBootEn,
+                                                               kDisDownloadManualEncrypt, kForceUseKeyManagerKey>(),
   };
 }
 

@@ -18,6 +18,9 @@ constexpr std::uint32_t block1(int w) { return kEfuse + 0x44 + 4 * std::uint32_t
 // EFUSE_SECURE_BOOT_EN_REG (base + 0x34, bit 26): the C61's own positions.
 constexpr RegField kSpiBootCryptCnt{"SPI_BOOT_CRYPT_CNT", kEfuse + 0x30, 23, 3};
 constexpr RegField kSecureBootEn{"SECURE_BOOT_EN", kEfuse + 0x34, 26, 1};
+// Security features (issue 14): esptool v5.3.1 targets/esp32c61.py (the class or one it inherits from):
+// EFUSE_DIS_DOWNLOAD_MANUAL_ENCRYPT_REG (EFUSE_BASE + 0x30) / _ENCRYPT (1 << 14).
+constexpr RegField kDisDownloadManualEncrypt{"DIS_DOWNLOAD_MANUAL_ENCRYPT", kEfuse + 0x30, 14, 1};
 // read_mac: MAC_EFUSE_REG (BLOCK1 word 0) whole and the low 16 bits of word
 // 1. Unlike the C6, esptool's C61 read_mac knows no MAC_EXT, so espsim
 // leaves word 1's high half 0.
@@ -63,7 +66,8 @@ ChipInfo chip_info_esp32c61() {
       .crystal = {.fixed_mhz = 40, .uart_clkdiv_reg = 0x60000014, .clk_divider = 1},
       .uart_date_reg = 0x60000000 + 0x7C,  // UART_DATE_REG_ADDR
       .efuse_base = kEfuse,
-      .fields = {kSpiBootCryptCnt, kSecureBootEn, kMacLow, kMacHigh, kMinor, kMajor, kPkgVersion},
+      .fields = {kSpiBootCryptCnt, kSecureBootEn, kDisDownloadManualEncrypt,
+                 kMacLow, kMacHigh, kMinor, kMajor, kPkgVersion},
       // BOOTLOADER_FLASH_OFFSET: ESP32C6ROM's 0x0 (ESP-AT's C61 download.config
       // also puts bootloader.bin at 0x0).
       .bootloader_offset = 0x0,
@@ -122,6 +126,9 @@ ChipInfo chip_info_esp32c61() {
                     {0x50000000, 0x50004000, "RTC_DRAM"},
                     {0x600FE000, 0x60100000, "MEM_INTERNAL2"},
                 }},
+      // Security features (issue 14): get_flash_encryption_enabled,
+      // get_secure_boot_enabled, get_encrypted_download_disabled over the fields above.
+      .security = chip_family::later_security<kSpiBootCryptCnt, kSecureBootEn, kDisDownloadManualEncrypt>(),
   };
 }
 

@@ -25,6 +25,9 @@ constexpr std::uint32_t block1(int w) { return kEfuse + 0x44 + 4 * std::uint32_t
 // EFUSE_SECURE_BOOT_EN_REG / _MASK (base + 0x38, bit 20).
 constexpr RegField kSpiBootCryptCnt{"SPI_BOOT_CRYPT_CNT", kEfuse + 0x34, 18, 3};
 constexpr RegField kSecureBootEn{"SECURE_BOOT_EN", kEfuse + 0x38, 20, 1};
+// Security features (issue 14): esptool v5.3.1 targets/esp32h21.py (the class or one it inherits from):
+// EFUSE_DIS_DOWNLOAD_MANUAL_ENCRYPT_REG (EFUSE_BASE + 0x30) / _ENCRYPT (1 << 20).
+constexpr RegField kDisDownloadManualEncrypt{"DIS_DOWNLOAD_MANUAL_ENCRYPT", kEfuse + 0x30, 20, 1};
 // read_mac (ESP32C6ROM's, MAC_EFUSE_REG = BLOCK1 word 0): word 0 and the low
 // 16 bits of word 1 are the base MAC; the high 16 bits of word 1 are MAC_EXT.
 constexpr RegField kMacLow{"MAC_LOW", block1(0), 0, 32};
@@ -73,7 +76,8 @@ ChipInfo chip_info_esp32h21() {
       .crystal = {.fixed_mhz = 32, .uart_clkdiv_reg = 0x60000014, .clk_divider = 1},
       .uart_date_reg = 0x60000000 + 0x7C,  // UART_DATE_REG_ADDR (ESP32C6ROM's)
       .efuse_base = kEfuse,
-      .fields = {kSpiBootCryptCnt, kSecureBootEn, kMacLow, kMacHigh, kMacExt, kMinor, kMajor, kPkgVersion},
+      .fields = {kSpiBootCryptCnt, kSecureBootEn, kDisDownloadManualEncrypt,
+                 kMacLow, kMacHigh, kMacExt, kMinor, kMajor, kPkgVersion},
       .bootloader_offset = 0x0,  // BOOTLOADER_FLASH_OFFSET (ESP32C6ROM's)
       .stub_name = "",           // no stub (see the header)
       // FLASH_SIZES: ESP32ROM's. FLASH_FREQUENCY: ESP32H2ROM's (48m 0xF,
@@ -123,6 +127,9 @@ ChipInfo chip_info_esp32h21() {
                     {0x50000000, 0x50004000, "RTC_DRAM"},
                     {0x600FE000, 0x60100000, "MEM_INTERNAL2"},
                 }},
+      // Security features (issue 14): get_flash_encryption_enabled,
+      // get_secure_boot_enabled, get_encrypted_download_disabled over the fields above.
+      .security = chip_family::later_security<kSpiBootCryptCnt, kSecureBootEn, kDisDownloadManualEncrypt>(),
   };
 }
 

@@ -20,6 +20,12 @@ constexpr std::uint32_t block1(int w) { return kEfuse + 0x44 + 4 * std::uint32_t
 // H4's own positions, not the C3's.
 constexpr RegField kSpiBootCryptCnt{"SPI_BOOT_CRYPT_CNT", kEfuse + 0x30, 23, 3};
 constexpr RegField kSecureBootEn{"SECURE_BOOT_EN", kEfuse + 0x38, 5, 1};
+// Security features (issue 14): esptool v5.3.1 targets/esp32h4.py (the class or one it inherits from):
+// EFUSE_DIS_DOWNLOAD_MANUAL_ENCRYPT_REG (EFUSE_BASE + 0x30) / _ENCRYPT (1 << 14).
+constexpr RegField kDisDownloadManualEncrypt{"DIS_DOWNLOAD_MANUAL_ENCRYPT", kEfuse + 0x30, 14, 1};
+// EFUSE_FORCE_USE_KEY_MANAGER_KEY_REG (EFUSE_BASE + 0x38) >> _SHIFT (19); width 5 as
+// espefuse/efuse_defs/esp32h4.yaml FORCE_USE_KEY_MANAGER_KEY (esptool tests bit 1, XTS-AES).
+constexpr RegField kForceUseKeyManagerKey{"FORCE_USE_KEY_MANAGER_KEY", kEfuse + 0x38, 19, 5};
 // read_mac (lines 166-181): BLOCK1 word 0 and the low 16 bits of word 1 are
 // the base MAC; the high 16 bits of word 1 are MAC_EXT, the middle of the
 // EUI-64 (its example: "EXT_MAC: ff:fe").
@@ -72,7 +78,8 @@ ChipInfo chip_info_esp32h4() {
       .crystal = {.fixed_mhz = 32, .uart_clkdiv_reg = 0x60000014, .clk_divider = 1},
       .uart_date_reg = 0x60012000 + 0x7C,  // UART_DATE_REG_ADDR (line 33)
       .efuse_base = kEfuse,
-      .fields = {kSpiBootCryptCnt, kSecureBootEn, kMacLow, kMacHigh, kMacExt, kMinor, kMajor, kPkgVersion},
+      .fields = {kSpiBootCryptCnt, kSecureBootEn, kDisDownloadManualEncrypt, kForceUseKeyManagerKey,
+                 kMacLow, kMacHigh, kMacExt, kMinor, kMajor, kPkgVersion},
       .bootloader_offset = 0x2000,  // BOOTLOADER_FLASH_OFFSET (line 23)
       .stub_name = "esp32h4",       // esptool-js 0.7.0 targets/stub_flasher/esp32h4.json
       // FLASH_SIZES: ESP32ROM's. FLASH_FREQUENCY is the H4's own (lines
@@ -127,6 +134,11 @@ ChipInfo chip_info_esp32h4() {
                     {0x50000000, 0x50004000, "RTC_DRAM"},
                     {0x60000000, 0x60100000, "MEM_INTERNAL2"},
                 }},
+      // Security features (issue 14): get_flash_encryption_enabled,
+      // get_secure_boot_enabled, get_encrypted_download_disabled,
+      // uses_key_manager_for_flash_encryption over the fields above.
+      .security = chip_family::later_security_with_key_manager<kSpiBootCryptCnt, kSecureBootEn,
+                                                               kDisDownloadManualEncrypt, kForceUseKeyManagerKey>(),
   };
 }
 

@@ -43,6 +43,12 @@ constexpr std::uint32_t block1(int w) { return kEfuse + 0x44 + 4 * std::uint32_t
 constexpr RegField kSpiBootCryptCnt{"SPI_BOOT_CRYPT_CNT", kEfuse + 0x34, 18, 3};
 constexpr RegField kDownloadModeXpdOn{"DOWNLOAD_MODE_XPD_ON", kEfuse + 0x34, 16, 1};
 constexpr RegField kSecureBootEn{"SECURE_BOOT_EN", kEfuse + 0x38, 20, 1};
+// Security features (issue 14): esptool v5.3.1 targets/esp32p4.py (the class or one it inherits from):
+// EFUSE_DIS_DOWNLOAD_MANUAL_ENCRYPT_REG (EFUSE_BASE + 0x30) / _ENCRYPT (1 << 20).
+constexpr RegField kDisDownloadManualEncrypt{"DIS_DOWNLOAD_MANUAL_ENCRYPT", kEfuse + 0x30, 20, 1};
+// EFUSE_FORCE_USE_KEY_MANAGER_KEY_REG (EFUSE_BASE + 0x34) >> _SHIFT (9); width 4 as
+// espefuse/efuse_defs/esp32p4.yaml FORCE_USE_KEY_MANAGER_KEY (esptool tests bit 1, XTS-AES).
+constexpr RegField kForceUseKeyManagerKey{"FORCE_USE_KEY_MANAGER_KEY", kEfuse + 0x34, 9, 4};
 // read_mac: MAC_EFUSE_REG (BLOCK1 word 0) whole and the low 16 bits of the
 // next word ("only bottom 16 bits are MAC"); no MAC_EXT.
 constexpr RegField kMacLow{"MAC_LOW", block1(0), 0, 32};
@@ -135,7 +141,8 @@ ChipInfo chip_info_esp32p4() {
       .crystal = {.fixed_mhz = 40, .uart_clkdiv_reg = 0x3FF40014, .clk_divider = 1},
       .uart_date_reg = 0x500CA000 + 0x8C,  // UART_DATE_REG_ADDR
       .efuse_base = kEfuse,
-      .fields = {kSpiBootCryptCnt, kDownloadModeXpdOn, kSecureBootEn, kMacLow, kMacHigh, kMinor, kMajorLo, kMajorHi,
+      .fields = {kSpiBootCryptCnt, kDownloadModeXpdOn, kSecureBootEn, kDisDownloadManualEncrypt, kForceUseKeyManagerKey,
+                 kMacLow, kMacHigh, kMinor, kMajorLo, kMajorHi,
                  kPkgVersion},
       .bootloader_offset = 0x2000,  // BOOTLOADER_FLASH_OFFSET: "First 2 sectors are reserved for FE purposes"
       // Revisions v3.00 and later (stubs_by_revision picks by revision).
@@ -222,6 +229,11 @@ ChipInfo chip_info_esp32p4() {
                     {0x50108000, 0x50110000, "RTC_DRAM"},
                     {0x600FE000, 0x60100000, "MEM_INTERNAL2"},
                 }},
+      // Security features (issue 14): get_flash_encryption_enabled,
+      // get_secure_boot_enabled, get_encrypted_download_disabled,
+      // uses_key_manager_for_flash_encryption over the fields above.
+      .security = chip_family::later_security_with_key_manager<kSpiBootCryptCnt, kSecureBootEn,
+                                                               kDisDownloadManualEncrypt, kForceUseKeyManagerKey>(),
   };
 }
 

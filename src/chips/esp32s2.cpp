@@ -22,6 +22,9 @@ constexpr std::uint32_t block2(int w) { return kEfuse + 0x5C + 4 * std::uint32_t
 // EFUSE_SPI_BOOT_CRYPT_CNT_REG / _MASK and EFUSE_SECURE_BOOT_EN_REG / _MASK.
 constexpr RegField kSpiBootCryptCnt{"SPI_BOOT_CRYPT_CNT", kEfuse + 0x34, 18, 3};
 constexpr RegField kSecureBootEn{"SECURE_BOOT_EN", kEfuse + 0x38, 20, 1};
+// Security features (issue 14): esptool v5.3.1 targets/esp32s2.py (the class or one it inherits from):
+// EFUSE_DIS_DOWNLOAD_MANUAL_ENCRYPT_REG (EFUSE_BASE + 0x30) / _ENCRYPT (1 << 19).
+constexpr RegField kDisDownloadManualEncrypt{"DIS_DOWNLOAD_MANUAL_ENCRYPT", kEfuse + 0x30, 19, 1};
 // read_mac: MAC_EFUSE_REG 0x3F41A044 (BLOCK1 word 0) whole, then the low 16
 // bits of the next word.
 constexpr RegField kMacLow{"MAC_LOW", block1(0), 0, 32};
@@ -106,7 +109,8 @@ ChipInfo chip_info_esp32s2() {
       .crystal = {.fixed_mhz = 40, .uart_clkdiv_reg = 0x3F400014, .clk_divider = 1},
       .uart_date_reg = 0x60000078,  // UART_DATE_REG_ADDR, ESPLoader's (loader.py; esptool-js 0.7.0 agrees)
       .efuse_base = kEfuse,
-      .fields = {kSpiBootCryptCnt, kSecureBootEn, kMacLow, kMacHigh, kMajor, kMinorHigh, kFlashCap, kPsramCap,
+      .fields = {kSpiBootCryptCnt, kSecureBootEn, kDisDownloadManualEncrypt,
+                 kMacLow, kMacHigh, kMajor, kMinorHigh, kFlashCap, kPsramCap,
                  kPkgVersion, kMinorLow, kBlk2Version},
       .bootloader_offset = 0x1000,  // BOOTLOADER_FLASH_OFFSET, ESP32ROM's
       .stub_name = "esp32s2",       // esptool-js 0.7.0 targets/stub_flasher/esp32s2.json
@@ -167,6 +171,9 @@ ChipInfo chip_info_esp32s2() {
                     {0x40080000, 0x40800000, "IROM"},
                     {0x50000000, 0x50002000, "RTC_DATA"},
                 }},
+      // Security features (issue 14): get_flash_encryption_enabled,
+      // get_secure_boot_enabled, get_encrypted_download_disabled over the fields above.
+      .security = chip_family::later_security<kSpiBootCryptCnt, kSecureBootEn, kDisDownloadManualEncrypt>(),
   };
 }
 

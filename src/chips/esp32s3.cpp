@@ -15,6 +15,9 @@ constexpr std::uint32_t block2(int w) { return kEfuse + 0x5C + 4 * std::uint32_t
 
 constexpr RegField kSpiBootCryptCnt{"SPI_BOOT_CRYPT_CNT", kEfuse + 0x34, 18, 3};
 constexpr RegField kSecureBootEn{"SECURE_BOOT_EN", kEfuse + 0x38, 20, 1};
+// Security features (issue 14): esptool v5.3.1 targets/esp32s3.py (the class or one it inherits from):
+// EFUSE_DIS_DOWNLOAD_MANUAL_ENCRYPT_REG (EFUSE_BASE + 0x30) / _ENCRYPT (1 << 20).
+constexpr RegField kDisDownloadManualEncrypt{"DIS_DOWNLOAD_MANUAL_ENCRYPT", kEfuse + 0x30, 20, 1};
 constexpr RegField kMacLow{"MAC_LOW", block1(0), 0, 32};
 constexpr RegField kMacHigh{"MAC_HIGH", block1(1), 0, 16};
 constexpr RegField kMinorLow{"WAFER_VERSION_MINOR_LO", block1(3), 18, 3};
@@ -95,7 +98,8 @@ ChipInfo chip_info_esp32s3() {
       .crystal = {.fixed_mhz = 40, .uart_clkdiv_reg = 0x60000014, .clk_divider = 1},
       .uart_date_reg = 0x60000080,
       .efuse_base = kEfuse,
-      .fields = {kSpiBootCryptCnt, kSecureBootEn, kMacLow, kMacHigh, kMinorLow, kPkgVersion, kBlkMinor, kFlashCap,
+      .fields = {kSpiBootCryptCnt, kSecureBootEn, kDisDownloadManualEncrypt,
+                 kMacLow, kMacHigh, kMinorLow, kPkgVersion, kBlkMinor, kFlashCap,
                  kFlashVendor, kPsramCap, kPsramVendor, kPsramCapHigh, kMinorHigh, kMajor, kBlkMajor},
       .bootloader_offset = 0x0,
       .stub_name = "esp32s3",
@@ -147,6 +151,9 @@ ChipInfo chip_info_esp32s3() {
                     {0x42000000, 0x42800000, "IROM"},
                     {0x50000000, 0x50002000, "RTC_DATA"},
                 }},
+      // Security features (issue 14): get_flash_encryption_enabled,
+      // get_secure_boot_enabled, get_encrypted_download_disabled over the fields above.
+      .security = chip_family::later_security<kSpiBootCryptCnt, kSecureBootEn, kDisDownloadManualEncrypt>(),
   };
 }
 

@@ -24,6 +24,12 @@ constexpr std::uint32_t block1(int w) { return kEfuse + 0x50 + 4 * std::uint32_t
 // EFUSE_SECURE_BOOT_EN_REG = base + 0x3C, mask 1 << 2 (lines 67-68).
 constexpr RegField kSpiBootCryptCnt{"SPI_BOOT_CRYPT_CNT", kEfuse + 0x34, 21, 3};
 constexpr RegField kSecureBootEn{"SECURE_BOOT_EN", kEfuse + 0x3C, 2, 1};
+// Security features (issue 14): esptool v5.3.1 targets/esp32s31.py (the class or one it inherits from):
+// EFUSE_DIS_DOWNLOAD_MANUAL_ENCRYPT_REG (EFUSE_BASE + 0x30) / _ENCRYPT (1 << 20).
+constexpr RegField kDisDownloadManualEncrypt{"DIS_DOWNLOAD_MANUAL_ENCRYPT", kEfuse + 0x30, 20, 1};
+// EFUSE_FORCE_USE_KEY_MANAGER_KEY_REG (EFUSE_BASE + 0x34) >> _SHIFT (12); width 5 as
+// espefuse/efuse_defs/esp32s31.yaml FORCE_USE_KEY_MANAGER_KEY (esptool tests bit 1, XTS-AES).
+constexpr RegField kForceUseKeyManagerKey{"FORCE_USE_KEY_MANAGER_KEY", kEfuse + 0x34, 12, 5};
 // read_mac (lines 162-169): BASE_MAC only, from MAC_EFUSE_REG (= BLOCK1)
 // word 0 and the low 16 bits of word 1, as on the C3 (no MAC_EXT).
 constexpr RegField kMacLow{"MAC_LOW", block1(0), 0, 32};
@@ -77,7 +83,8 @@ ChipInfo chip_info_esp32s31() {
       .crystal = {.fixed_mhz = 40, .uart_clkdiv_reg = 0x60000014, .clk_divider = 1},
       .uart_date_reg = 0x2038A000 + 0x8C,  // UART_DATE_REG_ADDR (line 25)
       .efuse_base = kEfuse,
-      .fields = {kSpiBootCryptCnt, kSecureBootEn, kMacLow, kMacHigh, kMinor, kMajor, kPkgVersion},
+      .fields = {kSpiBootCryptCnt, kSecureBootEn, kDisDownloadManualEncrypt, kForceUseKeyManagerKey,
+                 kMacLow, kMacHigh, kMinor, kMajor, kPkgVersion},
       .bootloader_offset = 0x2000,  // BOOTLOADER_FLASH_OFFSET (line 23): "first 2 sectors are reserved"
       .stub_name = "esp32s31",      // esptool-js 0.7.0 targets/stub_flasher/esp32s31.json
       // FLASH_SIZES: ESP32ROM's. FLASH_FREQUENCY: ESP32C5ROM's (esp32c5.py
@@ -137,6 +144,11 @@ ChipInfo chip_info_esp32s31() {
                     {0x2E000000, 0x2E008000, "RTC_IRAM"},
                     {0x2E000000, 0x2E008000, "RTC_DRAM"},
                 }},
+      // Security features (issue 14): get_flash_encryption_enabled,
+      // get_secure_boot_enabled, get_encrypted_download_disabled,
+      // uses_key_manager_for_flash_encryption over the fields above.
+      .security = chip_family::later_security_with_key_manager<kSpiBootCryptCnt, kSecureBootEn,
+                                                               kDisDownloadManualEncrypt, kForceUseKeyManagerKey>(),
   };
 }
 

@@ -127,7 +127,10 @@ SessionStep prepare_chip_id(const Invocation&) { return cmd_chip_id; }
 SessionStep prepare_read_mac(const Invocation&) { return cmd_read_mac; }
 SessionStep prepare_flash_id(const Invocation&) { return cmd_flash_id; }
 SessionStep prepare_get_security_info(const Invocation&) { return cmd_get_security_info; }
-SessionStep prepare_erase_flash(const Invocation&) { return cmd_erase_flash; }
+SessionStep prepare_erase_flash(const Invocation& call) {
+  const bool force = call.args.flag("force");
+  return [force](Session& s) { cmd_erase_flash(s, force); };
+}
 
 SessionStep prepare_read_flash(const Invocation& call) {
   ReadFlashArgs rf;
@@ -157,6 +160,7 @@ SessionStep prepare_write_flash(const Invocation& call) {
   if (call.args.flag("compress")) wf.compress = true;
   wf.erase_all = call.args.flag("erase-all");
   wf.diff = !call.args.flag("no-diff");
+  wf.force = call.args.flag("force");
   // esptool options espbak answers in its own way (docs/cli.md).
   if (call.args.flag("encrypt") || call.args.given("encrypt-files"))
     throw Error(ErrorKind::unsupported,
@@ -189,7 +193,8 @@ SessionStep prepare_erase_region(const Invocation& call) {
   std::uint32_t address = parse_address(call.args.text("address"), "address");
   std::uint32_t size = parse_size_arg(call.args.text("size"), "size");
   check_erase_region_args(address, size);
-  return [address, size](Session& s) { cmd_erase_region(s, address, size); };
+  const bool force = call.args.flag("force");
+  return [address, size, force](Session& s) { cmd_erase_region(s, address, size, force); };
 }
 
 SessionStep prepare_read_mem(const Invocation& call) {

@@ -163,6 +163,13 @@ std::vector<OptionSpec> read_flash_arguments() {
   });
 }
 
+// esptool's --force of erase-flash, erase-region and write-flash: its
+// refusals on a chip with flash encryption or secure boot on (docs/cli.md).
+OptionSpec force_option() {
+  return {.names = {"--force"}, .kind = ValueKind::flag,
+          .help = "Skip the safety checks for flash encryption and secure boot (esptool's; may brick the chip)"};
+}
+
 std::vector<OptionSpec> write_flash_arguments() {
   std::vector<OptionSpec> arguments = {
       positional("addr_filename", ValueKind::text_list, "Address followed by a file name, repeated")};
@@ -189,14 +196,13 @@ std::vector<OptionSpec> write_flash_arguments() {
                        .help = "esptool 5.2: earlier image(s) to compare with; espbak compares with the flash itself"});
   arguments.push_back({.names = {"--verify"}, .kind = ValueKind::flag,
                        .help = "esptool v4: verify after writing (espbak always verifies)"});
-  arguments.push_back({.names = {"--force"}, .kind = ValueKind::flag,
-                       .help = "esptool: skip its safety checks (accepted; no espbak check is overridden by it)"});
+  arguments.push_back(force_option());
   arguments.push_back({.names = names({}, "--encrypt"), .kind = ValueKind::flag,
                        .help = "Not supported by espbak: flash encryption (use esptool)"});
   arguments.push_back({.names = names({}, "--encrypt-files"), .kind = ValueKind::text_list,
                        .help = "Not supported by espbak: flash encryption (use esptool)"});
   arguments.push_back({.names = names({}, "--ignore-flash-enc-efuse"), .kind = ValueKind::flag,
-                       .help = "esptool: ignore the flash-encryption eFuses (espbak writes plain data only)"});
+                       .help = "esptool: only for --encrypt, which espbak refuses (no effect on plain writes)"});
   arguments.push_back({.names = names({}, "--trust-flash-content"), .kind = ValueKind::flag,
                        .help = "esptool 5.2: no final check of unchanged files (espbak's unchanged blocks are "
                                "checked by MD5 anyway)"});
@@ -204,8 +210,8 @@ std::vector<OptionSpec> write_flash_arguments() {
 }
 
 std::vector<OptionSpec> erase_region_arguments() {
-  return with_refused_flash_options(
-      {positional("address", ValueKind::text, "Start address"), positional("size", ValueKind::text, "Bytes to erase")});
+  return with_refused_flash_options({positional("address", ValueKind::text, "Start address"),
+                                     positional("size", ValueKind::text, "Bytes to erase"), force_option()});
 }
 
 std::vector<OptionSpec> verify_flash_arguments() {
@@ -261,7 +267,8 @@ std::vector<CommandSpec> commands() {
        .arguments = read_flash_arguments(), .traffic = Traffic::bulk_transfer, .prepare = prepare_read_flash},
       {.name = "write_flash", .help = "Write files to flash: ADDRESS FILE [ADDRESS FILE ...]",
        .arguments = write_flash_arguments(), .traffic = Traffic::bulk_transfer, .prepare = prepare_write_flash},
-      {.name = "erase_flash", .help = "Erase the whole flash (stub only)", .arguments = refused_flash_options(),
+      {.name = "erase_flash", .help = "Erase the whole flash (stub only)",
+       .arguments = with_refused_flash_options({force_option()}),
        .prepare = prepare_erase_flash},
       {.name = "erase_region", .help = "Erase a region: ADDRESS SIZE (multiples of 4096)",
        .arguments = erase_region_arguments(), .prepare = prepare_erase_region},

@@ -3,19 +3,21 @@
 
 #include "espbak/ops/commands.hpp"
 #include "espbak/ops/interruption.hpp"
+#include "espbak/ops/security_checks.hpp"
 #include "espbak/util/error.hpp"
 #include "espbak/util/numbers.hpp"
 
 namespace espbak {
 
 
-void cmd_erase_flash(Session& s) {
+void cmd_erase_flash(Session& s, bool force) {
   s.refuse_in_secure_download_mode("erase_flash", "the ROM has no ERASE_FLASH: erase_region erases a region");
   if (!s.stub())
     throw Error(ErrorKind::unsupported,
                 fmt::format("erase_flash needs the flasher stub (the {} ROM has no ERASE_FLASH); {}, or use "
                             "erase_region",
                             s.chip().name, s.stub_advice()));
+  check_erase_flash_allowed(s, force);
   Reporter& r = s.report();
   r.info("Erasing flash (this may take a while)...");
   const auto t0 = s.clock().now();
@@ -40,8 +42,9 @@ void check_erase_region_args(std::uint32_t address, std::uint32_t size) {
     throw Error(ErrorKind::input, "erase_region: address + size is past 4 GB");
 }
 
-void cmd_erase_region(Session& s, std::uint32_t address, std::uint32_t size) {
+void cmd_erase_region(Session& s, std::uint32_t address, std::uint32_t size, bool force) {
   check_erase_region_args(address, size);
+  check_erase_region_allowed(s, address, force);
   Reporter& r = s.report();
   const ChipInfo& chip = s.chip();
   auto detected = s.with_recovery("reading the flash ID", [&] {

@@ -5,6 +5,7 @@
 #include "espbak/ops/commands.hpp"
 #include "espbak/ops/flash_setup.hpp"
 #include "espbak/ops/interruption.hpp"
+#include "espbak/ops/security_checks.hpp"
 #include "espbak/ops/write_compare.hpp"
 #include "espbak/util/error.hpp"
 
@@ -105,6 +106,14 @@ void write_regions(Session& s, const WriteFlashArgs& args, std::vector<FlashRegi
     throw Error(ErrorKind::unsupported,
                 fmt::format("--erase-all needs the flasher stub (the {} ROM has no ERASE_FLASH); {}", chip.name,
                             s.stub_advice()));
+  // esptool write_flash's safety checks, before anything is erased; with
+  // --erase-all also erase_flash's.
+  const SecurityState security = read_security_state(s);
+  check_write_flash_allowed(s, security, regions, args.force);
+  if (args.erase_all && !args.force) check_erase_allowed(security);
+  // esptool: no header patching with secure boot on (a signed image) nor in
+  // Secure Download Mode, --force or not.
+  const bool keep_headers = sdm || security.secure_boot;
   FlashSizeChoice size = s.with_recovery("reading the flash ID", [&] {
     s.attach_flash();
     return set_flash_parameters(s, args.params.size);
@@ -160,7 +169,7 @@ void write_regions(Session& s, const WriteFlashArgs& args, std::vector<FlashRegi
       address -= over;
       image.insert(image.begin(), over, 0xFF);
     }
-    if (sdm) {
+    if (keep_headers) {
       // esptool write_flash: no header patching with security features on.
       if (address == chip.bootloader_offset) r.warning("Security features enabled, so not changing any flash settings.");
     } else {

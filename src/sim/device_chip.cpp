@@ -190,11 +190,14 @@ cmd::SecurityInfo Device::security_info() const {
   // 7 x u8 key purposes, u32 chip id, u32 API version. A chip whose row has
   // no security chip id answers the first 12 bytes only, as the ESP32-S2
   // ROM does (loader.py get_security_info's fallback). Flags: only
-  // SECURE_DOWNLOAD_ENABLE (bit 2) when the mode is on; no secure boot, no
-  // flash encryption, key purposes all 0 (unused). The API version the
-  // real S3 ROM reports is UNVERIFIED: 0 here.
+  // SECURE_DOWNLOAD_ENABLE (bit 2) when the mode is on; no secure boot, key
+  // purposes all 0 (unused). The crypt count is the row's
+  // SPI_BOOT_CRYPT_CNT eFuse (espsim --efuse), as the ROM reports it. The
+  // API version the real S3 ROM reports is UNVERIFIED: 0 here.
   cmd::SecurityInfo si;
   si.flags = cfg_.secure_download_mode ? cmd::SecurityInfo::kSecureDownloadEnable : 0u;
+  if (auto crypt_cnt = chip_.field("SPI_BOOT_CRYPT_CNT"))
+    si.flash_crypt_cnt = std::uint8_t(FieldReader([this](std::uint32_t a) { return read_register(a); })(*crypt_cnt));
   if (chip_.security_chip_id) {
     si.chip_id = *chip_.security_chip_id;
     si.api_version = 0;

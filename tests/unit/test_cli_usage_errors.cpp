@@ -82,6 +82,7 @@ TEST_CASE("the usage line lists a command's positionals in order", "[cli]") {
   const ProgramSpec& spec = program_spec();
   CHECK(command_usage_line(spec, *find_command("read_flash")) ==
         "usage: espbak read_flash [options] ADDRESS SIZE FILENAME");
+  // --force (esptool erase-region --force) makes it a command with options.
   CHECK(command_usage_line(spec, *find_command("erase_region")) == "usage: espbak erase_region [options] ADDRESS SIZE");
   CHECK(command_usage_line(spec, *find_command("write_flash")) ==
         "usage: espbak write_flash [options] ADDRESS FILENAME [ADDRESS FILENAME ...]");

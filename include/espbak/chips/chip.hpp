@@ -254,6 +254,37 @@ struct ImageFacts {
   std::uint32_t uf2_family_id;
   std::vector<MemoryRegion> memory_map;
 };
+// ---- Security features (issue 14) -----------------------------------------
+// What esptool v5.3.1 reads before it erases or writes (cmds.py erase_flash,
+// erase_region, write_flash; targets/<chip>.py for the registers, cited in
+// each chip file). Decoders over the row's `fields`; nullptr is esptool's
+// ESPLoader default, False (the ESP8266 has none of these).
+struct SecurityDecoders {
+  // get_flash_encryption_enabled: SPI_BOOT_CRYPT_CNT (FLASH_CRYPT_CNT on the
+  // ESP32) has an odd number of bits set.
+  bool (*flash_encryption)(const FieldReader&) = nullptr;
+  // get_secure_boot_enabled: SECURE_BOOT_EN (ESP32: ABS_DONE_0, or
+  // ABS_DONE_1 from revision v3.0).
+  bool (*secure_boot)(const FieldReader&) = nullptr;
+  // get_secure_boot_v1_enabled: ABS_DONE_0 (ESP32 only).
+  bool (*secure_boot_v1)(const FieldReader&) = nullptr;
+  // get_encrypted_download_disabled: DIS_DOWNLOAD_MANUAL_ENCRYPT
+  // (DISABLE_DL_ENCRYPT on the ESP32), flash encryption's release mode.
+  bool (*encrypted_download_disabled)(const FieldReader&) = nullptr;
+  // uses_key_manager_for_flash_encryption: FORCE_USE_KEY_MANAGER_KEY's
+  // XTS-AES bit (ESP32-C5, -H4, -P4, -S31).
+  bool (*key_manager_flash_encryption)(const FieldReader&) = nullptr;
+};
+
+// What the decoders above read on one part.
+struct SecurityState {
+  bool flash_encryption = false;
+  bool secure_boot = false;
+  bool secure_boot_v1 = false;
+  bool encrypted_download_disabled = false;
+  bool key_manager_flash_encryption = false;
+};
+// ---- end of security features -----------------------------------------------
 
 struct ChipInfo {
   ChipId id;
@@ -316,6 +347,9 @@ struct ChipInfo {
   std::optional<RtcWatchdog> rtc_watchdog = std::nullopt;
   // Image facts (last, so every row ends with them).
   ImageFacts image = {};
+  // Security features (issue 14): esptool's eFuse reads for its checks
+  // before erasing or writing; all nullptr: none (ESP8266).
+  SecurityDecoders security = {};
 
   // The field called `name` (nullopt when the chip has none).
   std::optional<RegField> field(std::string_view name) const;
@@ -330,6 +364,9 @@ struct ChipInfo {
   // The flash power-on steps for the part `regs` reads (empty: none needed);
   // reads no register when the chip has no sequence.
   std::vector<RegOp> flash_power_on_ops(const FieldReader& regs) const;
+  // The security features of the part `regs` reads (issue 14); reads no
+  // register for a decoder the row lacks.
+  SecurityState security_state(const FieldReader& regs) const;
 };
 
 // All known chips, in detection order.

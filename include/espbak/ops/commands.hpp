@@ -56,6 +56,9 @@ struct WriteFlashArgs {
   // Compare block MD5s with the chip first and write only the blocks that
   // differ (--no-diff turns this off).
   bool diff = true;
+  // --force: skip esptool's safety checks for chips with security features
+  // on (ops/security_checks.hpp).
+  bool force = false;
 };
 // Files read and checked before connecting (readable, no overlap, fit when
 // --flash_size names a size). Returned for cmd_write_flash.
@@ -70,9 +73,10 @@ struct VerifyFlashArgs {
 std::vector<FlashRegion> prepare_verify_flash(const VerifyFlashArgs& args);
 void cmd_verify_flash(Session& s, const VerifyFlashArgs& args, std::vector<FlashRegion> regions);
 
-void cmd_erase_flash(Session& s);
+// force (--force): skip the security-feature checks (ops/security_checks.hpp).
+void cmd_erase_flash(Session& s, bool force = false);
 // Alignment checks before connecting (esptool cmds.py erase_region).
 void check_erase_region_args(std::uint32_t address, std::uint32_t size);
-void cmd_erase_region(Session& s, std::uint32_t address, std::uint32_t size);
+void cmd_erase_region(Session& s, std::uint32_t address, std::uint32_t size, bool force = false);
 
 }  // namespace espbak
