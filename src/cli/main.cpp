@@ -83,7 +83,8 @@ int main(int argc, char** argv) {
       espbak::Session session(options, report);
       session.connect();
       step(session);
-      session.finish();
+      if (command.leaves_chip_running) report.info("Exiting immediately.");
+      else session.finish();
     }
     if (json) {
       report.json().set("ok", true);
