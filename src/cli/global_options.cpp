@@ -1,5 +1,7 @@
 #include "global_options.hpp"
 
+#include "config_file.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <cstdlib>
@@ -31,7 +33,7 @@ std::string option_or_env(const ParsedArgs& args, const char* key, const char* e
   return args.text(key);
 }
 
-SessionOptions session_options(const ParsedArgs& global, Traffic traffic) {
+SessionOptions session_options(const ParsedArgs& global, Traffic traffic, const ConfigValues* config) {
   SessionOptions opts;
   // Read first: a bad rate is reported before any other bad option.
   BaudRequest baud = read_baud_request(global.text("baud"), env_text("ESPBAK_BAUD"), env_text("ESPTOOL_BAUD"));
@@ -69,6 +71,14 @@ SessionOptions session_options(const ParsedArgs& global, Traffic traffic) {
   opts.trace = global.flag("trace");
   opts.connect_attempts = global.integer("connect-attempts");
   opts.open_port_attempts = global.integer("open-port-attempts");
+  // esptool's config file sets the defaults of these (loader.py
+  // DEFAULT_CONNECT_ATTEMPTS, DEFAULT_OPEN_PORT_ATTEMPTS, the custom reset
+  // sequences); options and ESPTOOL_OPEN_PORT_ATTEMPTS still win.
+  const bool connect_attempts_set = global.given("connect-attempts") || (config && config->connect_attempts);
+  if (config && !global.given("connect-attempts") && config->connect_attempts)
+    opts.connect_attempts = *config->connect_attempts;
+  if (config && !global.given("open-port-attempts") && config->open_port_attempts)
+    opts.open_port_attempts = *config->open_port_attempts;
   if (!global.given("open-port-attempts")) {
     if (std::string env = env_text("ESPTOOL_OPEN_PORT_ATTEMPTS"); !env.empty()) {
       auto n = parse_u32(env);  // esptool: int(); a negative count means nothing either
@@ -78,13 +88,17 @@ SessionOptions session_options(const ParsedArgs& global, Traffic traffic) {
   }
   // Discovery gives each candidate one pass over the reset strategies
   // unless the user set the budget.
-  if (global.given("connect-attempts")) opts.discovery_attempts = opts.connect_attempts;
+  if (connect_attempts_set) opts.discovery_attempts = opts.connect_attempts;
   opts.port_filters = global.list("port-filter");
   parse_port_filters(opts.port_filters);  // a bad filter is a usage error before anything is opened
   if (const auto& seq = global.text("custom-reset-sequence"); !seq.empty())
     opts.custom_reset = parse_reset_sequence(seq);
+  else if (config && config->custom_reset_sequence)
+    opts.custom_reset = parse_reset_sequence(*config->custom_reset_sequence);
   if (const auto& seq = global.text("custom-hard-reset-sequence"); !seq.empty())
     opts.custom_hard_reset = parse_reset_sequence(seq);
+  else if (config && config->custom_hard_reset_sequence)
+    opts.custom_hard_reset = parse_reset_sequence(*config->custom_hard_reset_sequence);
 
   opts.port = global.text("port");
   if (opts.port.empty()) opts.port = env_text("ESPBAK_PORT");

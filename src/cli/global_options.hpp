@@ -21,6 +21,9 @@ std::string option_or_env(const ParsedArgs& args, const char* key, const char* e
 // bad --baud, --chip, --before, --after, --port-filter or reset sequence)
 // and resolves the port and baud rate, the latter as plan_baud decides for
 // a command with this traffic.
-SessionOptions session_options(const ParsedArgs& global, Traffic traffic);
+// `config`: esptool's config file values, defaults below the options and
+// their environment variables.
+struct ConfigValues;
+SessionOptions session_options(const ParsedArgs& global, Traffic traffic, const ConfigValues* config = nullptr);
 
 }  // namespace espbak::cli
