@@ -9,10 +9,12 @@
 #include <fmt/format.h>
 
 #include "global_options.hpp"
+#include "espbak/chips/chip.hpp"
 #include "espbak/loader/stub_images.hpp"
 #include "espbak/ops/commands.hpp"
 #include "espbak/ops/image_commands.hpp"
 #include "espbak/ops/list_ports.hpp"
+#include "espbak/ops/ram_image.hpp"
 #include "espbak/util/error.hpp"
 #include "espbak/util/numbers.hpp"
 
@@ -131,6 +133,7 @@ SessionStep prepare_erase_flash(const Invocation& call) {
   const bool force = call.args.flag("force");
   return [force](Session& s) { cmd_erase_flash(s, force); };
 }
+SessionStep prepare_run(const Invocation&) { return cmd_run; }
 
 SessionStep prepare_read_flash(const Invocation& call) {
   ReadFlashArgs rf;
@@ -215,6 +218,58 @@ SessionStep prepare_dump_mem(const Invocation& call) {
   std::string file = call.args.text("filename");
   check_dump_mem_args(address, size, file);
   return [address, size, file](Session& s) { cmd_dump_mem(s, address, size, file); };
+}
+
+namespace {
+unsigned status_bytes(const Invocation& call) {
+  const std::string& text = call.args.text("bytes");
+  auto n = parse_u32(text);
+  if (!n) throw Error(ErrorKind::usage, fmt::format("invalid --bytes '{}' (1, 2 or 3 status bytes)", text));
+  check_flash_status_bytes(*n);
+  return *n;
+}
+}  // namespace
+
+SessionStep prepare_read_flash_status(const Invocation& call) {
+  unsigned bytes = status_bytes(call);
+  return [bytes](Session& s) { cmd_read_flash_status(s, bytes); };
+}
+
+SessionStep prepare_write_flash_status(const Invocation& call) {
+  unsigned bytes = status_bytes(call);
+  std::uint32_t value = parse_address(call.args.text("value"), "status value");
+  check_write_flash_status_value(value, bytes);
+  bool non_volatile = call.args.flag("non-volatile");
+  return [value, bytes, non_volatile](Session& s) { cmd_write_flash_status(s, value, bytes, non_volatile); };
+}
+
+SessionStep prepare_read_flash_sfdp(const Invocation& call) {
+  std::uint32_t address = parse_address(call.args.text("address"), "SFDP address");
+  std::uint32_t bytes = parse_address(call.args.text("bytes"), "byte count");
+  check_read_flash_sfdp_args(address, bytes);
+  return [address, bytes](Session& s) { cmd_read_flash_sfdp(s, address, bytes); };
+}
+
+SessionStep prepare_load_ram(const Invocation& call) {
+  std::string file = call.args.text("filename");
+  // Checked before the port is opened, in the header form --chip implies;
+  // without one, a file neither form reads is refused (the ESP32 form's
+  // error). cmd_load_ram reads it again for the chip found.
+  const std::string chip_name = option_or_env(call.global, "chip", "ESPTOOL_CHIP");
+  if (const ChipInfo* chip = find_chip(lower(chip_name))) {
+    read_ram_image_file(file, chip->quirks.extended_image_header);
+  } else {
+    try {
+      read_ram_image_file(file, true);
+    } catch (const Error&) {
+      try {
+        read_ram_image_file(file, false);
+      } catch (const Error&) {
+        read_ram_image_file(file, true);  // rethrows the first form's error
+      }
+    }
+  }
+  return [file](Session& s) { cmd_load_ram(s, file); };
 }
 
 }  // namespace espbak::cli

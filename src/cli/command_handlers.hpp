@@ -25,5 +25,10 @@ SessionStep prepare_verify_flash(const Invocation& call);
 SessionStep prepare_read_mem(const Invocation& call);
 SessionStep prepare_write_mem(const Invocation& call);
 SessionStep prepare_dump_mem(const Invocation& call);
+SessionStep prepare_read_flash_status(const Invocation& call);
+SessionStep prepare_write_flash_status(const Invocation& call);
+SessionStep prepare_read_flash_sfdp(const Invocation& call);
+SessionStep prepare_load_ram(const Invocation& call);
+SessionStep prepare_run(const Invocation& call);
 
 }  // namespace espbak::cli

@@ -37,6 +37,9 @@ struct CommandSpec {
   // port is opened (throwing Error) and returns what to run on the Session.
   void (*run_offline)(const Invocation&) = nullptr;
   SessionStep (*prepare)(const Invocation&) = nullptr;
+  // The step leaves the chip running code of the user's (load_ram): no
+  // --after step follows, as esptool prints "Exiting immediately.".
+  bool leaves_chip_running = false;
   // An esptool command espbak does not implement (yet): any arguments are
   // taken, nothing is opened, and this one line says what to use instead
   // (exit 9). Empty for the commands espbak has.

@@ -253,7 +253,7 @@ std::vector<OptionSpec> merge_bin_arguments() {
 
 std::vector<CommandSpec> commands() {
   return {
-      {.name = "version", .help = "Print the espbak version and the flasher stub release", .run_offline = run_version},
+      {.name = "version", .help = "Print the espbak version (\"espbak X.Y.Z\") and the flasher stub release", .run_offline = run_version},
       {.name = "chip_id", .help = "Print the chip ID (ESP8266) or the MAC", .prepare = prepare_chip_id},
       {.name = "read_mac", .help = "Print the MAC address", .prepare = prepare_read_mac},
       {.name = "flash_id", .help = "Print the SPI flash manufacturer, device and size",
@@ -291,6 +291,26 @@ std::vector<CommandSpec> commands() {
       {.name = "merge_bin", .help = "Merge files into one image: -o OUTPUT ADDRESS FILE [ADDRESS FILE ...] (needs "
                                     "--chip)",
        .arguments = merge_bin_arguments(), .run_offline = run_merge_bin},
+      {.name = "read_flash_status", .help = "Print the SPI flash status register (RDSR, RDSR2, RDSR3)",
+       .arguments = {{.names = {"--bytes"}, .help = "Status bytes to read: 1, 2 or 3 (default 2)",
+                      .default_value = "2", .values = {"1", "2", "3"}}},
+       .prepare = prepare_read_flash_status},
+      {.name = "write_flash_status",
+       .help = "Write the SPI flash status register: VALUE (volatile bits unless --non-volatile)",
+       .arguments = {positional("value", ValueKind::text, "New status value"),
+                     {.names = {"--bytes"}, .help = "Status bytes to write: 1, 2 or 3 (default 2)",
+                      .default_value = "2", .values = {"1", "2", "3"}},
+                     {.names = names({}, "--non-volatile"), .kind = ValueKind::flag,
+                      .help = "Write the non-volatile bits too (WREN instead of 50h; use with caution)"}},
+       .prepare = prepare_write_flash_status},
+      {.name = "read_flash_sfdp", .help = "Print 1-4 bytes of the SPI flash's SFDP area: ADDRESS BYTES",
+       .arguments = {positional("address", ValueKind::text, "SFDP address"),
+                     positional("bytes", ValueKind::text, "Bytes to read (1-4)")},
+       .prepare = prepare_read_flash_sfdp},
+      {.name = "load_ram", .help = "Load a firmware image's segments to RAM and run it: FILE",
+       .arguments = {positional("filename", ValueKind::text, "Firmware image (as elf2image builds it)")},
+       .prepare = prepare_load_ram, .leaves_chip_running = true},
+      {.name = "run", .help = "Run the application in flash (FLASH_END with the run flag)", .prepare = prepare_run},
       {.name = "dump_mem", .help = "Dump memory to a file: ADDRESS SIZE FILE",
        .arguments = {positional("address", ValueKind::text, "Start address"),
                      positional("size", ValueKind::text, "Bytes (a multiple of 4)"),
@@ -300,7 +320,7 @@ std::vector<CommandSpec> commands() {
 }
 
 // esptool v5.3.1 commands espbak does not have yet, each refused in one line
-// that names what to use instead (issue 14 lists them).
+// that names what to use instead.
 std::vector<CommandSpec> refused_commands() {
   const std::string esptool = "; use esptool for it (pip install esptool)";
   auto refuse = [&](std::string name, std::string what, std::string instead) {
@@ -309,11 +329,6 @@ std::vector<CommandSpec> refused_commands() {
   };
   return {
       refuse("elf2image", "building firmware images from ELF files", esptool + " or ESP-IDF's idf.py"),
-      refuse("load_ram", "running an ELF image from RAM", esptool),
-      refuse("run", "running the firmware in flash", "; use --after hard_reset or esptool"),
-      refuse("read_flash_status", "reading the flash status registers", esptool),
-      refuse("write_flash_status", "writing the flash status registers", esptool),
-      refuse("read_flash_sfdp", "reading the flash's SFDP table", esptool),
   };
 }
 

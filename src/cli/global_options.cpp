@@ -1,5 +1,7 @@
 #include "global_options.hpp"
 
+#include "config_file.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -54,7 +56,7 @@ const ChipInfo* chosen_chip(const ParsedArgs& global) {
   return chip;
 }
 
-SessionOptions session_options(const ParsedArgs& global, Traffic traffic) {
+SessionOptions session_options(const ParsedArgs& global, Traffic traffic, const ConfigValues* config) {
   SessionOptions opts;
   // Read first: a bad rate is reported before any other bad option.
   BaudRequest baud = read_baud_request(global.text("baud"), env_text("ESPBAK_BAUD"), env_text("ESPTOOL_BAUD"));
@@ -81,20 +83,34 @@ SessionOptions session_options(const ParsedArgs& global, Traffic traffic) {
 
   opts.no_stub = global.flag("no-stub");
   opts.trace = global.flag("trace");
+  // --connect-attempts, else ESPTOOL_CONNECT_ATTEMPTS, else the config
+  // file's connect_attempts, else 7 (esptool v5.3.1 __init__.py: the option's
+  // default is the variable, whose default is loader.py DEFAULT_CONNECT_ATTEMPTS
+  // = cfg.getint("connect_attempts", 7)).
   opts.connect_attempts = global.integer("connect-attempts");
-  if (!global.given("connect-attempts")) {
-    // esptool v5.3.1 __init__.py: --connect-attempts defaults to ESPTOOL_CONNECT_ATTEMPTS.
+  bool connect_attempts_set = global.given("connect-attempts");
+  if (!connect_attempts_set) {
     if (std::string env = env_text("ESPTOOL_CONNECT_ATTEMPTS"); !env.empty()) {
       int n = 0;
       auto [end, ec] = std::from_chars(env.data(), env.data() + env.size(), n);
-      if (ec != std::errc() || end != env.data() + env.size()) throw Error(ErrorKind::usage, fmt::format("invalid ESPTOOL_CONNECT_ATTEMPTS value '{}' (a whole number)", env));
+      if (ec != std::errc() || end != env.data() + env.size())
+        throw Error(ErrorKind::usage, fmt::format("invalid ESPTOOL_CONNECT_ATTEMPTS value '{}' (a whole number)", env));
       opts.connect_attempts = n;
+      connect_attempts_set = true;
+    } else if (config && config->connect_attempts) {
+      opts.connect_attempts = *config->connect_attempts;
+      connect_attempts_set = true;
     }
   }
   if (std::string version = option_or_env(global, "stub-version", "ESPTOOL_STUB_VERSION"); !version.empty() &&
       version != "1" && version != "2")
     throw Error(ErrorKind::usage, fmt::format("invalid --stub-version value '{}' (choose from 1, 2)", version));
   opts.open_port_attempts = global.integer("open-port-attempts");
+  // esptool's config file sets the defaults of these (loader.py
+  // DEFAULT_CONNECT_ATTEMPTS, DEFAULT_OPEN_PORT_ATTEMPTS, the custom reset
+  // sequences); options and ESPTOOL_OPEN_PORT_ATTEMPTS still win.
+  if (config && !global.given("open-port-attempts") && config->open_port_attempts)
+    opts.open_port_attempts = *config->open_port_attempts;
   if (!global.given("open-port-attempts")) {
     if (std::string env = env_text("ESPTOOL_OPEN_PORT_ATTEMPTS"); !env.empty()) {
       auto n = parse_u32(env);  // esptool: int(); a negative count means nothing either
@@ -104,13 +120,17 @@ SessionOptions session_options(const ParsedArgs& global, Traffic traffic) {
   }
   // Discovery gives each candidate one pass over the reset strategies
   // unless the user set the budget.
-  if (global.given("connect-attempts")) opts.discovery_attempts = opts.connect_attempts;
+  if (connect_attempts_set) opts.discovery_attempts = opts.connect_attempts;
   opts.port_filters = global.list("port-filter");
   parse_port_filters(opts.port_filters);  // a bad filter is a usage error before anything is opened
   if (const auto& seq = global.text("custom-reset-sequence"); !seq.empty())
     opts.custom_reset = parse_reset_sequence(seq);
+  else if (config && config->custom_reset_sequence)
+    opts.custom_reset = parse_reset_sequence(*config->custom_reset_sequence);
   if (const auto& seq = global.text("custom-hard-reset-sequence"); !seq.empty())
     opts.custom_hard_reset = parse_reset_sequence(seq);
+  else if (config && config->custom_hard_reset_sequence)
+    opts.custom_hard_reset = parse_reset_sequence(*config->custom_hard_reset_sequence);
 
   opts.port = global.text("port");
   if (opts.port.empty()) opts.port = env_text("ESPBAK_PORT");

@@ -25,7 +25,10 @@ const ChipInfo* chosen_chip(const ParsedArgs& global);
 // bad --baud, --chip, --before, --after, --port-filter or reset sequence)
 // and resolves the port and baud rate, the latter as plan_baud decides for
 // a command with this traffic.
-SessionOptions session_options(const ParsedArgs& global, Traffic traffic);
+// `config`: esptool's config file values, defaults below the options and
+// their environment variables.
+struct ConfigValues;
+SessionOptions session_options(const ParsedArgs& global, Traffic traffic, const ConfigValues* config = nullptr);
 
 // An esptool option espbak does not support (OptionSpec::refusal), given:
 // Error(unsupported) with its one line.

@@ -8,12 +8,14 @@
 #include <csignal>
 #include <cstdio>
 #include <exception>
+#include <optional>
 #include <string>
 
 #include <fmt/format.h>
 
 #include "cli11_parser.hpp"
 #include "command_table.hpp"
+#include "config_file.hpp"
 #include "console_reporter.hpp"
 #include "global_options.hpp"
 #include "espbak/ops/interruption.hpp"
@@ -94,7 +96,18 @@ int main(int argc, char** argv) {
     if (command.run_offline) {
       command.run_offline(call);
     } else {
-      espbak::SessionOptions options = espbak::cli::session_options(global, command.traffic);
+      // esptool's config file, as esptool reads it before every command
+      // that talks to a chip (a bad value stops here, nothing opened).
+      std::optional<espbak::cli::ConfigValues> config;
+      if (auto file = espbak::cli::find_config_file(espbak::cli::ConfigSearch::from_environment(),
+                                                    [&](const std::string& note) { report.info("Note: " + note); })) {
+        config = espbak::cli::read_config_values(file->entries);
+        auto messages = espbak::cli::config_messages(*file, *config);
+        for (const auto& line : messages.info) report.info(line);
+        for (const auto& line : messages.warnings) report.warning(line);
+      }
+      espbak::SessionOptions options =
+          espbak::cli::session_options(global, command.traffic, config ? &*config : nullptr);
       espbak::cli::SessionStep step = command.prepare(call);  // every check before the port is opened
       espbak::Session session(options, report);
       session.connect();
@@ -104,7 +117,8 @@ int main(int argc, char** argv) {
         // The step's files are gone by now; the chip is left as --after says.
         throw e.with(session.finish_after_interrupt(), "; ");
       }
-      session.finish();
+      if (command.leaves_chip_running) report.info("Exiting immediately.");
+      else session.finish();
     }
     if (json) {
       report.json().set("ok", true);

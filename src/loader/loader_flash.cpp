@@ -16,13 +16,6 @@ using std::chrono::milliseconds;
 
 namespace {
 
-// SPI_USR register bits and shifts (loader.py run_spiflash_command).
-constexpr std::uint32_t kUsrCommand = 1u << 31;
-constexpr std::uint32_t kUsrMiso = 1u << 28;
-constexpr unsigned kUsr2CommandLenShift = 28;
-constexpr unsigned kEsp8266MisoBitlenShift = 8;  // ESP8266 packs bit lengths into USR1
-constexpr unsigned kEsp8266MosiBitlenShift = 17;
-
 constexpr int kWriteBlockAttempts = 3;  // WRITE_BLOCK_ATTEMPTS
 
 Bytes zlib_compress(std::span<const std::uint8_t> data) {
@@ -111,46 +104,6 @@ void Loader::run_reg_ops(const std::vector<RegOp>& ops) {
         break;
     }
   }
-}
-
-std::uint32_t Loader::run_spiflash_command(std::uint8_t command, unsigned read_bits) {
-  // loader.py run_spiflash_command, for a command with no address, dummy or
-  // MOSI data (RDID, RDSR). Register layout from the chip row (fact sheet 4.2).
-  if (read_bits > 32) throw Error(ErrorKind::internal, "SPI flash commands read at most 32 bits");
-  const SpiRegs& spi = chip().spi;
-  const std::uint32_t usr = spi.base + spi.usr, usr1 = spi.base + spi.usr1, usr2 = spi.base + spi.usr2;
-  const std::uint32_t w0 = spi.base + spi.w0;
-
-  std::uint32_t old_usr = read_reg(usr);
-  std::uint32_t old_usr2 = read_reg(usr2);
-  std::uint32_t flags = kUsrCommand;
-  if (read_bits > 0) flags |= kUsrMiso;
-  if (spi.mosi_dlen != 0) {
-    // ESP32 and later: separate bit-length registers, written only when used.
-    if (read_bits > 0) write_reg(spi.base + spi.miso_dlen, read_bits - 1);
-  } else {
-    // ESP8266: both bit lengths in USR1, always written.
-    std::uint32_t miso = read_bits == 0 ? 0 : read_bits - 1;
-    write_reg(usr1, (miso << kEsp8266MisoBitlenShift) | (0u << kEsp8266MosiBitlenShift));
-  }
-  write_reg(usr, flags);
-  write_reg(usr2, (7u << kUsr2CommandLenShift) | command);
-  write_reg(w0, 0);  // clear the data register before reading it
-  write_reg(spi.cmd(), kSpiCmdUsr);
-  bool done = false;
-  for (int i = 0; i < 10 && !done; ++i) done = (read_reg(spi.cmd()) & kSpiCmdUsr) == 0;
-  if (!done) throw Error(ErrorKind::device, "SPI flash command did not complete in time");
-  std::uint32_t result = read_reg(w0);
-  write_reg(usr, old_usr);
-  write_reg(usr2, old_usr2);
-  return result;
-}
-
-std::uint32_t Loader::flash_id() {
-  if (sdm_)  // RDID goes through READ_REG / WRITE_REG, which the ROM refuses
-    throw Error(ErrorKind::unsupported, "the flash ID cannot be read in Secure Download Mode");
-  if (!flash_id_cache_) flash_id_cache_ = run_spiflash_command(kSpiFlashRdid, 24);
-  return *flash_id_cache_;
 }
 
 std::optional<std::uint32_t> Loader::detect_flash_size() { return flash_size_from_id(flash_id()); }

@@ -11,6 +11,7 @@ std::optional<StubImage> find_stub_image(std::string_view name) {
     StubImage img;
     img.name = s.name;
     img.entry = s.entry;
+    img.bss_start = s.bss_start;
     auto text = base64_decode(s.text_b64);
     auto data = base64_decode(s.data_b64);
     if (!text || !data) return std::nullopt;

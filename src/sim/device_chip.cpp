@@ -95,7 +95,7 @@ bool Device::uploaded_code_runs(std::uint32_t entry) const {
     if (s.name == wanted) return true;
     known = true;
   }
-  return !known;
+  return !known && !cfg_.unknown_ram_code_is_app;
 }
 
 std::uint32_t Device::read_register(std::uint32_t addr) const {

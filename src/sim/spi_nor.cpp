@@ -19,6 +19,8 @@ constexpr std::uint8_t kWrsr[3] = {0x01, 0x31, 0x11};
 constexpr std::uint8_t kWren = 0x06;
 constexpr std::uint8_t kWrdi = 0x04;
 constexpr std::uint8_t kWevsr = 0x50;  // write enable for volatile status register
+constexpr std::uint8_t kResetEnable = 0x66;
+constexpr std::uint8_t kResetDevice = 0x99;
 
 constexpr std::uint8_t kWel = 0x02;  // SR1 S1 (S0 is BUSY)
 
@@ -83,14 +85,23 @@ std::array<std::uint8_t, 256> SpiNorFlash::sfdp_table(std::uint32_t size) {
   return t;
 }
 
-void SpiNorFlash::write_status(int index, std::uint8_t value) {
-  // 06h (WEL) or 50h (volatile) must come first; the write ends the
-  // enable (the WEL bit clears when the write completes). Non-volatile and
-  // volatile writes land alike: espsim never power-cycles the flash.
-  if (!(sr_[0] & kWel) && !volatile_write_enabled_) return;
-  std::uint8_t v = std::uint8_t((sr_[index] & ~kWritable[index]) | (value & kWritable[index]));
-  v |= sr_[index] & kOtp[index];
-  sr_[index] = v;
+void SpiNorFlash::write_status(int index, std::uint8_t value, bool non_volatile) {
+  // W25Q256JV datasheet 8.2.5 (the JV family's Write Status Register): after
+  // 06h (WEL = 1) the write lands in the non-volatile bits; after 50h (WEL
+  // stays 0) in the volatile copy only, lost at power off. The OTP bits
+  // (LB3..1) never return to 0 either way. The write ends the enable (WEL
+  // clears when a write completes; 50h is taken as good for one write,
+  // which is how esptool's write_status sends it, UNVERIFIED beyond that).
+  auto merged = [&](std::uint8_t old) {
+    std::uint8_t v = std::uint8_t((old & ~kWritable[index]) | (value & kWritable[index]));
+    return std::uint8_t(v | (old & kOtp[index]));
+  };
+  sr_[index] = merged(sr_[index]);
+  if (non_volatile) nv_[index] = merged(nv_[index]);
+}
+
+void SpiNorFlash::power_cycle() {
+  sr_ = nv_;
   sr_[0] &= std::uint8_t(~kWel);
   volatile_write_enabled_ = false;
 }
@@ -140,14 +151,33 @@ std::uint32_t SpiNorFlash::transact(const SpiTransaction& t, std::uint32_t jedec
   }
 
   // Commands that change the flash's state.
+  // 66h then 99h: a software reset, which drops the volatile status values
+  // like a power cycle (W25Q256JV 8.2.5: "Upon power off or the execution
+  // of a Software/Hardware Reset, the volatile Status Register bit values
+  // will be lost"); 99h counts only right after 66h (the datasheets' Enable
+  // Reset / Reset Device pair; any other command in between cancelling the
+  // enable: UNVERIFIED).
+  if (t.command == kResetDevice && reset_enabled_) power_cycle();
+  reset_enabled_ = t.command == kResetEnable;
   if (t.command == kWren) sr_[0] |= kWel;
   if (t.command == kWrdi) {
     sr_[0] &= std::uint8_t(~kWel);
     volatile_write_enabled_ = false;
   }
   if (t.command == kWevsr) volatile_write_enabled_ = true;
-  for (int i = 0; i < 3; ++i)
-    if (t.command == kWrsr[i] && t.mosi_bits >= 8 && !t.mosi.empty()) write_status(i, t.mosi[0]);
+  const bool wel = sr_[0] & kWel;
+  for (int i = 0; i < 3; ++i) {
+    if (t.command != kWrsr[i] || t.mosi_bits < 8 || t.mosi.empty()) continue;
+    if (!wel && !volatile_write_enabled_) break;  // neither 06h nor 50h came first: ignored
+    write_status(i, t.mosi[0], wel);
+    // 01h followed by a second byte writes Status Register-2 too, the
+    // Winbond 16-bit form esptool's write_status tries first for 2 bytes
+    // (Linux spi-nor takes it as the default, SNOR_F_HAS_16BIT_SR; for the
+    // W25Q128JV itself UNVERIFIED against its datasheet page).
+    if (i == 0 && t.mosi_bits >= 16 && t.mosi.size() >= 2) write_status(1, t.mosi[1], wel);
+    sr_[0] &= std::uint8_t(~kWel);
+    volatile_write_enabled_ = false;
+  }
   return w0;
 }
 

@@ -188,3 +188,71 @@ TEST_CASE("sim flash: status registers read their bits, writes need write enable
     CHECK(h.spi(kSpiFlashRdid, {}, 32) == 0xFF1640EF);
   }
 }
+
+TEST_CASE("sim flash: a volatile status write (50h) is lost at the 66h/99h reset and at power off, a non-volatile one (06h) stays") {
+  for (auto id : {ChipId::esp8266, ChipId::esp32, ChipId::esp32c3}) {
+    CAPTURE(chip(id).name);
+    Host h(id);
+    h.attach();
+    // esptool write_status(0x0200, 2, set_non_volatile=False): 50h before
+    // the 16-bit 01h, and before each of 01h / 31h; 04h at the end.
+    auto esptool_write_status = [&](std::uint16_t value, bool non_volatile) {
+      const std::uint8_t enable = non_volatile ? 0x06 : 0x50;
+      h.spi(enable);
+      h.spi(0x01, {std::uint8_t(value), std::uint8_t(value >> 8)});
+      h.spi(enable);
+      h.spi(0x01, {std::uint8_t(value)});
+      h.spi(enable);
+      h.spi(0x31, {std::uint8_t(value >> 8)});
+      h.spi(0x04);
+    };
+    esptool_write_status(0x0200, false);
+    CHECK(h.spi(0x35, {}, 8) == 0x02);
+    h.spi(0x66);
+    h.spi(0x99);  // software reset (esptool attach_flash): volatile values gone
+    CHECK(h.spi(0x35, {}, 8) == 0x00);
+    esptool_write_status(0x0200, true);
+    h.spi(0x66);
+    h.spi(0x99);
+    CHECK(h.spi(0x35, {}, 8) == 0x02);
+    // 99h without 66h right before it is no reset.
+    esptool_write_status(0x0000, false);
+    CHECK(h.spi(0x35, {}, 8) == 0x00);
+    h.spi(0x66);
+    h.spi(0x05, {}, 8);
+    h.spi(0x99);
+    CHECK(h.spi(0x35, {}, 8) == 0x00);
+    h.spi(0x66);
+    h.spi(0x99);
+    CHECK(h.spi(0x35, {}, 8) == 0x02);
+  }
+}
+
+TEST_CASE("sim flash: 01h with two data bytes writes status registers 1 and 2, and power off keeps only the non-volatile bits") {
+  SpiNorFlash nor;
+  auto run = [&](std::uint8_t command, std::vector<std::uint8_t> mosi = {}) {
+    SpiTransaction t;
+    t.command = command;
+    t.mosi_bits = std::uint32_t(mosi.size() * 8);
+    t.mosi = std::move(mosi);
+    nor.transact(t, 0x1840EF, 16u << 20);
+  };
+  run(0x06);
+  run(0x01, {0x1C, 0x02});  // BP2..BP0, QE
+  CHECK(nor.status(0) == 0x1C);
+  CHECK(nor.status(1) == 0x02);
+  CHECK(nor.non_volatile_status(1) == 0x02);
+  run(0x50);
+  run(0x31, {0x00});
+  CHECK(nor.status(1) == 0x00);
+  CHECK(nor.non_volatile_status(1) == 0x02);
+  nor.power_cycle();
+  CHECK(nor.status(0) == 0x1C);
+  CHECK(nor.status(1) == 0x02);
+  // LB1 (S11) is OTP: once set, neither kind of write clears it.
+  run(0x06);
+  run(0x31, {0x0A});
+  run(0x06);
+  run(0x31, {0x02});
+  CHECK(nor.status(1) == 0x0A);
+}

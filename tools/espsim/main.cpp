@@ -61,6 +61,11 @@ int main(int argc, char** argv) {
   std::optional<std::uint32_t> latency_ms;
   app.add_option("--chip", chip_name, chip_cli_names(" | "))->required();
   bool secure_download_mode = false;
+  std::string ram_code = "stub";
+  app.add_option("--ram-code", ram_code,
+                 "stub | app: what RAM code that is no known stub image does after MEM_END: answer as the stub "
+                 "(default), or run as an application (esptool load_ram; the loader is gone)")
+      ->check(CLI::IsMember({"stub", "app"}));
   app.add_flag("--secure-download-mode", secure_download_mode,
                "ESP32-S3: the ROM in Secure Download Mode (SECURE_DOWNLOAD_ENABLE set; register, RAM and flash "
                "reads refused; see docs/espsim.md)");
@@ -155,6 +160,7 @@ int main(int argc, char** argv) {
     cfg.xtal_hz = *crystal_mhz * 1'000'000;
   }
   cfg.secure_download_mode = secure_download_mode;
+  cfg.unknown_ram_code_is_app = ram_code == "app";
   cfg.mac = sim::default_mac(chip->id);
   if (!mac_text.empty()) {
     auto mac = parse_mac(mac_text);

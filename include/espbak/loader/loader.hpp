@@ -152,6 +152,44 @@ class Loader {
   void spi_attach();                        // ROM: SPI_ATTACH or ESP8266's FLASH_BEGIN(0,0)
   void spi_set_params(std::uint32_t flash_size);
   std::uint32_t flash_id();                 // RDID through the SPI user-command registers
+  // One raw flash command through the SPI user-command registers, as esptool
+  // loader.py run_spiflash_command runs it: the command byte, an optional
+  // address and dummy phase, `data` on MOSI (at most 64 bytes), then
+  // `read_bits` (at most 32) read back from W0. Works with ROM and stub.
+  struct SpiFlashCommand {
+    std::uint8_t command = 0;
+    std::vector<std::uint8_t> data = {};
+    unsigned read_bits = 0;
+    std::uint32_t addr = 0;
+    unsigned addr_len = 0;   // address bits; 0: no address phase
+    unsigned dummy_len = 0;  // dummy cycles; 0: none
+  };
+  std::uint32_t run_spiflash_command(const SpiFlashCommand& command);
+  // The flash's status registers 1..num_bytes (RDSR, RDSR2, RDSR3), SR1 in
+  // bits 0-7 (loader.py read_status).
+  std::uint32_t read_flash_status(unsigned num_bytes);
+  // esptool's write_status sequence (loader_spi.cpp): volatile bits only
+  // unless `non_volatile`.
+  void write_flash_status(std::uint32_t value, unsigned num_bytes, bool non_volatile);
+  // The flash's software reset (66h, 99h) esptool v5.3.1 sends at the end
+  // of attach_flash: the flash leaves any state the application left it in,
+  // and its volatile status bits return to the non-volatile values.
+  void reset_flash_chip();
+  // `read_bits` of the SFDP area from `addr` (RDSFDP 5Ah), first byte in bits 0-7.
+  std::uint32_t read_flash_sfdp(std::uint32_t addr, unsigned read_bits);
+
+  // RAM download (loader.py mem_begin / mem_block / mem_finish). With the
+  // stub running, mem_begin refuses a range over the stub's own memory
+  // (Error(usage), esptool's message).
+  void mem_begin(std::uint32_t size, std::uint32_t blocks, std::uint32_t block_size, std::uint32_t offset);
+  void mem_block(std::span<const std::uint8_t> data, std::uint32_t seq);
+  // MEM_END jumping to `entry` (0: stay). To the ROM the reply may not
+  // come (the code may retune the UART): a missing one is not an error.
+  void mem_finish(std::uint32_t entry);
+  // esptool's run(): FLASH_BEGIN(0, 0) then FLASH_END(run user code). The
+  // ROM leaves the loader for the application; the stub stays (its reboot
+  // flag is not implemented).
+  void run_user_code();
   std::optional<std::uint32_t> detect_flash_size();  // from flash_id()
 
   // Upload and start the flasher stub (no-op if one already answers).
@@ -204,7 +242,6 @@ class Loader {
   }
   void flush_input();
   void drain_after_unsupported();
-  std::uint32_t run_spiflash_command(std::uint8_t command, unsigned read_bits);
   void flash_begin(std::uint32_t size, std::uint32_t offset);
   // FLASH_DATA / FLASH_DEFL_DATA with esptool's retries.
   template <class DataCommand>

@@ -16,6 +16,7 @@ namespace espbak {
 struct StubImage {
   std::string name;
   std::uint32_t entry = 0;
+  std::uint32_t bss_start = 0;  // 0: none (the stub's DRAM starts at the data segment)
   struct Segment {
     std::uint32_t addr;
     std::vector<std::uint8_t> bytes;

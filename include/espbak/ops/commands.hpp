@@ -73,6 +73,24 @@ struct VerifyFlashArgs {
 std::vector<FlashRegion> prepare_verify_flash(const VerifyFlashArgs& args);
 void cmd_verify_flash(Session& s, const VerifyFlashArgs& args, std::vector<FlashRegion> regions);
 
+// read_flash_status [--bytes N], write_flash_status [--bytes N]
+// [--non-volatile] VALUE, read_flash_sfdp ADDRESS BYTES (flash_status.cpp):
+// raw SPI flash commands, esptool's lines. The checks run before connecting.
+void check_flash_status_bytes(unsigned bytes);
+void check_write_flash_status_value(std::uint32_t value, unsigned bytes);
+void check_read_flash_sfdp_args(std::uint32_t address, std::uint32_t bytes);
+void cmd_read_flash_status(Session& s, unsigned bytes);
+void cmd_write_flash_status(Session& s, std::uint32_t value, unsigned bytes, bool non_volatile);
+void cmd_read_flash_sfdp(Session& s, std::uint32_t address, std::uint32_t bytes);
+
+// load_ram FILE (load_ram.cpp; the reader in ram_image.hpp): segments to
+// RAM, then a jump to the entry point; the session then leaves the chip
+// running it (no --after).
+void cmd_load_ram(Session& s, const std::string& path);
+
+// run (load_ram.cpp): esptool's run(), FLASH_BEGIN(0, 0) + FLASH_END(run).
+void cmd_run(Session& s);
+
 // force (--force): skip the security-feature checks (ops/security_checks.hpp).
 void cmd_erase_flash(Session& s, bool force = false);
 // Alignment checks before connecting (esptool cmds.py erase_region).

@@ -64,6 +64,12 @@ struct DeviceConfig {
   std::optional<std::pair<std::uint32_t, std::uint32_t>> chip_revision;
   // The crystal fitted (espsim --crystal), in Hz; 0: the chip file's.
   std::uint32_t xtal_hz = 0;
+  // What code uploaded to RAM (MEM_END with an entry) that is no stub image
+  // espsim knows does: false, it "runs as the stub" (unit tests jump to
+  // made-up addresses); true (espsim --ram-code app), it runs as the user's
+  // program: the loader is gone and nothing answers, as after esptool's
+  // load_ram.
+  bool unknown_ram_code_is_app = false;
 };
 
 // espsim --efuse NAME=VALUE: NAME one of the chip file's fields, VALUE

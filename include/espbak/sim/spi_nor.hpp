@@ -32,14 +32,24 @@ class SpiNorFlash {
 
   // Status registers 1..3 (index 0..2), as RDSR / RDSR2 / RDSR3 read them.
   std::uint8_t status(int index) const { return sr_[index]; }
+  // What the registers return to after a power cycle: the non-volatile
+  // values (a write after 06h sets both; one after 50h only the volatile).
+  std::uint8_t non_volatile_status(int index) const { return nv_[index]; }
+  // Power off and on, or the 66h / 99h software reset: the volatile values
+  // are lost, the non-volatile ones restored, WEL cleared (W25Q256JV
+  // datasheet 8.2.5; espsim's chip reset does not call it: the flash keeps
+  // its power).
+  void power_cycle();
 
   // The 256-byte SFDP area for a part of `size` bytes.
   static std::array<std::uint8_t, 256> sfdp_table(std::uint32_t size);
 
  private:
-  void write_status(int index, std::uint8_t value);
+  void write_status(int index, std::uint8_t value, bool non_volatile);
   std::array<std::uint8_t, 3> sr_{};  // reset values: docs/espsim.md (UNVERIFIED beyond BUSY/WEL = 0)
+  std::array<std::uint8_t, 3> nv_{};  // the non-volatile copy sr_ powers up from
   bool volatile_write_enabled_ = false;  // after 50h, for the next status write
+  bool reset_enabled_ = false;           // after 66h, for a 99h right after it
 };
 
 }  // namespace espbak::sim
