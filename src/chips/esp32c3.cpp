@@ -127,6 +127,14 @@ ChipInfo chip_info_esp32c3() {
       .rtc_watchdog = RtcWatchdog{.config0 = 0x60008000 + 0x90,
                                   .config1 = 0x60008000 + 0x94,
                                   .wprotect = 0x60008000 + 0xA8},
+      // USB-Serial/JTAG download path: UARTDEV_BUF_NO 0x3FCDF07C = 3
+      // (esptool v4.8.1 targets/esp32c3.py); disable_watchdogs: RTC WDT as
+      // above, SWD CONF 0x600080AC / WPROTECT 0x600080B0, key 0x8F1D312A,
+      // AUTO_FEED bit 31 (v5.3.1). No USB-OTG.
+      .usb = UsbPaths{.uart_no_regs = {{0, 0x3FCDF07C}},
+                      .uart_no_usb_jtag_serial = 3,
+                      .jtag_watchdogs = UsbPaths::JtagWatchdogs{0x60008090, 0x600080A8, 0x50D83AA1, 0x600080AC,
+                                                               0x600080B0, 0x8F1D312A, 1u << 31}},
   };
 }
 
