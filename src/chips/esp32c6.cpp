@@ -138,6 +138,15 @@ ChipInfo chip_info_esp32c6() {
       // Security features (issue 14): get_flash_encryption_enabled,
       // get_secure_boot_enabled, get_encrypted_download_disabled over the fields above.
       .security = chip_family::later_security<kSpiBootCryptCnt, kSecureBootEn, kDisDownloadManualEncrypt>(),
+      // USB-Serial/JTAG download path: UARTDEV_BUF_NO 0x4087F580 = 3
+      // (esptool v4.8.1 targets/esp32c6.py); disable_watchdogs (inherited
+      // from ESP32C3ROM, v5.3.1) over the LP_WDT registers at 0x600B1C00:
+      // RWDT CONFIG0 +0x0, WPROTECT +0x18, SWD CONFIG +0x1C, WPROTECT +0x20,
+      // both keys 0x50D83AA1, AUTO_FEED bit 18. No USB-OTG.
+      .usb = UsbPaths{.uart_no_regs = {{0, 0x4087F580}},
+                      .uart_no_usb_jtag_serial = 3,
+                      .jtag_watchdogs = UsbPaths::JtagWatchdogs{0x600B1C00, 0x600B1C18, 0x50D83AA1, 0x600B1C1C,
+                                                               0x600B1C20, 0x50D83AA1, 1u << 18}},
   };
 }
 

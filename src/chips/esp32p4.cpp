@@ -234,6 +234,19 @@ ChipInfo chip_info_esp32p4() {
       // uses_key_manager_for_flash_encryption over the fields above.
       .security = chip_family::later_security_with_key_manager<kSpiBootCryptCnt, kSecureBootEn,
                                                                kDisDownloadManualEncrypt, kForceUseKeyManagerKey>(),
+      // USB download paths: UARTDEV_BUF_NO = UartDev .bss (0x4FF3FEB0 below
+      // revision v3.00, 0x4FFBFEB0 from it) + 24, 5 over OTG, 6 over
+      // USB-Serial/JTAG (esptool v5.1.0 targets/esp32p4.py); OTG port PID =
+      // IMAGE_CHIP_ID 18; disable_watchdogs over LP_WDT (0x50116000: CONFIG0
+      // +0x0, WPROTECT +0x18, SWD CONFIG +0x1C, WPROTECT +0x20, keys
+      // 0x50D83AA1, AUTO_FEED bit 18); hard_reset over OTG is always the
+      // watchdog reset, no strap check (v5.3.1).
+      .usb = UsbPaths{.uart_no_regs = {{0, 0x4FF3FEB0 + 24}, {300, 0x4FFBFEB0 + 24}},
+                      .uart_no_usb_otg = 5,
+                      .uart_no_usb_jtag_serial = 6,
+                      .otg_pid = 18,
+                      .jtag_watchdogs = UsbPaths::JtagWatchdogs{0x50116000, 0x50116018, 0x50D83AA1, 0x5011601C,
+                                                               0x50116020, 0x50D83AA1, 1u << 18}},
   };
 }
 

@@ -174,6 +174,14 @@ ChipInfo chip_info_esp32s2() {
       // Security features (issue 14): get_flash_encryption_enabled,
       // get_secure_boot_enabled, get_encrypted_download_disabled over the fields above.
       .security = chip_family::later_security<kSpiBootCryptCnt, kSecureBootEn, kDisDownloadManualEncrypt>(),
+      // USB-OTG download path: UARTDEV_BUF_NO 0x3FFFFD14 = 2 over OTG
+      // (esptool v4.8.1 targets/esp32s2.py); port PID = IMAGE_CHIP_ID 2
+      // (v5.3.1 uses_usb_otg); hard_reset's strap check: GPIO_STRAP_REG
+      // 0x3F404038 bit 3, RTC_CNTL_OPTION1_REG 0x3F408128 bit 0 (v5.3.1).
+      .usb = UsbPaths{.uart_no_regs = {{0, 0x3FFFFD14}},
+                      .uart_no_usb_otg = 2,
+                      .otg_pid = 2,
+                      .otg_strap_check = UsbPaths::OtgStrapCheck{0x3F404038, 1u << 3, 0x3F408128, 0x1}},
   };
 }
 

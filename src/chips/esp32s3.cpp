@@ -154,6 +154,20 @@ ChipInfo chip_info_esp32s3() {
       // Security features (issue 14): get_flash_encryption_enabled,
       // get_secure_boot_enabled, get_encrypted_download_disabled over the fields above.
       .security = chip_family::later_security<kSpiBootCryptCnt, kSecureBootEn, kDisDownloadManualEncrypt>(),
+      // USB download paths: UARTDEV_BUF_NO 0x3FCEF14C = 3 over OTG, 4 over
+      // USB-Serial/JTAG (esptool v4.8.1 targets/esp32s3.py); OTG port PID =
+      // IMAGE_CHIP_ID 9; disable_watchdogs: RTC WDT as above, SWD CONF
+      // 0x600080B4 / WPROTECT 0x600080B8, key 0x8F1D312A, AUTO_FEED bit 31;
+      // hard_reset: OPTION1 0x6000812C bit 0 cleared first, strap check
+      // GPIO_STRAP_REG 0x60004038 bit 3 (all v5.3.1).
+      .usb = UsbPaths{.uart_no_regs = {{0, 0x3FCEF14C}},
+                      .uart_no_usb_otg = 3,
+                      .uart_no_usb_jtag_serial = 4,
+                      .otg_pid = 9,
+                      .jtag_watchdogs = UsbPaths::JtagWatchdogs{0x60008098, 0x600080B0, 0x50D83AA1, 0x600080B4,
+                                                               0x600080B8, 0x8F1D312A, 1u << 31},
+                      .otg_strap_check = UsbPaths::OtgStrapCheck{0x60004038, 1u << 3, 0x6000812C, 0x1},
+                      .clear_force_download_on_hard_reset = true},
   };
 }
 

@@ -140,21 +140,23 @@ bool run_reset_sequence(Transport& link, const ResetSequence& seq, const Sleeper
   return ok;
 }
 
-bool hard_reset(Transport& link, const Sleeper& sleep) {
+bool hard_reset(Transport& link, const Sleeper& sleep, bool uses_usb) {
   if (!link.has_modem_lines()) return false;
   if (!link.set_rts(true)) return false;  // EN low
-  sleep(100ms);
-  return link.set_rts(false);
+  sleep(uses_usb ? 200ms : 100ms);
+  if (!link.set_rts(false)) return false;
+  if (uses_usb) sleep(200ms);
+  return true;
 }
 
 std::optional<std::string> hard_reset_chip(Transport& link, const std::optional<ResetSequence>& custom,
-                                           const Sleeper& sleep) {
+                                           const Sleeper& sleep, bool uses_usb) {
   if (custom) {
     if (!run_reset_sequence(link, *custom, sleep))
       return link.name() + " refused a DTR/RTS change: the chip was not reset";
     return std::nullopt;
   }
-  if (!hard_reset(link, sleep))
+  if (!hard_reset(link, sleep, uses_usb))
     return link.name() + " has no RTS line: the chip was not reset; reset it by hand to run its application";
   return std::nullopt;
 }

@@ -27,7 +27,15 @@ const ChipInfo& Loader::chip() const {
   return *chip_;
 }
 
-std::uint32_t Loader::flash_write_size() const { return stub_ ? kStubFlashWriteSize : kRomFlashWriteSize; }
+std::uint32_t Loader::flash_write_size() const {
+  if (!stub_) return kRomFlashWriteSize;
+  // esptool's stub loaders over OTG: FLASH_WRITE_SIZE = USB_RAM_BLOCK.
+  return usb_path_ == UsbPath::usb_otg ? kUsbOtgBlockSize : kStubFlashWriteSize;
+}
+
+std::uint32_t Loader::ram_block_size() const {
+  return usb_path_ == UsbPath::usb_otg ? kUsbOtgBlockSize : kRamBlockSize;
+}
 
 std::string Loader::chip_name_for_messages() const {
   if (chip_) return std::string(chip_->name);
@@ -180,6 +188,7 @@ void Loader::connect(const ConnectOptions& opts) {
   sdm_ = false;
   connect_si_.reset();
   sync_stub_detected_ = false;
+  usb_path_ = UsbPath::uart;
   flash_id_cache_.reset();
   BeforeReset mode = opts.before;
 
@@ -228,6 +237,7 @@ void Loader::connect(const ConnectOptions& opts) {
     }
   }
   detect_chip(opts.expected_chip);
+  post_connect_usb();
   // esptool _post_connect: chips whose flash is unpowered after reset get it
   // switched on before anything reads it (not in Secure Download Mode, where
   // the ROM refuses register access). esptool does this also when the stub
@@ -375,8 +385,15 @@ AfterResetPlan Loader::finish(AfterReset after, const std::optional<ResetSequenc
   switch (plan.action) {
     case AfterResetAction::rts_pulse:
     case AfterResetAction::custom_hard_sequence: {
+      // esptool's chip classes with USB-OTG look at the straps first: an RTS
+      // reset would take the USB device away (targets/esp32s3.py hard_reset).
+      if (after == AfterReset::hard_reset && otg_watchdog_hard_reset()) {
+        plan.action = AfterResetAction::watchdog_reset;
+        return plan;
+      }
       auto custom = plan.action == AfterResetAction::custom_hard_sequence ? hard_reset_sequence : std::nullopt;
-      if (auto not_reset = hard_reset_chip(link_, custom, sleep_)) log(LoaderEvent::note, *not_reset);
+      if (auto not_reset = hard_reset_chip(link_, custom, sleep_, usb_path_ == UsbPath::usb_otg))
+        log(LoaderEvent::note, *not_reset);
       return plan;
     }
     case AfterResetAction::rom_run_user_code:

@@ -126,12 +126,13 @@ void Loader::run_stub() {
   if (!image)
     throw Error(ErrorKind::internal, fmt::format("no flasher stub {} for {} in this build", stub_name, chip().name));
 
+  const std::uint32_t block = ram_block_size();
   for (const auto& seg : image->segments) {
     const std::uint32_t size = std::uint32_t(seg.bytes.size());
-    const std::uint32_t blocks = (size + kRamBlockSize - 1) / kRamBlockSize;
-    check(cmd::MemBegin{size, blocks, kRamBlockSize, seg.addr});
+    const std::uint32_t blocks = (size + block - 1) / block;
+    check(cmd::MemBegin{size, blocks, block, seg.addr});
     for (std::uint32_t seq = 0; seq < blocks; ++seq) {
-      auto chunk = std::span(seg.bytes).subspan(seq * kRamBlockSize, std::min(kRamBlockSize, size - seq * kRamBlockSize));
+      auto chunk = std::span(seg.bytes).subspan(seq * block, std::min(block, size - seq * block));
       check(cmd::MemData::of(seq, chunk));
     }
   }

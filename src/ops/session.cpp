@@ -292,7 +292,9 @@ void Session::finish() {
   switch (options_.after) {
     case AfterReset::hard_reset:
       report_.info("Leaving...");
-      report_.info("Hard resetting via RTS pin...");
+      // Over USB-OTG the chip's hard_reset may take the watchdog instead:
+      // the line follows the choice (below).
+      if (loader_->usb_path() != UsbPath::usb_otg) report_.info("Hard resetting via RTS pin...");
       break;
     case AfterReset::soft_reset:
       report_.info("Soft resetting...");
@@ -307,7 +309,11 @@ void Session::finish() {
       report_.info("Leaving...");
       break;
   }
+  const bool otg = loader_->usb_path() == UsbPath::usb_otg;
   AfterResetPlan plan = loader_->finish(options_.after, options_.custom_hard_reset);
+  if (options_.after == AfterReset::hard_reset && otg)
+    report_.info(plan.action == AfterResetAction::watchdog_reset ? "Hard resetting with a watchdog..."
+                                                                 : "Hard resetting via RTS pin...");
   if (options_.after != AfterReset::watchdog_reset) return;
   // esptool's lines for this choice (cmds.py reset_chip, loader.py and
   // targets/*.py watchdog_reset): the fallback's reason, then what was done.

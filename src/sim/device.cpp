@@ -59,6 +59,17 @@ void Device::reset(SimTime now) {
   inflater_->restart();
   flash_attached_ = chip_.quirks.rom_attaches_flash_at_boot;
   init_registers();
+  // USB-Serial/JTAG: the RTC watchdog survives the USB reset (esptool
+  // disable_watchdogs); it fires unless the host disables it.
+  if (cfg_.download_path == DownloadPath::usb_jtag_serial && cfg_.usb_jtag_rtc_wdt > 0 && chip_.rtc_watchdog)
+    wdt_fire_at_ = now + cfg_.usb_jtag_rtc_wdt;
+}
+
+bool Device::over_usb_otg_block_limit(std::size_t length) const {
+  // The ROM's USB-OTG buffer (esptool USB_RAM_BLOCK 0x800, "Max block size
+  // USB-OTG is used"); what the real ROM does with a larger block is
+  // UNVERIFIED: espsim fails the block with an error status.
+  return cfg_.download_path == DownloadPath::usb_otg && length > kUsbOtgBlockSize;
 }
 
 void Device::autobaud(std::uint32_t host_baud) {

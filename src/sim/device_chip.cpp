@@ -69,6 +69,18 @@ void Device::init_registers() {
       for (const auto& g : chip_.sim.flash_power_gates)
         if (g.revision == *rev) flash_gate_ = &g;
   }
+  // UARTDEV_BUF_NO: the console the ROM serves (esptool v4 get_uart_no);
+  // 0 = UART0.
+  if (chip_.usb) {
+    const auto rev = chip_.revision ? chip_.revision(FieldReader([this](std::uint32_t a) { return read_register(a); }))
+                                    : std::nullopt;
+    if (auto reg = chip_.usb->uart_no_reg(rev)) {
+      std::uint32_t v = 0;
+      if (cfg_.download_path == DownloadPath::usb_otg) v = chip_.usb->uart_no_usb_otg.value_or(0);
+      if (cfg_.download_path == DownloadPath::usb_jtag_serial) v = chip_.usb->uart_no_usb_jtag_serial.value_or(0);
+      regs_[*reg] = v;
+    }
+  }
   update_flash_power();
 }
 

@@ -40,6 +40,7 @@ bool allowed_in_secure_download_mode(std::uint8_t op) {
 std::uint8_t Device::rom_flash_data(const cmd::DataBlock& block, bool compressed) {
   Upload& u = rom_flash_;
   if (!block.length_matches()) return rom_error::invalid_param;
+  if (over_usb_otg_block_limit(block.data.size())) return rom_error::invalid_param;
   if (!block.checksum_matches()) return rom_error::bad_checksum;
   if (!u.active || u.compressed != compressed) return rom_error::invalid_param;
   if (block.seq != u.next_seq) return rom_error::invalid_param;
@@ -167,6 +168,7 @@ void Device::handle_rom(const Bytes& frame) {
     case Op::mem_data: {
       auto block = cmd::MemData::decode(d, command->checksum);
       if (!block || !block->length_matches()) return reply(rom_error::invalid_param);
+      if (over_usb_otg_block_limit(block->data.size())) return reply(rom_error::invalid_param);
       // Only the checksum's low byte is compared here (unlike FLASH_DATA).
       if (checksum(block->data) != (block->checksum & 0xFF)) return reply(rom_error::bad_checksum);
       if (!rom_mem_.active || block->seq != rom_mem_.next_seq) return reply(rom_error::invalid_param);

@@ -192,6 +192,7 @@ void Device::handle_stub(const Bytes& frame) {
       if (!block) { result = code::not_enough_data; break; }
       if (!stub_flash_.in_progress) { result = code::not_in_flash_mode; break; }
       if (!block->length_matches()) { result = code::too_much_data; break; }
+      if (over_usb_otg_block_limit(block->data.size())) { result = code::too_much_data; break; }
       if (!block->checksum_matches()) { result = code::bad_data_checksum; break; }
       post = std::move(*block);
       break;
@@ -201,6 +202,7 @@ void Device::handle_stub(const Bytes& frame) {
       if (!block) { result = code::bad_data_len; break; }
       if (!stub_flash_.in_progress) { result = code::not_in_flash_mode; break; }
       if (stub_flash_.remaining == 0) { result = code::too_much_data; break; }
+      if (over_usb_otg_block_limit(block->data.size())) { result = code::too_much_data; break; }
       // The stub takes the length field, bounded by what arrived.
       std::uint32_t len = std::min<std::uint32_t>(block->length, std::uint32_t(block->data.size()));
       block->data.resize(len);

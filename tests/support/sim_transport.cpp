@@ -19,6 +19,8 @@ sim::DeviceConfig device_config(const SimChipConfig& c) {
   d.timings = c.realistic ? sim::FlashTimings::realistic() : sim::FlashTimings::instant();
   d.chip_revision = c.chip_revision;
   d.xtal_hz = c.xtal_mhz * 1'000'000;
+  d.download_path = c.download_path;
+  d.usb_jtag_rtc_wdt = c.usb_jtag_rtc_wdt;
   return d;
 }
 

@@ -43,6 +43,8 @@ struct SimChipConfig {
   std::optional<sim::BridgeModel> bridge;
   std::optional<std::pair<std::uint32_t, std::uint32_t>> chip_revision;  // espsim --chip-revision
   std::uint32_t xtal_mhz = 0;  // espsim --crystal; 0: the chip file's
+  sim::DownloadPath download_path = sim::DownloadPath::uart;  // espsim --usb-otg / --usb-jtag-serial
+  sim::SimTime usb_jtag_rtc_wdt = 0;                           // espsim --usb-jtag-wdt-ms
 };
 
 // One simulated board: what an espsim process holds.

@@ -86,9 +86,18 @@ int main(int argc, char** argv) {
                                     "(port 0: any free port)");
   bool usb_jtag_serial = false, no_auto_reset = false;
   std::uint32_t en_delay_ms = 5;
+  std::uint32_t usb_jtag_wdt_ms = 9000;
+  bool usb_otg = false;
   app.add_flag("--usb-jtag-serial", usb_jtag_serial,
-               "rfc2217: model the USB-Serial/JTAG peripheral's reset logic instead of the auto-reset circuit");
+               "download over the chip's USB-Serial/JTAG port (UARTDEV_BUF_NO, the RTC watchdog left running; "
+               "rfc2217: its reset logic instead of the auto-reset circuit)");
+  app.add_flag("--usb-otg", usb_otg,
+               "download over the chip's USB-OTG port (esp32s2, esp32s3, esp32p4): UARTDEV_BUF_NO, RAM and flash "
+               "blocks of at most 0x800 bytes");
   app.add_flag("--no-auto-reset", no_auto_reset, "rfc2217: DTR/RTS not connected (reset by hand only)");
+  app.add_option("--usb-jtag-wdt-ms", usb_jtag_wdt_ms,
+                 "--usb-jtag-serial: when the RTC watchdog left running fires unless the host disables it "
+                 "(default 9000, ESP-IDF's bootloader watchdog; 0: not running)");
   app.add_option("--en-delay-ms", en_delay_ms, "rfc2217: EN's RC delay before the chip samples GPIO0 (default 5)");
   auto* pty_opt = app.add_option("--pty", pty, "create a pty and a symlink LINKPATH to it");
   listen_opt->excludes(pty_opt);
@@ -136,11 +145,21 @@ int main(int argc, char** argv) {
   if (listen.empty() == pty.empty())
     usage_error("give exactly one of --listen tcp:HOST:PORT, --listen rfc2217:HOST:PORT or --pty LINKPATH");
   if (usb_jtag_serial && no_auto_reset) usage_error("--usb-jtag-serial and --no-auto-reset exclude each other");
+  if (usb_otg && usb_jtag_serial) usage_error("--usb-otg and --usb-jtag-serial exclude each other");
+  if (usb_otg && !(chip->usb && chip->usb->uart_no_usb_otg))
+    usage_error("--usb-otg: the " + std::string(chip->name) + " has no USB-OTG download path (esp32s2, esp32s3, esp32p4 do)");
   if (link_mode != "instant" && link_mode != "realistic")
     usage_error("--link must be instant or realistic, got '" + link_mode + "'");
 
   sim::DeviceConfig cfg;
   cfg.chip = chip;
+  cfg.download_path = usb_otg           ? sim::DownloadPath::usb_otg
+                      : usb_jtag_serial ? sim::DownloadPath::usb_jtag_serial
+                                        : sim::DownloadPath::uart;
+  // The RTC watchdog's timeout as the firmware's bootloader armed it before
+  // the USB reset: ESP-IDF CONFIG_BOOTLOADER_WDT_TIME_MS default 9000
+  // (an estimate of what a real board has running; docs/espsim.md).
+  if (usb_jtag_serial) cfg.usb_jtag_rtc_wdt = sim::SimTime(usb_jtag_wdt_ms) * sim::kMs;
   for (const auto& text : efuse_texts) {
     std::string why;
     auto fv = sim::parse_efuse_setting(*chip, text, &why);
@@ -224,9 +243,8 @@ int main(int argc, char** argv) {
     where.kind = sim::Endpoint::Kind::pty;
     where.link_path = pty;
   }
-  if ((usb_jtag_serial || no_auto_reset) && where.kind != sim::Endpoint::Kind::rfc2217)
-    usage_error("--usb-jtag-serial and --no-auto-reset need --listen rfc2217:HOST:PORT (tcp and pty carry no "
-                "modem lines)");
+  if (no_auto_reset && where.kind != sim::Endpoint::Kind::rfc2217)
+    usage_error("--no-auto-reset needs --listen rfc2217:HOST:PORT (tcp and pty carry no modem lines)");
   where.board.chip = chip;
   where.board.circuit = usb_jtag_serial ? sim::ResetCircuit::usb_jtag_serial
                         : no_auto_reset ? sim::ResetCircuit::none

@@ -205,6 +205,56 @@ struct RtcWatchdog {
   }
 };
 
+// The chip's own USB download paths (esptool v5.3.1 targets/esp32s2.py,
+// esp32s3.py, esp32c3.py, esp32c6.py, esp32p4.py; v4.8.1/v5.1.0 for
+// UARTDEV_BUF_NO), cited per chip file. Which path a session runs over is
+// decided by the local port's USB id where the host sees one, else by the
+// ROM's UARTDEV_BUF_NO variable (docs/connecting.md "USB download paths").
+struct UsbPaths {
+  // ROM .bss variable naming the console in use (esptool v4 get_uart_no),
+  // by silicon revision: the first entry whose min_revision <= revision.
+  struct UartNoReg {
+    std::uint32_t min_revision;
+    std::uint32_t addr;
+  };
+  std::vector<UartNoReg> uart_no_regs;
+  std::optional<std::uint32_t> uart_no_usb_otg;          // UARTDEV_BUF_NO_USB_OTG; nullopt: no OTG
+  std::optional<std::uint32_t> uart_no_usb_jtag_serial;  // UARTDEV_BUF_NO_USB_JTAG_SERIAL; nullopt: none
+  std::uint16_t otg_pid = 0;  // the OTG port's USB PID: esptool IMAGE_CHIP_ID (uses_usb_otg)
+  // esptool disable_watchdogs over USB-Serial/JTAG: the RTC WDT and the
+  // super watchdog survive the USB reset and would reset the chip during a
+  // long operation. The RTC WDT's CONFIG0/WPROTECT, the SWD's CONF/WPROTECT.
+  struct JtagWatchdogs {
+    std::uint32_t wdt_config0, wdt_wprotect, wdt_key;
+    std::uint32_t swd_conf, swd_wprotect, swd_key, swd_auto_feed;
+    std::vector<RegOp> disable_ops() const {
+      return {{RegOp::Kind::write, wdt_wprotect, wdt_key}, {RegOp::Kind::write, wdt_config0, 0},
+              {RegOp::Kind::write, wdt_wprotect, 0},       {RegOp::Kind::write, swd_wprotect, swd_key},
+              {RegOp::Kind::set_bits, swd_conf, swd_auto_feed}, {RegOp::Kind::write, swd_wprotect, 0}};
+    }
+  };
+  std::optional<JtagWatchdogs> jtag_watchdogs;
+  // esptool hard_reset over OTG: a watchdog reset when the strapping
+  // register says GPIO0 is not holding download mode and force-download is
+  // clear (an RTS reset would make the USB device vanish); nullopt: always
+  // the watchdog (ESP32-P4).
+  struct OtgStrapCheck {
+    std::uint32_t strap_reg, strap_spi_boot_mask;  // GPIO_STRAP_REG, GPIO_STRAP_SPI_BOOT_MASK
+    std::uint32_t option1_reg, force_download_mask;  // RTC_CNTL_OPTION1_REG, FORCE_DOWNLOAD_BOOT_MASK
+  };
+  std::optional<OtgStrapCheck> otg_strap_check;
+  // Clear force-download-boot before any hard reset (ESP32-S3:
+  // arduino-esp32 #6762), errors ignored.
+  bool clear_force_download_on_hard_reset = false;
+
+  std::optional<std::uint32_t> uart_no_reg(std::optional<std::uint32_t> revision) const {
+    std::optional<std::uint32_t> addr;
+    for (const auto& r : uart_no_regs)
+      if (!addr || r.min_revision <= revision.value_or(0)) addr = r.addr;
+    return addr;
+  }
+};
+
 // espsim: register bits that must hold (reg & mask) == value.
 struct RegBits {
   std::uint32_t addr, mask, value;
@@ -350,6 +400,8 @@ struct ChipInfo {
   // Security features (issue 14): esptool's eFuse reads for its checks
   // before erasing or writing; all nullptr: none (ESP8266).
   SecurityDecoders security = {};
+  // The chip's USB-OTG / USB-Serial/JTAG download paths; nullopt: UART only.
+  std::optional<UsbPaths> usb = std::nullopt;
 
   // The field called `name` (nullopt when the chip has none).
   std::optional<RegField> field(std::string_view name) const;

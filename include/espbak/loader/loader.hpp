@@ -55,6 +55,11 @@ inline constexpr const char* kSecurityFlagNames[] = {
     "SECURE_BOOT_KEY_REVOKE1", "SECURE_BOOT_KEY_REVOKE2",   "SOFT_DIS_JTAG",          "HARD_DIS_JTAG",
     "DIS_USB",             "DIS_DOWNLOAD_DCACHE",           "DIS_DOWNLOAD_ICACHE"};
 
+// The download path the session runs over (docs/connecting.md "USB download
+// paths"): a UART (any USB bridge, or a remote port), the chip's
+// USB-Serial/JTAG peripheral, or its USB-OTG peripheral.
+enum class UsbPath { uart, usb_jtag_serial, usb_otg };
+
 class Loader {
  public:
   explicit Loader(Transport& link);
@@ -91,8 +96,14 @@ class Loader {
   bool secure_download_mode() const { return sdm_; }
   // The last SYNC was answered with value 0: a flasher stub, not the ROM.
   bool sync_stub_detected() const { return sync_stub_detected_; }
-  // FLASH_DATA block size in use: 0x400 ROM, 0x4000 stub.
+  // FLASH_DATA block size in use: 0x400 ROM, 0x4000 stub (0x800 over USB-OTG).
   std::uint32_t flash_write_size() const;
+  // MEM_DATA block size: 0x1800, 0x800 over USB-OTG (esptool USB_RAM_BLOCK).
+  std::uint32_t ram_block_size() const;
+  // Decided in connect(): by the port's USB id where the transport knows
+  // one (esptool v5 uses_usb_otg / uses_usb_jtag_serial), else by the ROM's
+  // UARTDEV_BUF_NO (esptool v4 get_uart_no), so remote ports get it too.
+  UsbPath usb_path() const { return usb_path_; }
 
   // Raw commands. command() sends one packet and returns the matching
   // response (esptool's matching rules); check() also verifies the status
@@ -227,6 +238,12 @@ class Loader {
   AttemptResult connect_attempt(BeforeReset mode, const ResetStrategy& strategy);
   void sync();
   void detect_chip(const ChipInfo* expected);
+  UsbPath detect_usb_path();
+  // esptool _post_connect over USB: block sizes, disable_watchdogs.
+  void post_connect_usb();
+  // --after hard_reset over USB-OTG (esptool targets hard_reset): true when
+  // the watchdog did it, false when the RTS pulse (USB timing) is still due.
+  bool otg_watchdog_hard_reset();
   std::optional<Bytes> read_frame(std::chrono::milliseconds timeout);
   // One transport read fed to the SLIP decoder; false on timeout.
   bool read_more(std::chrono::milliseconds timeout);
@@ -264,6 +281,7 @@ class Loader {
   bool trace_ = false;
   bool early_read_ack_ = true;
   bool sync_stub_detected_ = false;
+  UsbPath usb_path_ = UsbPath::uart;
   std::optional<std::uint32_t> flash_id_cache_;
   std::uint64_t rx_bytes_ = 0;  // every byte read, for "no serial data" diagnostics
   std::string last_noise_;      // non-SLIP bytes seen during the last failed SYNC (app chatter?)

@@ -70,6 +70,9 @@ constexpr std::uint32_t kFlashSectorSize = 0x1000;
 constexpr std::uint32_t kRamBlockSize = 0x1800;        // ESP_RAM_BLOCK
 constexpr std::uint32_t kRomFlashWriteSize = 0x400;    // FLASH_WRITE_SIZE, ROM
 constexpr std::uint32_t kStubFlashWriteSize = 0x4000;  // FLASH_WRITE_SIZE, stub
+// USB_RAM_BLOCK, "Max block size USB-OTG is used" (esptool v5.3.1
+// targets/esp32s2.py, esp32s3.py, esp32p4.py): RAM and stub flash blocks.
+constexpr std::uint32_t kUsbOtgBlockSize = 0x800;
 constexpr std::uint32_t kReadPacketSize = 0x1000;      // stub READ_FLASH max packet
 
 }  // namespace espbak

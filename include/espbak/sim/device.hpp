@@ -44,8 +44,19 @@ struct FlashTimings {
   static FlashTimings realistic();  // figures and sources: docs/espsim.md
 };
 
+// Which port the ROM serves (docs/espsim.md "USB download paths"): its
+// UART, its USB-Serial/JTAG peripheral, or its USB-OTG peripheral (then
+// RAM and flash blocks over 0x800 bytes are refused).
+enum class DownloadPath { uart, usb_jtag_serial, usb_otg };
+
 struct DeviceConfig {
   const ChipInfo* chip = nullptr;
+  DownloadPath download_path = DownloadPath::uart;
+  // USB-Serial/JTAG: the RTC watchdog still runs when the ROM enters
+  // download mode (esptool disable_watchdogs: "not reset and can then reset
+  // the board during flashing"); it fires this long after the reset unless
+  // the host disables it. 0: not armed.
+  SimTime usb_jtag_rtc_wdt = 0;
   std::array<std::uint8_t, 6> mac{};
   std::uint32_t jedec_id = 0;   // as RDID leaves it in W0: mfr | type<<8 | capacity<<16
   FlashTimings timings;
@@ -191,6 +202,8 @@ class Device {
   // The RTC watchdog: armed by its enable bit written with the key in
   // WPROTECT; fires at wdt_fire_at_.
   void watch_watchdog(std::uint32_t addr, std::uint32_t value);
+  // A RAM or flash block the USB-OTG path refuses (larger than 0x800).
+  bool over_usb_otg_block_limit(std::size_t length) const;
   void watchdog_fires();
   // MEM_END's jump into an uploaded stub: OHAI, and the stub loop runs.
   void start_uploaded_stub();

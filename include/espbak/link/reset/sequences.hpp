@@ -52,13 +52,16 @@ ResetSequence parse_reset_sequence(std::string_view text);
 bool run_reset_sequence(Transport& link, const ResetSequence& seq, const Sleeper& sleep);
 
 // Pulses EN (RTS) for 0.1 s so the chip boots its application. Returns false
-// when the medium has no modem lines.
-bool hard_reset(Transport& link, const Sleeper& sleep);
+// when the medium has no modem lines. `uses_usb` (the chip's own USB-OTG
+// port): 0.2 s with RTS asserted, then 0.2 s after its release, so the chip
+// is out of reset before anything else toggles the lines (esptool v5.3.1
+// reset.py HardReset uses_usb).
+bool hard_reset(Transport& link, const Sleeper& sleep, bool uses_usb = false);
 
 // --after hard_reset: the user's custom_hard_reset_sequence when given, else
 // the RTS pulse. Returns why the chip was not reset (a note for the user),
 // nullopt when it was.
 std::optional<std::string> hard_reset_chip(Transport& link, const std::optional<ResetSequence>& custom,
-                                           const Sleeper& sleep);
+                                           const Sleeper& sleep, bool uses_usb = false);
 
 }  // namespace espbak
