@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Cross-builds espbak.exe, espsim.exe and unit_tests.exe for 64-bit Windows
-# into ./build-win with Debian's mingw-w64 (cmake/mingw-w64.cmake): statically
-# linked, so they need only the DLLs every Windows has. Needs
+# Cross-builds espbak.exe, espsim.exe and tests/unit_tests.exe for 64-bit
+# Windows into ./build-win with Debian's mingw-w64 (cmake/mingw-w64.cmake):
+# statically linked, so they need only the DLLs every Windows has. Needs
 # g++-mingw-w64-x86-64 and libz-mingw-w64-dev (apt-get install -y ...), plus
 # the host's header-only CLI11, fmt and Catch2 (scripts/install-deps.sh).
 # Without arguments everything is built; with target names only those.
@@ -21,7 +21,7 @@ else
 fi
 # Only Windows system DLLs may be imported (no libstdc++, libgcc or
 # libwinpthread DLL to ship).
-for exe in build-win/*.exe; do
+for exe in build-win/*.exe build-win/tests/*.exe; do
   dlls=$(x86_64-w64-mingw32-objdump -p "$exe" | sed -n 's/^\s*DLL Name: //p' | tr '\n' ' ')
   for dll in $dlls; do
     case "${dll,,}" in
