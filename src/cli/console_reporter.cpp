@@ -1,23 +1,8 @@
 #include "console_reporter.hpp"
 
-#include <sys/ioctl.h>
-#include <unistd.h>
-
-#include <cstdlib>
-
 #include <fmt/format.h>
 
 namespace espbak::cli {
-
-int terminal_width(int fd) {
-  winsize ws{};
-  if (ioctl(fd, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0) return ws.ws_col;
-  if (const char* columns = std::getenv("COLUMNS")) {
-    int n = std::atoi(columns);
-    if (n > 0) return n;
-  }
-  return 80;
-}
 
 std::string fitted_progress_line(std::string_view what, std::uint64_t done, std::uint64_t total, double bytes_per_second,
                                  const std::string& eta, int width) {

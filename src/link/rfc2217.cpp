@@ -9,20 +9,12 @@
 // each command with the same command code + 100 and the value in use).
 // Negotiation order and the 3 s acknowledgement timeout follow pyserial's
 // serial/rfc2217.py (the client esptool uses).
-#if !defined(_WIN32)
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
 #include <deque>
 #include <vector>
 
 #include "espbak/protocol/telnet.hpp"
 #include "espbak/util/error.hpp"
-#include "poll_wait.hpp"
 #include "tcp.hpp"
 
 namespace espbak::detail {
@@ -38,9 +30,9 @@ constexpr auto kAckTimeout = 3000ms;
 
 class Rfc2217Transport final : public Transport {
  public:
-  Rfc2217Transport(std::string url, int fd, bool wait_control_acks)
+  Rfc2217Transport(std::string url, net::Socket fd, bool wait_control_acks)
       : url_(std::move(url)), fd_(fd), wait_control_acks_(wait_control_acks) {}
-  ~Rfc2217Transport() override { ::close(fd_); }
+  ~Rfc2217Transport() override { net::close_socket(fd_); }
 
   void negotiate(std::uint32_t baud) {
     // We will send COM-PORT-OPTION commands and binary data, and accept
@@ -118,17 +110,17 @@ class Rfc2217Transport final : public Transport {
   void send_raw(const std::vector<std::uint8_t>& bytes) {
     std::size_t done = 0;
     while (done < bytes.size()) {
-      ssize_t n = ::send(fd_, bytes.data() + done, bytes.size() - done, MSG_NOSIGNAL);
+      long n = net::send_some(fd_, bytes.data() + done, bytes.size() - done);
       if (n > 0) {
         done += std::size_t(n);
         continue;
       }
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0 && errno != EAGAIN) {
-        if (!server_accepts_com_port_ && (errno == ECONNRESET || errno == EPIPE)) refused_before_negotiation();
-        throw Error(ErrorKind::port, "connection to " + url_ + " lost: " + std::strerror(errno));
+      int err = n < 0 ? net::last_error() : 0;
+      if (n < 0 && !net::is_transient(err)) {
+        if (!server_accepts_com_port_ && net::is_reset(err)) refused_before_negotiation();
+        throw Error(ErrorKind::port, "connection to " + url_ + " lost: " + net::describe_error(err));
       }
-      if (poll_wait(fd_, POLLOUT, kWriteTimeout) == 0)
+      if (net::wait_socket(fd_, POLLOUT, kWriteTimeout) == 0)
         throw Error(ErrorKind::port, "writing to " + url_ + " timed out");
     }
   }
@@ -176,19 +168,20 @@ class Rfc2217Transport final : public Transport {
   // Returns false on timeout.
   bool pump_until(SteadyClock::time_point deadline) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - SteadyClock::now());
-    int r = poll_wait(fd_, POLLIN, left);
-    if (r < 0) throw Error(ErrorKind::port, "read from " + url_ + " failed: " + std::strerror(errno));
+    int r = net::wait_socket(fd_, POLLIN, left);
+    if (r < 0) throw Error(ErrorKind::port, "read from " + url_ + " failed: " + net::describe_error(net::last_error()));
     if (r == 0) return false;
     std::uint8_t buf[8192];
-    ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
+    long n = net::recv_some(fd_, buf, sizeof buf);
     if (n == 0) {
       if (!server_accepts_com_port_) refused_before_negotiation();
       throw Error(ErrorKind::port, "connection closed by " + url_);
     }
     if (n < 0) {
-      if (errno == EAGAIN || errno == EINTR) return true;
-      if (!server_accepts_com_port_ && (errno == ECONNRESET || errno == EPIPE)) refused_before_negotiation();
-      throw Error(ErrorKind::port, "connection to " + url_ + " lost: " + std::strerror(errno));
+      int err = net::last_error();
+      if (net::is_transient(err)) return true;
+      if (!server_accepts_com_port_ && net::is_reset(err)) refused_before_negotiation();
+      throw Error(ErrorKind::port, "connection to " + url_ + " lost: " + net::describe_error(err));
     }
     decoder_.feed(std::span<const std::uint8_t>(buf, std::size_t(n)), events_);
     return true;
@@ -227,7 +220,7 @@ class Rfc2217Transport final : public Transport {
   }
 
   std::string url_;
-  int fd_;
+  net::Socket fd_;
   bool wait_control_acks_;
   std::uint32_t baud_ = 0;
   telnet::Decoder decoder_;
@@ -260,11 +253,10 @@ std::unique_ptr<Transport> open_rfc2217(const std::string& url, std::uint32_t ba
     if (amp == std::string::npos) break;
     pos = amp + 1;
   }
-  int fd = tcp_connect(url, where);
+  net::Socket fd = tcp_connect(url, where);
   auto t = std::make_unique<Rfc2217Transport>(url, fd, wait_control_acks);
   t->negotiate(baud);
   return t;
 }
 
 }  // namespace espbak::detail
-#endif

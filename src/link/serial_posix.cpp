@@ -1,7 +1,6 @@
 // Serial transport for POSIX systems: termios on the device node. Used
 // instead of libserialport here because libserialport 0.1.1 refuses ptys
 // (sp_get_port_by_name fails for /dev/pts/N), and espsim serves ptys.
-#if !defined(_WIN32)
 #include "serial_posix.hpp"
 
 #include <fcntl.h>
@@ -17,6 +16,8 @@
 #include "espbak/link/discovery.hpp"
 #include "espbak/util/error.hpp"
 #include "poll_wait.hpp"
+#include "serial.hpp"
+#include "write_timeout.hpp"
 
 namespace espbak::detail {
 namespace {
@@ -190,7 +191,7 @@ class PosixSerial final : public Transport {
 
 }  // namespace
 
-std::unique_ptr<Transport> open_posix_serial(const std::string& path, std::uint32_t baud) {
+std::unique_ptr<Transport> open_serial_port(const std::string& path, std::uint32_t baud) {
   int fd = ::open(path.c_str(), O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
   if (fd < 0) throw Error(ErrorKind::port, open_failure(path, errno));
   if (!isatty(fd)) {
@@ -212,4 +213,3 @@ std::unique_ptr<Transport> open_posix_serial(const std::string& path, std::uint3
 }
 
 }  // namespace espbak::detail
-#endif

@@ -1,13 +1,8 @@
 #pragma once
 // Serial ports on POSIX systems through termios (device nodes and ptys).
-#include <memory>
-#include <string>
-
-#include "espbak/link/transport.hpp"
+#include <cstdint>
 
 namespace espbak::detail {
-
-std::unique_ptr<Transport> open_posix_serial(const std::string& path, std::uint32_t baud);
 
 // Linux: sets any baud rate through termios2 (BOTHER). Returns false when the
 // driver refuses it. Lives in its own file: <asm/termbits.h> clashes with

@@ -1,38 +1,57 @@
-// Serial ports on Windows through libserialport. POSIX hosts use
-// serial_posix.cpp (termios), which also handles ptys.
-#if defined(_WIN32)
-#include "serial_win.hpp"
+// Serial ports on Windows through the Win32 communications API (CreateFile
+// on \\.\COMn, DCB, COMMTIMEOUTS, EscapeCommFunction). POSIX hosts use
+// serial_posix.cpp. Not exercised by the test suite: wine maps COM ports to
+// Linux ttys, and no test has a real adapter (docs/cli.md, Windows).
+#include <windows.h>
 
-#include <libserialport.h>
+#include <algorithm>
 
+#include "espbak/link/discovery.hpp"
 #include "espbak/util/error.hpp"
+#include "serial.hpp"
+#include "write_timeout.hpp"
 
 namespace espbak::detail {
 namespace {
 
-class SpSerial final : public Transport {
+std::string system_message(DWORD code) {
+  char text[256] = {};
+  DWORD n = FormatMessageA(FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS, nullptr, code, 0, text,
+                           sizeof text, nullptr);
+  while (n > 0 && (text[n - 1] == '\n' || text[n - 1] == '\r' || text[n - 1] == '.')) text[--n] = 0;
+  return n ? std::string(text) : "system error " + std::to_string(code);
+}
+
+class Win32Serial final : public Transport {
  public:
-  SpSerial(std::string name, sp_port* port) : name_(std::move(name)), port_(port) {}
-  ~SpSerial() override {
-    sp_close(port_);
-    sp_free_port(port_);
-  }
+  Win32Serial(std::string name, HANDLE h) : name_(std::move(name)), h_(h) {}
+  ~Win32Serial() override { CloseHandle(h_); }
 
   std::size_t read(std::span<std::uint8_t> buf, std::chrono::milliseconds timeout) override {
     if (buf.empty()) return 0;
-    unsigned ms = unsigned(std::max<std::int64_t>(1, timeout.count()));
-    sp_return r = sp_blocking_read_next(port_, buf.data(), buf.size(), ms);
-    if (r < 0) fail("read failed");
-    return std::size_t(r);
+    set_read_timeout(DWORD(std::clamp<std::int64_t>(timeout.count(), 1, 0x7FFFFFFF)));
+    DWORD got = 0;
+    DWORD want = DWORD(std::min<std::size_t>(buf.size(), 1u << 20));
+    if (!ReadFile(h_, buf.data(), want, &got, nullptr)) fail("read failed");
+    return got;
   }
   void write(std::span<const std::uint8_t> data) override {
-    sp_return r = sp_blocking_write(port_, data.data(), data.size(), 10000);
-    if (r < 0) fail("write failed");
-    if (std::size_t(r) != data.size()) throw Error(ErrorKind::port, "writing to " + name_ + " timed out");
+    std::size_t done = 0;
+    while (done < data.size()) {
+      DWORD put = 0;
+      DWORD chunk = DWORD(std::min<std::size_t>(data.size() - done, 1u << 20));
+      if (!WriteFile(h_, data.data() + done, chunk, &put, nullptr)) fail("write failed");
+      if (put == 0) throw Error(ErrorKind::port, "writing to " + name_ + " timed out");
+      done += put;
+    }
   }
-  void flush_input() override { sp_flush(port_, SP_BUF_INPUT); }
+  void flush_input() override { PurgeComm(h_, PURGE_RXCLEAR); }
   void set_baud(std::uint32_t baud) override {
-    if (sp_set_baudrate(port_, int(baud)) != SP_OK)
+    DCB dcb{};
+    dcb.DCBlength = sizeof dcb;
+    if (!GetCommState(h_, &dcb)) fail("cannot read the line settings");
+    dcb.BaudRate = baud;
+    if (!SetCommState(h_, &dcb))
       throw Error(ErrorKind::port,
                   "cannot set " + std::to_string(baud) + " baud on " + name_ + ": the driver refuses that rate");
     baud_ = baud;
@@ -40,57 +59,94 @@ class SpSerial final : public Transport {
   std::uint32_t baud() const override { return baud_; }
   bool set_dtr(bool on) override {
     dtr_ = on;
-    return sp_set_dtr(port_, on ? SP_DTR_ON : SP_DTR_OFF) == SP_OK;
+    return EscapeCommFunction(h_, on ? SETDTR : CLRDTR) != 0;
   }
   bool set_rts(bool on) override {
     // esptool reset.py _setRTS: Windows usbser.sys propagates an RTS change
     // only together with a DTR write, so DTR is written again.
-    bool ok = sp_set_rts(port_, on ? SP_RTS_ON : SP_RTS_OFF) == SP_OK;
-    return ok && sp_set_dtr(port_, dtr_ ? SP_DTR_ON : SP_DTR_OFF) == SP_OK;
+    bool ok = EscapeCommFunction(h_, on ? SETRTS : CLRRTS) != 0;
+    return ok && EscapeCommFunction(h_, dtr_ ? SETDTR : CLRDTR) != 0;
   }
   bool has_modem_lines() const override { return true; }
+  std::optional<UsbId> usb_id() const override {
+    if (!usb_looked_up_) {
+      if (auto info = describe_port(name_)) usb_ = info->usb;
+      usb_looked_up_ = true;
+    }
+    return usb_;
+  }
   std::string name() const override { return name_; }
 
- private:
-  [[noreturn]] void fail(const char* what) {
-    char* msg = sp_last_error_message();
-    std::string text = std::string(what) + " on " + name_ + ": " + (msg ? msg : "unknown error");
-    sp_free_error_message(msg);
-    throw Error(ErrorKind::port, text);
+  // 8N1, no flow control, DTR and RTS released so opening does not reset
+  // the chip (esptool does the same on Windows).
+  void configure(std::uint32_t baud) {
+    DCB dcb{};
+    dcb.DCBlength = sizeof dcb;
+    if (!GetCommState(h_, &dcb)) fail("cannot read the line settings");
+    dcb.fBinary = TRUE;
+    dcb.ByteSize = 8;
+    dcb.Parity = NOPARITY;
+    dcb.StopBits = ONESTOPBIT;
+    dcb.fParity = FALSE;
+    dcb.fOutxCtsFlow = FALSE;
+    dcb.fOutxDsrFlow = FALSE;
+    dcb.fDsrSensitivity = FALSE;
+    dcb.fOutX = FALSE;
+    dcb.fInX = FALSE;
+    dcb.fDtrControl = DTR_CONTROL_DISABLE;
+    dcb.fRtsControl = RTS_CONTROL_DISABLE;
+    dcb.BaudRate = baud;
+    if (!SetCommState(h_, &dcb))
+      throw Error(ErrorKind::port,
+                  "cannot set " + std::to_string(baud) + " baud on " + name_ + ": the driver refuses that rate");
+    baud_ = baud;
+    set_read_timeout(1);
   }
+
+ private:
+  // MAXDWORD interval and multiplier with a constant: ReadFile returns as
+  // soon as one byte is there, or after `ms` with none (COMMTIMEOUTS docs).
+  void set_read_timeout(DWORD ms) {
+    if (ms == read_timeout_ms_) return;
+    COMMTIMEOUTS t{};
+    t.ReadIntervalTimeout = MAXDWORD;
+    t.ReadTotalTimeoutMultiplier = MAXDWORD;
+    t.ReadTotalTimeoutConstant = ms;
+    t.WriteTotalTimeoutConstant = DWORD(kWriteTimeout.count());
+    if (!SetCommTimeouts(h_, &t)) fail("cannot set timeouts");
+    read_timeout_ms_ = ms;
+  }
+  [[noreturn]] void fail(const char* what) {
+    throw Error(ErrorKind::port, std::string(what) + " on " + name_ + ": " + system_message(GetLastError()));
+  }
+
   std::string name_;
-  sp_port* port_;
+  HANDLE h_;
   std::uint32_t baud_ = 0;
+  DWORD read_timeout_ms_ = 0;
   bool dtr_ = false;
+  mutable bool usb_looked_up_ = false;
+  mutable std::optional<UsbId> usb_;
 };
 
 }  // namespace
 
-std::unique_ptr<Transport> open_win_serial(const std::string& name, std::uint32_t baud) {
-  sp_port* port = nullptr;
-  if (sp_get_port_by_name(name.c_str(), &port) != SP_OK)
-    throw Error(ErrorKind::port, "cannot open " + name + ": no such device");
-  // Windows opens COM ports exclusively: a second opener gets access denied.
-  if (sp_open(port, SP_MODE_READ_WRITE) != SP_OK) {
-    int code = sp_last_error_code();
-    sp_free_port(port);
-    if (code == 5 /* ERROR_ACCESS_DENIED */)
+std::unique_ptr<Transport> open_serial_port(const std::string& name, std::uint32_t baud) {
+  // COM10 and above are only reachable through the device namespace.
+  std::string path = name.starts_with("\\\\.\\") ? name : "\\\\.\\" + name;
+  HANDLE h = CreateFileA(path.c_str(), GENERIC_READ | GENERIC_WRITE, 0, nullptr, OPEN_EXISTING, 0, nullptr);
+  if (h == INVALID_HANDLE_VALUE) {
+    DWORD code = GetLastError();
+    // Windows opens COM ports exclusively: a second opener gets access denied.
+    if (code == ERROR_ACCESS_DENIED || code == ERROR_SHARING_VIOLATION)
       throw Error(ErrorKind::port, "port " + name + " is busy (in use by another program)");
-    if (code == 2 /* ERROR_FILE_NOT_FOUND */) throw Error(ErrorKind::port, "cannot open " + name + ": no such device");
-    throw Error(ErrorKind::port, "cannot open " + name + " (system error " + std::to_string(code) + ")");
+    if (code == ERROR_FILE_NOT_FOUND || code == ERROR_PATH_NOT_FOUND)
+      throw Error(ErrorKind::port, "cannot open " + name + ": no such device");
+    throw Error(ErrorKind::port, "cannot open " + name + ": " + system_message(code));
   }
-  // Lines released before anything else so opening does not reset the chip
-  // (esptool does the same on Windows).
-  sp_set_dtr(port, SP_DTR_OFF);
-  sp_set_rts(port, SP_RTS_OFF);
-  auto t = std::make_unique<SpSerial>(name, port);
-  sp_set_bits(port, 8);
-  sp_set_parity(port, SP_PARITY_NONE);
-  sp_set_stopbits(port, 1);
-  sp_set_flowcontrol(port, SP_FLOWCONTROL_NONE);
-  t->set_baud(baud);
-  return t;
+  auto port = std::make_unique<Win32Serial>(name, h);
+  port->configure(baud);
+  return port;
 }
 
 }  // namespace espbak::detail
-#endif

@@ -1,75 +1,54 @@
 // socket://HOST:PORT: a raw TCP byte stream (ser2net, espsim, ESP-Link).
 // No baud rate and no modem lines on this medium.
-#if !defined(_WIN32)
 #include "tcp.hpp"
 
-#include <fcntl.h>
-#include <netdb.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
-
 #include "espbak/util/error.hpp"
-#include "poll_wait.hpp"
 
 namespace espbak::detail {
 namespace {
 
 constexpr std::chrono::milliseconds kConnectTimeout{3000};
 
-std::string reason(int err) {
-  switch (err) {
-    case ECONNREFUSED: return "connection refused";
-    case ETIMEDOUT: return "timed out";
-    case EHOSTUNREACH: return "host unreachable";
-    case ENETUNREACH: return "network unreachable";
-    default: return std::strerror(err);
-  }
-}
-
 class TcpTransport final : public Transport {
  public:
-  TcpTransport(std::string url, int fd, std::uint32_t baud) : url_(std::move(url)), fd_(fd), baud_(baud) {}
-  ~TcpTransport() override { close(fd_); }
+  TcpTransport(std::string url, net::Socket fd, std::uint32_t baud) : url_(std::move(url)), fd_(fd), baud_(baud) {}
+  ~TcpTransport() override { net::close_socket(fd_); }
 
   std::size_t read(std::span<std::uint8_t> buf, std::chrono::milliseconds timeout) override {
     if (buf.empty()) return 0;
-    int r = poll_wait(fd_, POLLIN, timeout);
-    if (r < 0) throw Error(ErrorKind::port, "read from " + url_ + " failed: " + std::strerror(errno));
+    int r = net::wait_socket(fd_, POLLIN, timeout);
+    if (r < 0) throw Error(ErrorKind::port, "read from " + url_ + " failed: " + net::describe_error(net::last_error()));
     if (r == 0) return 0;
-    ssize_t n = ::recv(fd_, buf.data(), buf.size(), 0);
+    long n = net::recv_some(fd_, buf.data(), buf.size());
     if (n > 0) return std::size_t(n);
-    if (n < 0 && (errno == EAGAIN || errno == EINTR)) return 0;
     if (n == 0) throw Error(ErrorKind::port, "connection closed by " + url_);
-    throw Error(ErrorKind::port, "connection to " + url_ + " lost: " + std::strerror(errno));
+    int err = net::last_error();
+    if (net::is_transient(err)) return 0;
+    throw Error(ErrorKind::port, "connection to " + url_ + " lost: " + net::describe_error(err));
   }
 
   void write(std::span<const std::uint8_t> data) override {
     std::size_t done = 0;
     while (done < data.size()) {
-      ssize_t n = ::send(fd_, data.data() + done, data.size() - done, MSG_NOSIGNAL);
+      long n = net::send_some(fd_, data.data() + done, data.size() - done);
       if (n > 0) {
         done += std::size_t(n);
         continue;
       }
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0 && errno != EAGAIN)
-        throw Error(ErrorKind::port, "connection to " + url_ + " lost: " + std::strerror(errno));
-      if (poll_wait(fd_, POLLOUT, kWriteTimeout) == 0)
+      int err = n < 0 ? net::last_error() : 0;
+      if (n < 0 && !net::is_transient(err))
+        throw Error(ErrorKind::port, "connection to " + url_ + " lost: " + net::describe_error(err));
+      if (net::wait_socket(fd_, POLLOUT, kWriteTimeout) == 0)
         throw Error(ErrorKind::port, "writing to " + url_ + " timed out");
     }
   }
 
   void flush_input() override {
-    // Discard whatever has already arrived; there is no driver buffer to clear.
+    // Discard whatever has already arrived; there is no driver buffer to
+    // clear. The socket is non-blocking: recv stops when nothing is left.
     std::uint8_t junk[4096];
     for (;;) {
-      ssize_t n = ::recv(fd_, junk, sizeof junk, MSG_DONTWAIT);
+      long n = net::recv_some(fd_, junk, sizeof junk);
       if (n > 0) continue;
       if (n == 0) throw Error(ErrorKind::port, "connection closed by " + url_);
       return;
@@ -86,41 +65,31 @@ class TcpTransport final : public Transport {
 
  private:
   std::string url_;
-  int fd_;
+  net::Socket fd_;
   std::uint32_t baud_;
 };
 
-int connect_with_timeout(const addrinfo* ai, int& err) {
-  int fd = ::socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
-  if (fd < 0) {
-    err = errno;
-    return -1;
+net::Socket connect_with_timeout(const addrinfo* ai, int& err) {
+  net::Socket fd = net::open_stream(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
+  if (fd == net::kNoSocket) {
+    err = net::last_error();
+    return net::kNoSocket;
   }
-  int flags = fcntl(fd, F_GETFL);
-  fcntl(fd, F_SETFL, flags | O_NONBLOCK);
-  if (::connect(fd, ai->ai_addr, ai->ai_addrlen) != 0) {
-    if (errno != EINPROGRESS) {
-      err = errno;
-      close(fd);
-      return -1;
+  net::set_nonblocking(fd);
+  if (::connect(fd, ai->ai_addr, int(ai->ai_addrlen)) != 0) {
+    err = net::last_error();
+    if (!net::is_connect_pending(err)) {
+      net::close_socket(fd);
+      return net::kNoSocket;
     }
-    int r = poll_wait(fd, POLLOUT, kConnectTimeout);
-    if (r == 0) {
-      err = ETIMEDOUT;
-      close(fd);
-      return -1;
-    }
-    int soerr = 0;
-    socklen_t len = sizeof soerr;
-    getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len);
-    if (soerr != 0) {
-      err = soerr;
-      close(fd);
-      return -1;
+    int r = net::wait_socket(fd, POLLOUT, kConnectTimeout);
+    err = r == 0 ? net::timed_out_error() : net::connect_result(fd);
+    if (err != 0) {
+      net::close_socket(fd);
+      return net::kNoSocket;
     }
   }
-  int one = 1;
-  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);  // packets are small and latency-bound
+  net::set_no_delay(fd);
   return fd;
 }
 
@@ -150,24 +119,25 @@ HostPort parse_host_port(const std::string& url, std::string_view scheme) {
   return hp;
 }
 
-int tcp_connect(const std::string& url, const HostPort& where) {
+net::Socket tcp_connect(const std::string& url, const HostPort& where) {
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
   addrinfo* res = nullptr;
+  net::start();
   int gai = getaddrinfo(where.host.c_str(), where.port.c_str(), &hints, &res);
   if (gai != 0) throw Error(ErrorKind::port, "cannot connect to " + url + ": " + gai_strerror(gai));
-  int err = 0, fd = -1;
-  for (addrinfo* ai = res; ai && fd < 0; ai = ai->ai_next) fd = connect_with_timeout(ai, err);
+  int err = 0;
+  net::Socket fd = net::kNoSocket;
+  for (addrinfo* ai = res; ai && fd == net::kNoSocket; ai = ai->ai_next) fd = connect_with_timeout(ai, err);
   freeaddrinfo(res);
-  if (fd < 0) throw Error(ErrorKind::port, "cannot connect to " + url + ": " + reason(err));
+  if (fd == net::kNoSocket) throw Error(ErrorKind::port, "cannot connect to " + url + ": " + net::describe_error(err));
   return fd;
 }
 
 std::unique_ptr<Transport> open_tcp(const std::string& url, std::uint32_t baud) {
-  int fd = tcp_connect(url, parse_host_port(url, "socket://"));
+  net::Socket fd = tcp_connect(url, parse_host_port(url, "socket://"));
   return std::make_unique<TcpTransport>(url, fd, baud);
 }
 
 }  // namespace espbak::detail
-#endif

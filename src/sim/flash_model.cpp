@@ -1,9 +1,5 @@
 #include "espbak/sim/flash_model.hpp"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
@@ -15,42 +11,34 @@ namespace espbak::sim {
 FlashModel::FlashModel(std::uint32_t size) : bytes_(size, 0xFF) {}
 
 FlashModel::FlashModel(std::uint32_t size, const std::string& path) : bytes_(size, 0xFF) {
-  fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (fd_ < 0) throw Error(ErrorKind::usage, "cannot open flash file " + path + ": " + std::strerror(errno));
-  struct stat st {};
-  ::fstat(fd_, &st);
-  if (st.st_size == 0) {
+  // stdio rather than POSIX files so espsim builds for Windows too; "r+b"
+  // keeps an existing image, "w+b" creates a missing one.
+  file_ = std::fopen(path.c_str(), "r+b");
+  if (!file_ && errno == ENOENT) file_ = std::fopen(path.c_str(), "w+b");
+  if (!file_) throw Error(ErrorKind::usage, "cannot open flash file " + path + ": " + std::strerror(errno));
+  long long have = std::fseek(file_, 0, SEEK_END) == 0 ? std::ftell(file_) : -1;
+  if (have == 0) {
     write_through(0, size);
-  } else if (std::uint64_t(st.st_size) != size) {
-    ::close(fd_);
-    fd_ = -1;
-    throw Error(ErrorKind::usage, "flash file " + path + " has " + std::to_string(st.st_size) +
+  } else if (have != static_cast<long long>(size)) {
+    std::fclose(file_);
+    file_ = nullptr;
+    throw Error(ErrorKind::usage, "flash file " + path + " has " + std::to_string(have) +
                                       " bytes, --flash-size needs " + std::to_string(size));
-  } else {
-    std::size_t done = 0;
-    while (done < size) {
-      ssize_t n = ::pread(fd_, bytes_.data() + done, size - done, off_t(done));
-      if (n <= 0) throw Error(ErrorKind::usage, "cannot read flash file " + path);
-      done += std::size_t(n);
-    }
+  } else if (std::fseek(file_, 0, SEEK_SET) != 0 || std::fread(bytes_.data(), 1, size, file_) != size) {
+    throw Error(ErrorKind::usage, "cannot read flash file " + path);
   }
 }
 
 FlashModel::~FlashModel() {
-  if (fd_ >= 0) ::close(fd_);
+  if (file_) std::fclose(file_);
 }
 
 void FlashModel::write_through(std::uint32_t offset, std::uint32_t len) {
-  if (fd_ < 0 || len == 0) return;
-  std::size_t done = 0;
-  while (done < len) {
-    ssize_t n = ::pwrite(fd_, bytes_.data() + offset + done, len - done, off_t(offset + done));
-    if (n <= 0) {
-      if (n < 0 && errno == EINTR) continue;
-      throw Error(ErrorKind::internal, std::string("flash file write failed: ") + std::strerror(errno));
-    }
-    done += std::size_t(n);
-  }
+  if (!file_ || len == 0) return;
+  // fflush: the image on disk is current whenever the host gets its answer.
+  if (std::fseek(file_, long(offset), SEEK_SET) != 0 || std::fwrite(bytes_.data() + offset, 1, len, file_) != len ||
+      std::fflush(file_) != 0)
+    throw Error(ErrorKind::internal, std::string("flash file write failed: ") + std::strerror(errno));
 }
 
 void FlashModel::erase(std::uint32_t offset, std::uint32_t len) {

@@ -1,22 +1,12 @@
 // espsim's RFC 2217 access server (rfc2217.hpp, server.hpp): Telnet with the
 // COM-PORT-OPTION in front of a Board whose DTR/RTS the client drives.
-#include <arpa/inet.h>
-#include <fcntl.h>
-#include <netdb.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
-#include <cerrno>
 #include <chrono>
-#include <cstring>
 #include <optional>
 
 #include "espbak/sim/rfc2217.hpp"
 #include "espbak/sim/server.hpp"
 #include "espbak/util/error.hpp"
+#include "server_internal.hpp"
 
 namespace espbak::sim {
 
@@ -67,12 +57,8 @@ void TelnetServerCodec::subnegotiation(std::uint8_t code, std::span<const std::u
 
 namespace {
 
-SimTime clock_now() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
-
-constexpr SimTime kMaxWait = 100 * kMs;
+using detail::clock_now;
+using detail::kMaxWait;
 
 // The modem inputs (CTS, DSR, RI, CD) a client sees through the server. On
 // the dev boards espsim models they are not wired: the USB bridge's modem
@@ -123,12 +109,10 @@ void serve_rfc2217(Device& device, const LinkConfig& cfg, const Endpoint& where,
                    const std::function<void(const std::string&)>& ready) {
   if (!where.board.chip) throw Error(ErrorKind::internal, "rfc2217 endpoint without a chip");
   TcpListener opened = open_tcp_listener(where);
-  int listener = opened.fd;
-  struct CloseFd {
-    int& fd;
-    ~CloseFd() {
-      if (fd >= 0) ::close(fd);
-    }
+  net::Socket listener = opened.fd;
+  struct CloseSocket {
+    net::Socket& fd;
+    ~CloseSocket() { net::close_socket(fd); }
   } close_listener{listener};
 
   Link link(device, cfg);
@@ -137,13 +121,13 @@ void serve_rfc2217(Device& device, const LinkConfig& cfg, const Endpoint& where,
   board.power_on(clock_now());
   ready("espsim: listening on rfc2217://" + opened.shown);
 
-  int client = -1;
+  net::Socket client = net::kNoSocket;
   TelnetServerCodec codec;
   ComPortSession session;
   std::vector<std::uint8_t> out;  // bytes for the client, in order
   auto drop_client = [&](SimTime now) {
-    ::close(client);
-    client = -1;
+    net::close_socket(client);
+    client = net::kNoSocket;
     out.clear();
     // The server closes the serial port: DTR and RTS drop (HUPCL), which
     // leaves EN and IO0 alone on the auto-reset circuit.
@@ -152,9 +136,9 @@ void serve_rfc2217(Device& device, const LinkConfig& cfg, const Endpoint& where,
   };
   auto collect_output = [&](SimTime now) {
     board.pump(now);
-    if (session.suspended && client >= 0) return;  // the board's output waits in its queue
+    if (session.suspended && client != net::kNoSocket) return;  // the board's output waits in its queue
     auto bytes = board.to_host(now);
-    if (client >= 0) TelnetServerCodec::escape(bytes, out);
+    if (client != net::kNoSocket) TelnetServerCodec::escape(bytes, out);
   };
   auto report_modem_state = [&](bool forced) {
     if (auto value = session.modem_report(kBoardModemState, forced)) {
@@ -237,30 +221,25 @@ void serve_rfc2217(Device& device, const LinkConfig& cfg, const Endpoint& where,
   while (!stop) {
     SimTime now = clock_now();
     collect_output(now);
-    if (client >= 0 && !out.empty()) {
-      ssize_t n = ::send(client, out.data(), out.size(), MSG_NOSIGNAL);
+    if (client != net::kNoSocket && !out.empty()) {
+      long n = net::send_some(client, out.data(), out.size());
       if (n > 0) out.erase(out.begin(), out.begin() + n);
-      else if (n < 0 && errno != EAGAIN && errno != EINTR) drop_client(now);
+      else if (n < 0 && !net::is_transient(net::last_error())) drop_client(now);
     }
     SimTime deadline = board.next_deadline();
     SimTime wait = deadline == kNever ? kMaxWait : std::clamp<SimTime>(deadline - clock_now(), 0, kMaxWait);
-    pollfd p[2] = {{listener, POLLIN, 0}, {client, short(POLLIN | (out.empty() ? 0 : POLLOUT)), 0}};
-    timespec ts{time_t(wait / 1'000'000'000), long(wait % 1'000'000'000)};
-    int r = ::ppoll(p, client >= 0 ? 2 : 1, &ts, nullptr);
-    if (r < 0) {
-      if (errno == EINTR) continue;
-      throw Error(ErrorKind::port, std::string("poll failed: ") + std::strerror(errno));
-    }
+    net::PollFd p[2] = {{listener, POLLIN, 0}, {client, short(POLLIN | (out.empty() ? 0 : POLLOUT)), 0}};
+    int r = net::poll_sockets(p, client != net::kNoSocket ? 2 : 1, std::chrono::nanoseconds(wait));
+    if (r < 0) throw Error(ErrorKind::port, "poll failed: " + net::describe_error(net::last_error()));
     if (p[0].revents & POLLIN) {
-      int fd = ::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
-      if (fd >= 0) {
-        if (client >= 0) {
+      net::Socket fd = net::accept_connection(listener);
+      if (fd != net::kNoSocket) {
+        if (client != net::kNoSocket) {
           // One client at a time, as a serial port: never shared.
-          ::close(fd);
+          net::close_socket(fd);
           std::fprintf(stderr, "espsim: refused a second rfc2217 client (port busy)\n");
         } else {
-          int one = 1;
-          ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+          net::set_no_delay(fd);
           client = fd;
           codec = TelnetServerCodec{};
           session = ComPortSession{};  // the masks reset with each Telnet session
@@ -269,20 +248,20 @@ void serve_rfc2217(Device& device, const LinkConfig& cfg, const Endpoint& where,
         }
       }
     }
-    if (client >= 0 && (p[1].revents & (POLLIN | POLLHUP | POLLERR))) {
-      ssize_t n = ::recv(client, buf, sizeof buf, 0);
+    if (client != net::kNoSocket && (p[1].revents & (POLLIN | POLLHUP | POLLERR))) {
+      long n = net::recv_some(client, buf, sizeof buf);
       if (n > 0) {
         codec.feed(std::span<const std::uint8_t>(buf, std::size_t(n)),
                    [&](std::span<const std::uint8_t> data) { board.from_host(clock_now(), data); }, handle_command,
                    out);
         // The client has agreed to the COM-PORT-OPTION: the first report.
         if (codec.com_port_active() && !session.modem_reported) report_modem_state(true);
-      } else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
+      } else if (n == 0 || !net::is_transient(net::last_error())) {
         drop_client(clock_now());
       }
     }
   }
-  if (client >= 0) ::close(client);
+  net::close_socket(client);
 }
 
 }  // namespace espbak::sim

@@ -15,17 +15,19 @@ using Clock = std::chrono::steady_clock;
 namespace {
 
 // A FILE* whose contents a test can read.
+// What the reporter wrote, read back. A temporary file rather than
+// open_memstream, which the Windows C runtime lacks (unit_tests.exe).
 struct MemoryFile {
-  char* data = nullptr;
-  std::size_t size = 0;
-  std::FILE* file = open_memstream(&data, &size);
-  ~MemoryFile() {
-    std::fclose(file);
-    std::free(data);
-  }
+  std::FILE* file = std::tmpfile();
+  ~MemoryFile() { std::fclose(file); }
   std::string text() {
     std::fflush(file);
-    return std::string(data, size);
+    long end = std::ftell(file);
+    std::string out(std::size_t(end > 0 ? end : 0), '\0');
+    std::rewind(file);
+    out.resize(std::fread(out.data(), 1, out.size(), file));
+    std::fseek(file, 0, SEEK_END);
+    return out;
   }
 };
 

@@ -3,7 +3,6 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <atomic>
-#include <csignal>
 #include <cstdio>
 #include <iostream>
 #include <memory>
@@ -16,6 +15,7 @@
 #include "espbak/sim/server.hpp"
 #include "espbak/util/error.hpp"
 #include "espbak/util/numbers.hpp"
+#include "stop_signals.hpp"
 
 namespace {
 
@@ -144,6 +144,8 @@ int main(int argc, char** argv) {
     usage_error("--flash-size must be 1MB, 2MB, 4MB, 8MB or 16MB, got '" + flash_size_text + "'");
   if (listen.empty() == pty.empty())
     usage_error("give exactly one of --listen tcp:HOST:PORT, --listen rfc2217:HOST:PORT or --pty LINKPATH");
+  if (!pty.empty() && !sim::kPtyAvailable)
+    usage_error("--pty is not available on Windows (use --listen tcp:HOST:PORT or rfc2217:HOST:PORT)");
   if (usb_jtag_serial && no_auto_reset) usage_error("--usb-jtag-serial and --no-auto-reset exclude each other");
   if (usb_otg && usb_jtag_serial) usage_error("--usb-otg and --usb-jtag-serial exclude each other");
   if (usb_otg && !(chip->usb && chip->usb->uart_no_usb_otg))
@@ -252,12 +254,7 @@ int main(int argc, char** argv) {
   where.board.en_delay = sim::SimTime(en_delay_ms) * sim::kMs;
   where.board.uart_timing = realistic;
 
-  std::signal(SIGPIPE, SIG_IGN);
-  struct sigaction sa {};
-  sa.sa_handler = on_signal;
-  sigemptyset(&sa.sa_mask);
-  sigaction(SIGTERM, &sa, nullptr);
-  sigaction(SIGINT, &sa, nullptr);
+  on_stop_signals(on_signal);
 
   try {
     std::unique_ptr<sim::FlashModel> flash = flash_file.empty()

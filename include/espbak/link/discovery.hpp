@@ -2,8 +2,9 @@
 // Finding the port a chip is on when the user gave none (esptool v5
 // get_default_connected_device / cli_util._get_port_list, fact sheet 6):
 // the candidate list comes from ESPBAK_PORTS when set, else from the OS
-// (libserialport), filtered by --port-filter and ordered so the likeliest
-// ESP boards come first. Pure functions except enumerate_serial_ports().
+// (libserialport; SetupAPI on Windows), filtered by --port-filter and
+// ordered so the likeliest ESP boards come first. Pure functions except
+// enumerate_serial_ports() and describe_port().
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -38,8 +39,9 @@ bool port_matches(const PortInfo& port, const PortFilter& filter);
 // ESPBAK_PORTS: port names separated by whitespace or commas.
 std::vector<PortInfo> parse_port_list(std::string_view text);
 
-// Serial ports the OS reports (libserialport), with USB details. Skips
-// macOS pseudo ports as esptool does.
+// Serial ports the OS reports (libserialport; on Windows SetupAPI with the
+// registry's SERIALCOMM list as fallback), with USB details. Skips macOS
+// pseudo ports as esptool does.
 std::vector<PortInfo> enumerate_serial_ports();
 
 // Filters and orders candidates for trying: listed ports keep their order;

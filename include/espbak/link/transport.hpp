@@ -1,7 +1,7 @@
 #pragma once
 // A byte stream to the chip, with modem lines where the medium has them.
-// Implementations: serial ports (termios on POSIX, libserialport on
-// Windows: device paths, COM names, ptys), socket://host:port (raw TCP) and
+// Implementations: serial ports (termios on POSIX: device paths and ptys;
+// the Win32 communications API on Windows: COM names), socket://host:port (raw TCP) and
 // rfc2217://host:port (Telnet COM-port control, RFC 2217).
 #include <chrono>
 #include <cstddef>

@@ -3,6 +3,7 @@
 // a file so a test can compare the device's flash with the file as soon as
 // the host's command has returned.
 #include <cstdint>
+#include <cstdio>
 #include <span>
 #include <string>
 #include <vector>
@@ -40,7 +41,7 @@ class FlashModel {
  private:
   void write_through(std::uint32_t offset, std::uint32_t len);
   std::vector<std::uint8_t> bytes_;
-  int fd_ = -1;
+  std::FILE* file_ = nullptr;  // --flash-file, written through after each change
   bool powered_ = true;
 };
 

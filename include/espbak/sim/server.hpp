@@ -1,5 +1,5 @@
 #pragma once
-// espsim's I/O edge: a TCP listener or a pty, one host connection after
+// espsim's I/O edge: a TCP listener or a pty (POSIX only: server_pty_posix.cpp), one host connection after
 // another, each served by a Link to the Device; or an RFC 2217 server in
 // front of a Board (rfc2217_server.cpp).
 #include <atomic>
@@ -7,6 +7,7 @@
 #include <functional>
 #include <string>
 
+#include "espbak/net/socket.hpp"
 #include "espbak/sim/board.hpp"
 #include "espbak/sim/link.hpp"
 
@@ -24,10 +25,13 @@ struct Endpoint {
 // port). `shown` is the host:port to print: wildcard hosts as 127.0.0.1,
 // IPv6 literals in brackets. Throws espbak::Error when it cannot listen.
 struct TcpListener {
-  int fd = -1;
+  net::Socket fd = net::kNoSocket;
   std::string shown;
 };
 TcpListener open_tcp_listener(const Endpoint& where);
+
+// Whether this build can serve --pty (false on Windows: no pseudo-terminals).
+extern const bool kPtyAvailable;
 
 // Serves until `stop` becomes true. `ready` gets the one line to print once
 // the endpoint is open. Throws espbak::Error if the endpoint cannot be opened.

@@ -1,4 +1,3 @@
-#if !defined(_WIN32)
 #include "poll_wait.hpp"
 
 #include <poll.h>
@@ -19,4 +18,3 @@ int poll_wait(int fd, short events, std::chrono::milliseconds timeout) {
 }
 
 }  // namespace espbak::detail
-#endif
