@@ -413,8 +413,7 @@ AfterResetPlan Loader::finish(AfterReset after, const std::optional<ResetSequenc
       // esptool watchdog_reset (targets/esp32s3.py and the others the chip
       // row cites): the chip resets itself; the last write's answer comes
       // before the watchdog's timeout runs out.
-      run_reg_ops(chip().rtc_watchdog->reset_ops());
-      stub_ = false;
+      run_watchdog_reset();
       return plan;
     case AfterResetAction::nothing:
       return plan;

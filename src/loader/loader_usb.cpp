@@ -71,9 +71,25 @@ bool Loader::otg_watchdog_hard_reset() {
     const bool forced = (read_reg(strap->option1_reg) & strap->force_download_mask) != 0;
     if (!gpio0_low || forced) return false;
   }
-  run_reg_ops(chip().rtc_watchdog->reset_ops());
-  stub_ = false;
+  run_watchdog_reset();
   return true;
+}
+
+void Loader::run_watchdog_reset() {
+  const RtcWatchdog& wdt = *chip().rtc_watchdog;
+  bool armed = false;
+  for (const RegOp& op : wdt.reset_ops()) {
+    try {
+      run_reg_ops({op});
+    } catch (const Error& e) {
+      // Once armed, the watchdog (2000 slow-clock cycles, about 15 ms) may
+      // reset the chip before the lock write is answered: the reset asked
+      // for has happened. esptool would fail there; espbak carries on.
+      if (!armed || e.kind() != ErrorKind::timeout) throw;
+    }
+    if (op.kind == RegOp::Kind::write && op.addr == wdt.config0) armed = true;
+  }
+  stub_ = false;
 }
 
 }  // namespace espbak

@@ -214,7 +214,9 @@ void Session::connect() {
     report_.info(no_stub_reason_ + "; using the ROM loader");
     want_stub = false;
   }
+  bool baud_changed = false;
   if (want_stub && !loader_->stub_running()) {
+    baud_changed = raise_rom_baud_for_upload(initial_baud);
     report_.info("Uploading stub...");
     with_recovery("uploading the stub", [&] {
       if (!loader_->stub_running()) loader_->run_stub();
@@ -226,7 +228,7 @@ void Session::connect() {
 
   if (options_.auto_baud) {
     choose_baud();
-  } else if (options_.baud > initial_baud) {
+  } else if (options_.baud > initial_baud && !(baud_changed && link_->baud() == options_.baud)) {
     try {
       report_.info(fmt::format("Changing baud rate to {}", options_.baud));
       with_recovery(
@@ -240,6 +242,34 @@ void Session::connect() {
       if (e.kind() != ErrorKind::unsupported) throw;
       report_.warning(fmt::format("ROM doesn't support changing baud rate. Keeping initial baud rate {}", initial_baud));
     }
+  }
+}
+
+bool Session::raise_rom_baud_for_upload(std::uint32_t initial_baud) {
+  // The stub (6.7 KB and more) takes most of a connect at 115200. A ROM that
+  // takes CHANGE_BAUDRATE (the ESP32 family; esptool uses it in --no-stub
+  // runs, loader.py change_baud) is moved to the transfer rate first, so the
+  // stub goes up at that rate; -b auto uploads at 921600, which every bridge
+  // model carries (docs/espsim.md "USB bridges"), then probes from there.
+  // If the upload fails at the new rate, recovery re-syncs at 115200 (a
+  // reset where the lines exist) and the upload is done there: one fallback,
+  // no loop.
+  const std::uint32_t rate = options_.auto_baud ? kAutoUploadBaud : options_.baud;
+  const ChipInfo& chip = loader_->chip();
+  if (rate <= initial_baud || !chip.rom.change_baud || loader_->secure_download_mode()) return false;
+  try {
+    if (!options_.auto_baud) report_.info(fmt::format("Changing baud rate to {}", rate));
+    loader_->change_baud(rate);
+    if (!options_.auto_baud) report_.info("Changed.");
+    return true;
+  } catch (const Error& e) {
+    if (!recoverable(e) && e.kind() != ErrorKind::unsupported) throw;
+    report_.info(fmt::format("{} baud: the ROM did not take it, uploading the stub at {}", rate, initial_baud));
+    const std::uint32_t wanted = options_.baud;
+    options_.baud = initial_baud;  // recovery stays at the ROM's rate
+    recover(e, fmt::format("changing the ROM's baud rate to {}", rate), 1, /*announce=*/false);
+    options_.baud = wanted;
+    return false;
   }
 }
 

@@ -166,3 +166,51 @@ TEST_CASE("espbak over USB-Serial/JTAG disables the RTC watchdog so a long sessi
     CHECK(sim.device().self_resets() == 0);
   }
 }
+
+namespace {
+
+// A simulated link that reports a local port's USB id, as a serial port does.
+class WithUsbId final : public Transport {
+ public:
+  WithUsbId(std::unique_ptr<Transport> inner, UsbId id) : inner_(std::move(inner)), id_(id) {}
+  std::size_t read(std::span<std::uint8_t> buf, std::chrono::milliseconds timeout) override {
+    return inner_->read(buf, timeout);
+  }
+  void write(std::span<const std::uint8_t> data) override { inner_->write(data); }
+  void flush_input() override { inner_->flush_input(); }
+  void set_baud(std::uint32_t baud) override { inner_->set_baud(baud); }
+  std::uint32_t baud() const override { return inner_->baud(); }
+  bool set_dtr(bool on) override { return inner_->set_dtr(on); }
+  bool set_rts(bool on) override { return inner_->set_rts(on); }
+  bool has_modem_lines() const override { return inner_->has_modem_lines(); }
+  std::optional<UsbId> usb_id() const override { return id_; }
+  std::string name() const override { return inner_->name(); }
+  Clock& clock() override { return inner_->clock(); }
+
+ private:
+  std::unique_ptr<Transport> inner_;
+  UsbId id_;
+};
+
+UsbPath path_with_port_id(DownloadPath sim_path, UsbId id) {
+  testing::SimChipConfig cfg;
+  cfg.chip = &chip(ChipId::esp32s3);
+  cfg.download_path = sim_path;
+  testing::SimChip sim(cfg);
+  WithUsbId link(sim.open("sim://usb", 115200), id);
+  Loader loader(link);
+  ConnectOptions co;
+  co.before = BeforeReset::no_reset;
+  loader.connect(co);
+  return loader.usb_path();
+}
+
+}  // namespace
+
+TEST_CASE("a local port's USB id decides the path, as esptool v5 does, over UARTDEV_BUF_NO", "[loader][usb][sim]") {
+  // 303A:0009 is the S3's OTG port (IMAGE_CHIP_ID 9), 303A:1001 USB-Serial/JTAG.
+  CHECK(path_with_port_id(DownloadPath::uart, {0x303A, 0x0009}) == UsbPath::usb_otg);
+  CHECK(path_with_port_id(DownloadPath::uart, {0x303A, 0x1001}) == UsbPath::usb_jtag_serial);
+  // A CP2102 bridge: a UART, whatever the ROM's variable holds.
+  CHECK(path_with_port_id(DownloadPath::usb_otg, {0x10C4, 0xEA60}) == UsbPath::uart);
+}

@@ -244,6 +244,8 @@ class Loader {
   // --after hard_reset over USB-OTG (esptool targets hard_reset): true when
   // the watchdog did it, false when the RTS pulse (USB timing) is still due.
   bool otg_watchdog_hard_reset();
+  // The chip row's RTC watchdog reset (esptool watchdog_reset).
+  void run_watchdog_reset();
   std::optional<Bytes> read_frame(std::chrono::milliseconds timeout);
   // One transport read fed to the SLIP decoder; false on timeout.
   bool read_more(std::chrono::milliseconds timeout);

@@ -173,6 +173,11 @@ class Session {
   // -b auto: tries rates from high to low, each proven by a verified read.
   void choose_baud();
   void probe_link();
+  // Moves the ROM to the transfer rate before the stub upload where the ROM
+  // can change rate; whether the link is now at that rate.
+  bool raise_rom_baud_for_upload(std::uint32_t initial_baud);
+  // -b auto: the rate the stub is uploaded at before the probing starts.
+  static constexpr std::uint32_t kAutoUploadBaud = 921'600;
 };
 
 }  // namespace espbak
