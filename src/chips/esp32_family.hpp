@@ -105,4 +105,17 @@ constexpr SecurityDecoders later_security_with_key_manager() {
 }
 // ---- end of security features -----------------------------------------------
 
+// esptool v5.3.1 targets/esp32c6.py MEMORY_MAP, which ESP32H2ROM and
+// ESP32H21ROM inherit (neither defines its own).
+inline std::vector<MemoryRegion> esp32c6_memory_map() {
+  return {
+      {0x00000000, 0x00010000, "PADDING"},        {0x42000000, 0x43000000, "DROM"},
+      {0x40800000, 0x40880000, "DRAM"},           {0x40800000, 0x40880000, "BYTE_ACCESSIBLE"},
+      {0x4004AC00, 0x40050000, "DROM_MASK"},      {0x40000000, 0x4004AC00, "IROM_MASK"},
+      {0x42000000, 0x43000000, "IROM"},           {0x40800000, 0x40880000, "IRAM"},
+      {0x50000000, 0x50004000, "RTC_IRAM"},       {0x50000000, 0x50004000, "RTC_DRAM"},
+      {0x600FE000, 0x60100000, "MEM_INTERNAL2"},
+  };
+}
+
 }  // namespace espbak::chip_family

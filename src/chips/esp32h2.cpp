@@ -110,19 +110,7 @@ ChipInfo chip_info_esp32h2() {
       // MEMORY_MAP inherited from ESP32C6ROM
       .image = {.chip_id = 16,
                 .uf2_family_id = 0x332726F6,
-                .memory_map = {
-                    {0x00000000, 0x00010000, "PADDING"},
-                    {0x42000000, 0x43000000, "DROM"},
-                    {0x40800000, 0x40880000, "DRAM"},
-                    {0x40800000, 0x40880000, "BYTE_ACCESSIBLE"},
-                    {0x4004AC00, 0x40050000, "DROM_MASK"},
-                    {0x40000000, 0x4004AC00, "IROM_MASK"},
-                    {0x42000000, 0x43000000, "IROM"},
-                    {0x40800000, 0x40880000, "IRAM"},
-                    {0x50000000, 0x50004000, "RTC_IRAM"},
-                    {0x50000000, 0x50004000, "RTC_DRAM"},
-                    {0x600FE000, 0x60100000, "MEM_INTERNAL2"},
-                }},
+                .memory_map = chip_family::esp32c6_memory_map()},
       // Security features (issue 14): get_flash_encryption_enabled,
       // get_secure_boot_enabled, get_encrypted_download_disabled over the fields above.
       .security = chip_family::later_security<kSpiBootCryptCnt, kSecureBootEn, kDisDownloadManualEncrypt>(),
