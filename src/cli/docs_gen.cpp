@@ -1,5 +1,7 @@
 #include "docs_gen.hpp"
 
+#include "usage_errors.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <sstream>
@@ -39,11 +41,7 @@ std::string option_synopsis(const OptionSpec& option) {
 std::string positional_synopsis(const CommandSpec& command) {
   std::string out;
   for (const auto& option : command.arguments)
-    if (option.positional) {
-      std::string name = option.names.front();
-      for (auto& c : name) c = char(std::toupper(static_cast<unsigned char>(c)));
-      out += " " + (name == "ADDR_FILENAME" ? std::string("ADDRESS FILE [ADDRESS FILE ...]") : name);
-    }
+    if (option.positional) out += " " + shown_positional(option);
   return out;
 }
 

@@ -17,13 +17,6 @@ std::string upper(std::string text) {
   return text;
 }
 
-// A positional's name as the usage line shows it.
-std::string shown_positional(const OptionSpec& option) {
-  const std::string& name = option.names.front();
-  if (name == "addr_filename") return "ADDRESS FILENAME [ADDRESS FILENAME ...]";  // esptool's pairs
-  return upper(name);
-}
-
 const OptionSpec* find_named(const std::vector<OptionSpec>& options, std::string_view name) {
   for (const auto& option : options)
     for (const auto& spelling : option.names)
@@ -92,6 +85,12 @@ UsageMessage unexpected_arguments(const std::string& listed, const ProgramSpec& 
 }
 
 }  // namespace
+
+std::string shown_positional(const OptionSpec& option) {
+  const std::string& name = option.names.front();
+  if (name == "addr_filename") return "ADDRESS FILENAME [ADDRESS FILENAME ...]";  // esptool's pairs
+  return upper(name);
+}
 
 std::string command_usage_line(const ProgramSpec& spec, const CommandSpec& command) {
   std::string line = fmt::format("usage: {} {}", spec.name, command.name);

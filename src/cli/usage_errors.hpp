@@ -10,6 +10,10 @@
 
 namespace espbak::cli {
 
+// A positional's name as the usage line and the man page show it
+// ("ADDRESS", "ADDRESS FILENAME [ADDRESS FILENAME ...]").
+std::string shown_positional(const OptionSpec& option);
+
 // "usage: espbak read_flash [options] ADDRESS SIZE FILENAME"; for a command
 // taking address/file pairs "... ADDRESS FILENAME [ADDRESS FILENAME ...]".
 std::string command_usage_line(const ProgramSpec& spec, const CommandSpec& command);
