@@ -145,6 +145,12 @@ ChipInfo chip_info_esp8266() {
                     {0x40100000, 0x40108000, "IRAM"},
                     {0x40201010, 0x402E1010, "IROM"},
                 }},
+      // ESP8266_RTOS_SDK 3.x builds a partition table with ESP-IDF's
+      // gen_esp32part.py (its components/partition_table, default offset
+      // 0x8000); the NONOS SDK and the Arduino core place their areas at
+      // fixed offsets from the end of the flash instead.
+      .backup = {.no_partition_table_note = "an ESP8266 has a partition table only with ESP8266_RTOS_SDK 3.x "
+                                            "firmware (NONOS and Arduino firmware have none)"},
   };
 }
 

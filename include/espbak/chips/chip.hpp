@@ -105,6 +105,13 @@ struct RomCrystalAssumption {
   }
 };
 
+// What firmware for the chip keeps where, for naming the contents of a
+// backup (issue 15).
+struct BackupFacts {
+  // Appended to a "no partition table" error (empty: nothing to add).
+  std::string_view no_partition_table_note = {};
+};
+
 // Behaviours that differ between chips, each named for what it changes.
 struct ChipQuirks {
   // The ROM's SPIEraseArea erases the wrong amount; FLASH_BEGIN's erase size
@@ -402,6 +409,8 @@ struct ChipInfo {
   SecurityDecoders security = {};
   // The chip's USB-OTG / USB-Serial/JTAG download paths; nullopt: UART only.
   std::optional<UsbPaths> usb = std::nullopt;
+  // Backup contents: partition-table notes, SDK areas (issue 15).
+  BackupFacts backup = {};
 
   // The field called `name` (nullopt when the chip has none).
   std::optional<RegField> field(std::string_view name) const;
