@@ -90,6 +90,18 @@ std::string_view ChipInfo::stub_for(const FieldReader& regs) const {
   return stub_for_revision(revision(regs));
 }
 
+std::optional<std::uint32_t> ChipInfo::chip_revision(const FieldReader& regs) const {
+  if (revision) return revision(regs);
+  if (!describe) return std::nullopt;
+  const std::string text = describe(regs);
+  constexpr std::string_view kMark = "(revision v";
+  const auto at = text.rfind(kMark);
+  if (at == std::string::npos) return std::nullopt;
+  unsigned major = 0, minor = 0;
+  if (std::sscanf(text.c_str() + at + kMark.size(), "%u.%u)", &major, &minor) != 2) return std::nullopt;
+  return major * 100 + minor;
+}
+
 std::string ChipInfo::no_stub_reason(const FieldReader& regs) const {
   if (stub_name.empty())
     return std::string("espbak has no flasher stub for ") + std::string(name) + " (esptool-js 0.7.0 publishes none)";

@@ -146,7 +146,9 @@ ChipInfo chip_info_esp32c3() {
                     {0x50000000, 0x50002000, "RTC_IRAM"},
                     {0x50000000, 0x50002000, "RTC_DRAM"},
                     {0x600FE000, 0x60100000, "MEM_INTERNAL2"},
-                }},
+                },
+                // esptool v5.3.1 cmds.py write_flash compares the C3's min_rev with the minor revision.
+                .min_rev_is_minor = true},
       // Security features (issue 14): get_flash_encryption_enabled,
       // get_secure_boot_enabled, get_encrypted_download_disabled over the fields above.
       .security = chip_family::later_security<kSpiBootCryptCnt, kSecureBootEn, kDisDownloadManualEncrypt>(),

@@ -6,6 +6,9 @@
 
 #include <string>
 
+#include <fmt/format.h>
+
+#include "espbak/image/firmware_image.hpp"
 #include "espbak/util/error.hpp"
 
 namespace espbak {
@@ -93,6 +96,51 @@ void check_write_flash_allowed(Session& s, const SecurityState& sec, const std::
     refuse("Detected flash encryption enabled and download manual encrypt disabled. Data must be encrypted "
            "appropriately before flashing. Flashing plaintext data may brick your device! Use the force argument "
            "to override the warning.");
+}
+
+void check_images_suit_chip(Session& s, const std::vector<FlashRegion>& regions, bool force) {
+  const ChipInfo& chip = s.chip();
+  if (force || s.secure_download_mode() || !chip.quirks.extended_image_header) return;
+  std::optional<std::optional<std::uint32_t>> revision;  // read once, when an image asks
+  for (const auto& region : regions) {
+    image::FirmwareImage img;
+    try {
+      img = image::parse_firmware_image(chip, region.data);
+    } catch (const Error&) {
+      continue;  // not an image: data (esptool: except FatalError: continue)
+    }
+    if (!img.extended) continue;
+    const image::ExtendedHeader& x = *img.extended;
+    if (chip.image.chip_id && x.chip_id != *chip.image.chip_id)
+      throw Error(ErrorKind::input, fmt::format("'{}' is not an {} image. Use the force argument to flash anyway.",
+                                                region.file, chip.name));
+    if (!revision)
+      revision = s.with_recovery("reading the chip revision",
+                                 [&] { return chip.chip_revision(FieldReader(s.loader().reg_reader())); });
+    if (!*revision) continue;
+    const std::uint32_t rev = **revision;  // major * 100 + minor
+    // Which fields the image's build set (esptool's use_rev_full_fields).
+    bool full_fields = x.max_rev_full != 0;
+    if (x.max_rev_full == 0xFFFF && x.min_rev_full == 0 && x.min_rev != 0) full_fields = false;
+    if (full_fields) {
+      if (rev < x.min_rev_full || rev > x.max_rev_full)
+        throw Error(ErrorKind::input,
+                    fmt::format("'{}' requires chip revision in range [v{}.{} - {}] (this chip is revision v{}.{}). "
+                                "Use the force argument to flash anyway.",
+                                region.file, x.min_rev_full / 100, x.min_rev_full % 100,
+                                x.max_rev_full == 0xFFFF
+                                    ? std::string("max rev not set")
+                                    : fmt::format("v{}.{}", x.max_rev_full / 100, x.max_rev_full % 100),
+                                rev / 100, rev % 100));
+    } else {
+      const std::uint32_t part = chip.image.min_rev_is_minor ? rev % 100 : rev / 100;
+      if (part < x.min_rev)
+        throw Error(ErrorKind::input,
+                    fmt::format("'{}' requires chip revision {} or higher (this chip is revision {}). Use the force "
+                                "argument to flash anyway.",
+                                region.file, x.min_rev, part));
+    }
+  }
 }
 
 }  // namespace espbak

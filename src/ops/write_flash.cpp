@@ -110,6 +110,7 @@ void write_regions(Session& s, const WriteFlashArgs& args, std::vector<FlashRegi
   // --erase-all also erase_flash's.
   const SecurityState security = read_security_state(s);
   check_write_flash_allowed(s, security, regions, args.force);
+  check_images_suit_chip(s, regions, args.force);
   if (args.erase_all && !args.force) check_erase_allowed(security);
   // esptool: no header patching with secure boot on (a signed image) nor in
   // Secure Download Mode, --force or not.

@@ -333,6 +333,13 @@ TEST_CASE("guide command lines for the ESP32-S3 and ESP32-C3 (bootloader at 0x0)
        .argv = {"-p", "{PORT}", "verify_flash", "--diff", "yes", "0x0", "{FW}"},
        .start = Start::holds_files,
        .says = {"-- verify OK (digest matched)"}},
+      // esptool v5's flag form (v5.3.1 docs/en/esptool/advanced-commands.rst:
+      // `esptool -p PORT verify-flash --diff 0x40000 my_app.elf-0x40000.bin`).
+      {.source = "esptool v5.3.1 docs/en/esptool/advanced-commands.rst",
+       .chip = "esp32c3", .flash = "4MB",
+       .argv = {"-p", "{PORT}", "verify-flash", "--diff", "0x0", "{FW}"},
+       .start = Start::holds_files,
+       .says = {"-- verify OK (digest matched)"}},
       {.source = "https://embedded-things.blogspot.com/2021/10/flash-micropython-firmware-on-esp32-c3.html",
        .chip = "esp32c3", .flash = "4MB",
        .argv = {"--port", "{PORT}", "erase_flash"},
@@ -354,10 +361,6 @@ TEST_CASE("guide command lines for the ESP32-S3 and ESP32-C3 (bootloader at 0x0)
 }
 
 // Left out of the table:
-// - `esptool -p PORT verify-flash --diff 0x40000 my_app.elf-0x40000.bin`
-//   (esptool v5.3.1 docs/en/esptool/advanced-commands.rst): v5's --diff
-//   (-d) is a flag; espbak's --diff takes yes|no (the v4 form, in the
-//   table above), so the v5 line fails with exit 2.
 // - `--p COM5` (https://forum.creationx.de/lexicon/index.php?entry/31/):
 //   argparse's prefix of --port; esptool v5 (click) refuses it as espbak does.
 // - `-fs 32m`, `--flash_size 32m-c1`, `--flash-size 32m`

@@ -7,6 +7,8 @@
 #include <map>
 #include <set>
 
+#include <fmt/format.h>
+
 #include "espbak/chips/chip.hpp"
 #include "register_image.hpp"
 
@@ -189,4 +191,29 @@ TEST_CASE("the chips with an RTC watchdog reset are esptool's, with its register
     CHECK(ops[4].kind == RegOp::Kind::wait_us);
     CHECK(ops[4].value == 500'000);
   }
+}
+
+TEST_CASE("chip_revision is get_chip_revision: the row's decoder, else the description's vMAJOR.MINOR", "[chips]") {
+  auto power_on = [](const ChipInfo& c) {
+    std::map<std::uint32_t, std::uint32_t> regs;
+    FieldWriter w(regs);
+    for (const auto& fv : c.sim.power_on_fields) w.set(fv.field, fv.value);
+    return FieldReader(testing::register_reader(regs));
+  };
+  for (const auto& c : all_chips()) {
+    CAPTURE(c.name);
+    FieldReader r = power_on(c);
+    const std::string text = c.describe(r);
+    const auto rev = c.chip_revision(r);
+    if (text.find("(revision v") == std::string::npos) {
+      CHECK_FALSE(rev.has_value());  // the ESP8266
+      continue;
+    }
+    REQUIRE(rev.has_value());
+    // The description shows the same revision, whichever way it was found.
+    CHECK(text.find(fmt::format("(revision v{}.{})", *rev / 100, *rev % 100)) != std::string::npos);
+    if (c.revision) CHECK(rev == c.revision(r));
+  }
+  // espsim's ESP32-C3 is a v0.4 part (minor 4 in WAFER_VERSION_MINOR_LO).
+  CHECK(chip(ChipId::esp32c3).chip_revision(power_on(chip(ChipId::esp32c3))) == 4u);
 }

@@ -310,6 +310,10 @@ struct ImageFacts {
   // The UF2 family id merge_bin --format uf2 writes (UF2_FAMILY_ID).
   std::uint32_t uf2_family_id;
   std::vector<MemoryRegion> memory_map;
+  // The extended header's min_rev byte is the minor revision, not the major
+  // (esptool v5.3.1 cmds.py write_flash: "For C3 chip, image.min_rev is the
+  // Minor revision while for the rest chips it is the Major revision").
+  bool min_rev_is_minor = false;
 };
 // ---- Security features (issue 14) -----------------------------------------
 // What esptool v5.3.1 reads before it erases or writes (cmds.py erase_flash,
@@ -422,6 +426,12 @@ struct ChipInfo {
   std::string_view stub_for(const FieldReader& regs) const;
   // Why the part `regs` reads gets no stub (empty: it gets stub_for's).
   std::string no_stub_reason(const FieldReader& regs) const;
+  // esptool's get_chip_revision() (major * 100 + minor) of the part `regs`
+  // reads: the row's `revision` where it has one, else the "(revision
+  // vMAJOR.MINOR)" that `describe` ends with, as esptool's
+  // get_chip_description builds it from the same major and minor versions.
+  // nullopt: the chip has no revision (ESP8266).
+  std::optional<std::uint32_t> chip_revision(const FieldReader& regs) const;
   // The flash power-on steps for the part `regs` reads (empty: none needed);
   // reads no register when the chip has no sequence.
   std::vector<RegOp> flash_power_on_ops(const FieldReader& regs) const;

@@ -33,4 +33,12 @@ void check_erase_region_allowed(Session& s, std::uint32_t address, bool force);
 void check_write_flash_allowed(Session& s, const SecurityState& sec, const std::vector<FlashRegion>& regions,
                                bool force);
 
+// write_flash: every file that reads as a firmware image (esptool
+// LoadFirmwareImage; others are data) must be an image for this chip (its
+// extended header's chip id) and allow its revision (min_rev_full ..
+// max_rev_full, or min_rev for images without them). Unless `force`; not
+// on a chip without the extended header (ESP8266) nor in Secure Download
+// Mode (esptool skips both). Error(input) with esptool's line.
+void check_images_suit_chip(Session& s, const std::vector<FlashRegion>& regions, bool force);
+
 }  // namespace espbak
