@@ -37,7 +37,8 @@ void check_file_fits(const char* command, const FlashRegion& region, const backu
     throw Error(ErrorKind::input,
                 fmt::format("{} --partition {}: '{}' ({} bytes) is larger than the partition ({:#x} = {} bytes); "
                             "nothing written",
-                            command, part.name, region.file, region.data.size(), part.size, part.size));
+                            command, backup::printable_name(part.name), region.file, region.data.size(), part.size,
+                            part.size));
 }
 
 }  // namespace
@@ -71,7 +72,7 @@ void cmd_read_flash_partition(Session& s, ReadFlashArgs args, const PartitionCho
   if (holds_ciphertext(s, part))
     s.report().warning(fmt::format("Partition '{}' is encrypted and the chip's flash encryption is on: the bytes "
                                    "read are ciphertext (a backup to restore on this chip as it is)",
-                                   part.name));
+                                   backup::printable_name(part.name)));
   args.address = part.offset;
   args.size = part.size;
   check_read_flash_args(args);  // the free-space check, now that the size is known
@@ -89,7 +90,7 @@ void cmd_write_flash_partition(Session& s, const WriteFlashArgs& args, std::vect
     s.report().warning(fmt::format("Partition '{}' is encrypted and the chip's flash encryption is on: the file is "
                                    "written as it is, so it must be ciphertext already (as a read_flash backup of "
                                    "this chip is); to encrypt plaintext use esptool write_flash --encrypt",
-                                   part.name));
+                                   backup::printable_name(part.name)));
   WriteFlashArgs at = args;
   at.pairs = {{part.offset, regions.front().file}};
   regions.front().address = part.offset;
@@ -104,7 +105,7 @@ void cmd_verify_flash_partition(Session& s, const VerifyFlashArgs& args, std::ve
   if (holds_ciphertext(s, part))
     s.report().warning(fmt::format("Partition '{}' is encrypted and the chip's flash encryption is on: the file is "
                                    "compared with the ciphertext in the flash",
-                                   part.name));
+                                   backup::printable_name(part.name)));
   VerifyFlashArgs at = args;
   at.pairs = {{part.offset, regions.front().file}};
   regions.front().address = part.offset;

@@ -77,7 +77,7 @@ std::vector<std::string> partition_table_lines(const backup::PartitionTable& tab
   };
   std::vector<Row> rows = {{{"Name", "Type", "Subtype", "Offset", "Size", "Flags"}}};
   for (const auto& part : table.entries)
-    rows.push_back({{part.name, backup::partition_type_name(part.type),
+    rows.push_back({{backup::printable_name(part.name), backup::partition_type_name(part.type),
                      backup::partition_subtype_name(part.type, part.subtype), fmt::format("{:#x}", part.offset),
                      fmt::format("{:#x}", part.size), flags_text(part)}});
   std::size_t width[6] = {};
@@ -99,7 +99,7 @@ std::vector<std::string> partition_table_lines(const backup::PartitionTable& tab
 
 std::string partition_line(const backup::Partition& part) {
   const std::string flags = flags_text(part);
-  return fmt::format("Partition '{}' ({}/{}) at {:#x}, size {:#x}{}{}", part.name,
+  return fmt::format("Partition '{}' ({}/{}) at {:#x}, size {:#x}{}{}", backup::printable_name(part.name),
                      backup::partition_type_name(part.type), backup::partition_subtype_name(part.type, part.subtype),
                      part.offset, part.size, flags.empty() ? "" : ", ", flags);
 }

@@ -73,6 +73,12 @@ TEST_CASE("partition_table lines: a column each for name, type, subtype, offset,
 
 TEST_CASE("the --partition line names the partition, its type, place and flags", "[partition]") {
   CHECK(partition_line(entries()[0]) == "Partition 'nvs' (data/nvs) at 0x9000, size 0x6000");
+  // A name's control bytes are escaped, in the line and in the table's rows.
+  auto odd = entries()[0];
+  odd.name = "a\nb";
+  CHECK(partition_line(odd) == "Partition 'a\\x0ab' (data/nvs) at 0x9000, size 0x6000");
+  auto lines = partition_table_lines(parse_partition_table(serialize_partition_table({odd})));
+  CHECK(lines[2].rfind("a\\x0ab  ", 0) == 0);
   CHECK(partition_line(entries()[1]) ==
         "Partition 'app_with_long_n' (app/ota_0) at 0x10000, size 0x100000, encrypted:readonly");
 }
