@@ -22,10 +22,10 @@ std::string first_long_name(const OptionSpec& option) {
   throw std::logic_error("option " + option.names.front() + " has no long name");
 }
 
-// Adds `options` to `app`, their values going to `into`.
+// Adds `options` to `app`, their values going to `into`; `by_key` gets
+// each CLI11 option by option key.
 void add_options(CLI::App& app, const std::string& version_text, const std::vector<OptionSpec>& options,
-                 ParsedArgs& into) {
-  std::map<std::string, CLI::Option*> by_key;
+                 ParsedArgs& into, std::map<std::string, CLI::Option*>& by_key) {
   for (const auto& option : options) {
     const std::string names = joined_names(option);
     if (option.kind == ValueKind::help_flag) {
@@ -67,14 +67,16 @@ Cli11Parser::Cli11Parser(const ProgramSpec& spec) : spec_(spec), app_(spec.descr
   app_.fallthrough();  // global options may also follow the command
   app_.require_subcommand(1);
   const std::string version_text = spec.name + " " + spec.version;
-  add_options(app_, version_text, spec.global_options, global_);
+  std::map<std::string, CLI::Option*> global_by_key;
+  add_options(app_, version_text, spec.global_options, global_, global_by_key);
 
   command_args_.resize(spec.commands.size());
+  command_options_.resize(spec.commands.size());
   for (std::size_t i = 0; i < spec.commands.size(); ++i) {
     const CommandSpec& command = spec.commands[i];
     CLI::App* sub = app_.add_subcommand(command.name, command.help);
     if (std::string dashed = dashed_alias(command.name); dashed != command.name) sub->alias(dashed);
-    add_options(*sub, version_text, command.arguments, command_args_[i]);
+    add_options(*sub, version_text, command.arguments, command_args_[i], command_options_[i]);
     subcommands_.push_back(sub);
     for (const auto& option : command.arguments)
       for (const auto& name : option.names)
@@ -168,11 +170,38 @@ void insert_implicit_values(const ProgramSpec& spec, std::vector<std::string>& a
   }
 }
 
+// The command's positionals marked optional_with are required unless that
+// option is among the words after the command's name (read_flash
+// --partition NAME FILE); without it CLI11 sees exactly the table's
+// requirements, so its errors are the same as ever.
+void Cli11Parser::relax_positionals(const std::vector<std::string>& args) {
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    for (std::size_t c = 0; c < spec_.commands.size(); ++c) {
+      const CommandSpec& command = spec_.commands[c];
+      if (args[i] != command.name && args[i] != dashed_alias(command.name)) continue;
+      for (const auto& option : command.arguments) {
+        if (option.optional_with.empty()) continue;
+        const OptionSpec* other = nullptr;
+        for (const auto& o : command.arguments)
+          if (option_key(o) == option.optional_with) other = &o;
+        if (!other) throw std::logic_error("optional_with names unknown option '" + option.optional_with + "'");
+        bool present = false;
+        for (std::size_t j = i + 1; j < args.size() && !present; ++j)
+          for (const auto& name : other->names)
+            if (args[j] == name || args[j].rfind(name + "=", 0) == 0) present = true;
+        command_options_[c].at(option_key(option))->required(option.required && !present);
+      }
+      return;
+    }
+  }
+}
+
 void Cli11Parser::parse(int argc, char** argv) {
   std::vector<std::string> given(argv + (argc > 0 ? 1 : 0), argv + argc);
   given = expand_file_arguments(std::move(given), spec_.name);
   drop_arguments_of_refused_command(spec_, given);
   insert_implicit_values(spec_, given);
+  relax_positionals(given);
   std::vector<std::string> args;
   for (auto it = given.rbegin(); it != given.rend(); ++it) {  // CLI11 takes the vector reversed
     std::string arg = *it;

@@ -37,11 +37,14 @@ class Cli11Parser {
   const ParsedArgs& args_of(const CommandSpec& command) const;
 
  private:
+  void relax_positionals(const std::vector<std::string>& args);
+
   const ProgramSpec& spec_;
   CLI::App app_;
   ParsedArgs global_;
   std::vector<ParsedArgs> command_args_;  // one per spec_.commands entry
   std::vector<CLI::App*> subcommands_;    // likewise
+  std::vector<std::map<std::string, CLI::Option*>> command_options_;  // likewise, by option key
   std::map<std::string, std::string, std::less<>> long_name_of_;  // "-fm" -> "--flash-mode"
 };
 

@@ -1,7 +1,9 @@
 #include "command_handlers.hpp"
 
 #include <cctype>
+#include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -68,6 +70,46 @@ FlashParams flash_params(const ParsedArgs& args) {
   params.freq = lower(option_or_env(args, "flash-freq", "ESPTOOL_FF"));
   params.size = option_or_env(args, "flash-size", "ESPTOOL_FS");
   return params;
+}
+
+// --partition NAME [--partition-table-offset N] (ops/partitions.hpp), with
+// `words` what the positionals got: CLI11 fills them in order, so the one
+// FILE a command takes with --partition is the first word. nullopt without
+// --partition. `shape` is the command line with it ("read_flash
+// --partition NAME FILE"), `replaced` what the partition gives ("ADDRESS comes").
+std::optional<PartitionChoice> partition_choice(const Invocation& call, const std::vector<std::string>& words,
+                                                const char* shape, const char* replaced, bool takes_file) {
+  if (!call.args.given("partition")) {
+    if (call.args.given("partition-table-offset"))
+      throw Error(ErrorKind::usage, fmt::format("--partition-table-offset is for {}", shape));
+    return std::nullopt;
+  }
+  PartitionChoice choice;
+  choice.name = call.args.text("partition");
+  if (choice.name.empty()) throw Error(ErrorKind::usage, fmt::format("{}: NAME is empty", shape));
+  choice.table_offset = parse_address(call.args.text("partition-table-offset"), "--partition-table-offset");
+  if (takes_file && words.empty()) throw Error(ErrorKind::usage, fmt::format("{}: FILE is missing", shape));
+  if (words.size() > (takes_file ? 1u : 0u))
+    throw Error(ErrorKind::usage,
+                fmt::format("{}: {} from the partition; give {} (got {} argument{})", shape, replaced,
+                            takes_file ? "only FILE" : "no arguments", words.size(), words.size() == 1 ? "" : "s"));
+  return choice;
+}
+
+// An empty FILE with --partition, refused as check_input_files refuses one
+// at an address.
+void check_partition_file(const std::string& file, const std::string& partition) {
+  std::error_code ec;
+  if (std::filesystem::is_regular_file(file, ec) && std::filesystem::file_size(file, ec) == 0 && !ec)
+    throw Error(ErrorKind::input, fmt::format("'{}' is empty: nothing to write to partition '{}'", file, partition));
+}
+
+// The words given to text positionals, in order.
+std::vector<std::string> given_words(const ParsedArgs& args, std::initializer_list<const char*> keys) {
+  std::vector<std::string> words;
+  for (const char* key : keys)
+    if (args.given(key)) words.push_back(args.text(key));
+  return words;
 }
 
 }  // namespace
@@ -137,10 +179,16 @@ SessionStep prepare_run(const Invocation&) { return cmd_run; }
 
 SessionStep prepare_read_flash(const Invocation& call) {
   ReadFlashArgs rf;
-  rf.address = parse_address(call.args.text("address"), "address");
-  const std::string& size = call.args.text("size");
-  if (lower(size) != "all") rf.size = parse_size_arg(size, "size");
-  rf.file = call.args.text("filename");
+  const auto partition = partition_choice(call, given_words(call.args, {"address", "size", "filename"}),
+                                          "read_flash --partition NAME FILE", "ADDRESS and SIZE come", true);
+  if (partition) {
+    rf.file = call.args.text("address");  // the one word given (partition_choice)
+  } else {
+    rf.address = parse_address(call.args.text("address"), "address");
+    const std::string& size = call.args.text("size");
+    if (lower(size) != "all") rf.size = parse_size_arg(size, "size");
+    rf.file = call.args.text("filename");
+  }
   rf.skip_erased = !call.args.flag("no-skip-erased");
   rf.diff_with = call.args.text("diff-with");
   rf.flash_size = option_or_env(call.args, "flash-size", "ESPTOOL_FS");
@@ -152,12 +200,18 @@ SessionStep prepare_read_flash(const Invocation& call) {
                   fmt::format("invalid --flash_size '{}' (detect, keep, or 256KB ... 128MB)", rf.flash_size));
   }
   check_read_flash_args(rf);
+  if (partition) return [rf, choice = *partition](Session& s) { cmd_read_flash_partition(s, rf, choice); };
   return [rf](Session& s) { cmd_read_flash(s, rf); };
 }
 
 SessionStep prepare_write_flash(const Invocation& call) {
   WriteFlashArgs wf;
-  wf.pairs = parse_pairs(call.args.list("addr_filename"), "write_flash");
+  const auto partition = partition_choice(call, call.args.list("addr_filename"),
+                                          "write_flash --partition NAME FILE", "ADDRESS comes", true);
+  // With --partition the file is loaded at 0 and moved once the table is read.
+  wf.pairs = partition ? std::vector<std::pair<std::uint32_t, std::string>>{{0, call.args.list("addr_filename")[0]}}
+                       : parse_pairs(call.args.list("addr_filename"), "write_flash");
+  if (partition) check_partition_file(wf.pairs[0].second, partition->name);
   wf.params = flash_params(call.args);
   if (call.args.flag("no-compress")) wf.compress = false;
   if (call.args.flag("compress")) wf.compress = true;
@@ -177,26 +231,41 @@ SessionStep prepare_write_flash(const Invocation& call) {
                      "the --diff-with files are not needed.");
   // The regions hold the files' bytes: shared, so the step stays copyable.
   auto regions = std::make_shared<std::vector<FlashRegion>>(espbak::prepare_write_flash(wf, call.report));
+  if (partition)
+    return [wf, regions, choice = *partition](Session& s) {
+      cmd_write_flash_partition(s, wf, std::move(*regions), choice);
+    };
   return [wf, regions](Session& s) { cmd_write_flash(s, wf, std::move(*regions)); };
 }
 
 SessionStep prepare_verify_flash(const Invocation& call) {
   VerifyFlashArgs vf;
-  vf.pairs = parse_pairs(call.args.list("addr_filename"), "verify_flash");
+  const auto partition = partition_choice(call, call.args.list("addr_filename"),
+                                          "verify_flash --partition NAME FILE", "ADDRESS comes", true);
+  vf.pairs = partition ? std::vector<std::pair<std::uint32_t, std::string>>{{0, call.args.list("addr_filename")[0]}}
+                       : parse_pairs(call.args.list("addr_filename"), "verify_flash");
+  if (partition) check_partition_file(vf.pairs[0].second, partition->name);
   const std::string& diff = call.args.text("diff");
   std::string d = lower(diff);
   if (d != "yes" && d != "no") throw Error(ErrorKind::usage, fmt::format("invalid --diff value '{}' (yes or no)", diff));
   vf.diff = d == "yes";
   vf.params = flash_params(call.args);
   auto regions = std::make_shared<std::vector<FlashRegion>>(espbak::prepare_verify_flash(vf));
+  if (partition)
+    return [vf, regions, choice = *partition](Session& s) {
+      cmd_verify_flash_partition(s, vf, std::move(*regions), choice);
+    };
   return [vf, regions](Session& s) { cmd_verify_flash(s, vf, std::move(*regions)); };
 }
 
 SessionStep prepare_erase_region(const Invocation& call) {
+  const bool force = call.args.flag("force");
+  if (const auto partition = partition_choice(call, given_words(call.args, {"address", "size"}),
+                                              "erase_region --partition NAME", "ADDRESS and SIZE come", false))
+    return [force, choice = *partition](Session& s) { cmd_erase_partition(s, choice, force); };
   std::uint32_t address = parse_address(call.args.text("address"), "address");
   std::uint32_t size = parse_size_arg(call.args.text("size"), "size");
   check_erase_region_args(address, size);
-  const bool force = call.args.flag("force");
   return [address, size, force](Session& s) { cmd_erase_region(s, address, size, force); };
 }
 
@@ -270,6 +339,21 @@ SessionStep prepare_load_ram(const Invocation& call) {
     }
   }
   return [file](Session& s) { cmd_load_ram(s, file); };
+}
+
+namespace {
+std::uint32_t table_offset(const Invocation& call) {
+  return parse_address(call.args.text("partition-table-offset"), "--partition-table-offset");
+}
+}  // namespace
+
+void run_partition_table_file(const Invocation& call) {
+  cmd_partition_table_file(call.report, call.args.text("file"), table_offset(call));
+}
+
+SessionStep prepare_partition_table(const Invocation& call) {
+  const std::uint32_t offset = table_offset(call);
+  return [offset](Session& s) { cmd_partition_table(s, offset); };
 }
 
 }  // namespace espbak::cli

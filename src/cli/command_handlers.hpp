@@ -11,6 +11,7 @@ void run_version(const Invocation& call);
 void run_list_ports(const Invocation& call);
 void run_image_info(const Invocation& call);
 void run_merge_bin(const Invocation& call);
+void run_partition_table_file(const Invocation& call);  // partition_table FILE
 
 // Commands on a chip: checks before the port is opened, then the work.
 SessionStep prepare_chip_id(const Invocation& call);
@@ -30,5 +31,6 @@ SessionStep prepare_write_flash_status(const Invocation& call);
 SessionStep prepare_read_flash_sfdp(const Invocation& call);
 SessionStep prepare_load_ram(const Invocation& call);
 SessionStep prepare_run(const Invocation& call);
+SessionStep prepare_partition_table(const Invocation& call);
 
 }  // namespace espbak::cli

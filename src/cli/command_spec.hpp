@@ -37,6 +37,9 @@ struct CommandSpec {
   // port is opened (throwing Error) and returns what to run on the Session.
   void (*run_offline)(const Invocation&) = nullptr;
   SessionStep (*prepare)(const Invocation&) = nullptr;
+  // A command with both handlers (partition_table [FILE]) runs offline when
+  // this says so of its arguments, else on a chip.
+  bool (*offline_when)(const ParsedArgs&) = nullptr;
   // The step leaves the chip running code of the user's (load_ram): no
   // --after step follows, as esptool prints "Exiting immediately.".
   bool leaves_chip_running = false;

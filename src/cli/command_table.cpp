@@ -98,6 +98,23 @@ OptionSpec no_progress_option() {
   return {.names = names({"-p"}, "--no-progress"), .kind = ValueKind::flag, .help = "Suppress progress output"};
 }
 
+// --partition NAME and --partition-table-offset N (partitions by name:
+// ops/partitions.hpp). With --partition a flash command's positionals may
+// be left out (OptionSpec::optional_with); its handler takes the one FILE.
+OptionSpec partition_table_offset_option() {
+  return {.names = names({}, "--partition-table-offset"),
+          .help = "Where the partition table is (default 0x8000, ESP-IDF's CONFIG_PARTITION_TABLE_OFFSET)",
+          .default_value = "0x8000"};
+}
+
+std::vector<OptionSpec> with_partition_options(std::vector<OptionSpec> arguments, std::string help) {
+  for (auto& option : arguments)
+    if (option.positional) option.optional_with = "partition";
+  arguments.push_back({.names = {"--partition"}, .help = std::move(help)});
+  arguments.push_back(partition_table_offset_option());
+  return arguments;
+}
+
 std::vector<OptionSpec> global_options() {
   return {
       {.names = {"-h", "--help"}, .kind = ValueKind::help_flag, .help = "Print this help message and exit"},
@@ -147,7 +164,7 @@ std::vector<OptionSpec> global_options() {
 }
 
 std::vector<OptionSpec> read_flash_arguments() {
-  return with_refused_flash_options({
+  return with_partition_options(with_refused_flash_options({
       positional("address", ValueKind::text, "Start address"),
       positional("size", ValueKind::text, "Bytes to read (k/M/KB/MB suffixes), or ALL for the rest of the flash"),
       positional("filename", ValueKind::text, "Output file"),
@@ -160,7 +177,7 @@ std::vector<OptionSpec> read_flash_arguments() {
       {.names = names({"-fs"}, "--flash-size"),
        .help = "Flash size for the read, e.g. 4MB (esptool 4.8: the ROM reads past 2 MB); default: detected",
        .default_value = "detect", .values = flash_code_names(&ChipInfo::flash_sizes, {"detect", "keep"})},
-  });
+  }), "Read the partition NAME of the chip's table instead of ADDRESS SIZE: read_flash --partition NAME FILE");
 }
 
 // esptool's --force of erase-flash, erase-region and write-flash: its
@@ -206,12 +223,16 @@ std::vector<OptionSpec> write_flash_arguments() {
   arguments.push_back({.names = names({}, "--trust-flash-content"), .kind = ValueKind::flag,
                        .help = "esptool 5.2: no final check of unchanged files (espbak's unchanged blocks are "
                                "checked by MD5 anyway)"});
-  return with_refused_flash_options(std::move(arguments));
+  return with_partition_options(with_refused_flash_options(std::move(arguments)),
+                                "Write FILE to the partition NAME of the chip's table: write_flash --partition NAME "
+                                "FILE (a FILE larger than the partition is refused)");
 }
 
 std::vector<OptionSpec> erase_region_arguments() {
-  return with_refused_flash_options({positional("address", ValueKind::text, "Start address"),
-                                     positional("size", ValueKind::text, "Bytes to erase"), force_option()});
+  return with_partition_options(
+      with_refused_flash_options({positional("address", ValueKind::text, "Start address"),
+                                  positional("size", ValueKind::text, "Bytes to erase"), force_option()}),
+      "Erase the partition NAME of the chip's table: erase_region --partition NAME");
 }
 
 std::vector<OptionSpec> verify_flash_arguments() {
@@ -222,7 +243,9 @@ std::vector<OptionSpec> verify_flash_arguments() {
   };
   for (auto& option : flash_param_options("keep|qio|qout|dio|dout", "keep|80m|40m|26m|20m", "keep|detect|1MB|..."))
     arguments.push_back(std::move(option));
-  return with_refused_flash_options(std::move(arguments));
+  return with_partition_options(with_refused_flash_options(std::move(arguments)),
+                                "Compare FILE with the partition NAME of the chip's table: verify_flash --partition "
+                                "NAME FILE");
 }
 
 std::vector<OptionSpec> merge_bin_arguments() {
@@ -274,6 +297,14 @@ std::vector<CommandSpec> commands() {
        .arguments = erase_region_arguments(), .prepare = prepare_erase_region},
       {.name = "verify_flash", .help = "Compare flash with files: ADDRESS FILE [ADDRESS FILE ...]",
        .arguments = verify_flash_arguments(), .prepare = prepare_verify_flash},
+      {.name = "partition_table",
+       .help = "Print the partition table (ESP-IDF's format) of the chip, or of FILE: a table or a flash backup",
+       .arguments = {{.names = {"file"}, .help = "A partition table (partition-table.bin) or a flash backup "
+                                                 "(read at the table's offset); without it, the chip's",
+                      .positional = true},
+                     partition_table_offset_option()},
+       .run_offline = run_partition_table_file, .prepare = prepare_partition_table,
+       .offline_when = [](const ParsedArgs& args) { return args.given("file"); }},
       {.name = "read_mem", .help = "Read a 32-bit word of memory: ADDRESS",
        .arguments = {positional("address", ValueKind::text, "Address (32-bit aligned)")}, .prepare = prepare_read_mem},
       {.name = "write_mem", .help = "Write a 32-bit word of memory: ADDRESS VALUE [MASK]",

@@ -46,6 +46,10 @@ struct OptionSpec {
   // Taken when the option is given without one of `values` after it
   // (verify_flash --diff: esptool v5's flag, v4's "--diff yes|no").
   std::string implicit_value;
+  // A required positional that may be left out when the option of this key
+  // is given (read_flash's ADDRESS SIZE with --partition): the parser asks
+  // for it only on a command line without that option.
+  std::string optional_with;
 };
 
 // "--flash-mode" -> {"--flash-mode", "--flash_mode"}: esptool v5 dashes and

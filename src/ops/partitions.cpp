@@ -1,6 +1,8 @@
 // Partitions by name on a connected chip (espbak/ops/partitions.hpp).
 #include "espbak/ops/partitions.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "espbak/util/error.hpp"
@@ -17,7 +19,10 @@ backup::PartitionTable read_partition_table(Session& s, std::uint32_t table_offs
   try {
     return backup::parse_partition_table(raw, table_offset);
   } catch (const Error& e) {
-    if (const auto note = s.chip().backup.no_partition_table_note; !note.empty())
+    // The note says why a chip may have no table at all; a table that is
+    // there but broken (bad MD5, overlaps) is reported as it is.
+    if (const auto note = s.chip().backup.no_partition_table_note;
+        !note.empty() && !backup::looks_like_partition_table(raw))
       throw Error(e.kind(), fmt::format("{}; {}", e.what(), note));
     throw;
   }
@@ -53,6 +58,68 @@ JsonObject partition_table_json(const backup::PartitionTable& table) {
   j.set_strings("partitions", {});  // an empty array until the first push
   for (const auto& part : table.entries) j.push("partitions", partition_json(part));
   return j;
+}
+
+namespace {
+
+std::string flags_text(const backup::Partition& part) {
+  std::string flags;
+  if (part.encrypted()) flags = "encrypted";
+  if (part.readonly()) flags += flags.empty() ? "readonly" : ":readonly";
+  return flags;
+}
+
+}  // namespace
+
+std::vector<std::string> partition_table_lines(const backup::PartitionTable& table) {
+  struct Row {
+    std::string cells[6];
+  };
+  std::vector<Row> rows = {{{"Name", "Type", "Subtype", "Offset", "Size", "Flags"}}};
+  for (const auto& part : table.entries)
+    rows.push_back({{backup::printable_name(part.name), backup::partition_type_name(part.type),
+                     backup::partition_subtype_name(part.type, part.subtype), fmt::format("{:#x}", part.offset),
+                     fmt::format("{:#x}", part.size), flags_text(part)}});
+  std::size_t width[6] = {};
+  for (const auto& row : rows)
+    for (int c = 0; c < 6; ++c) width[c] = std::max(width[c], row.cells[c].size());
+  std::vector<std::string> lines = {fmt::format("Partition table at {:#x}: {} {}", table.table_offset,
+                                                table.entries.size(),
+                                                table.entries.size() == 1 ? "entry" : "entries")};
+  for (const auto& row : rows) {
+    std::string line;
+    for (int c = 0; c < 6; ++c) line += fmt::format("{:<{}}", row.cells[c], c == 5 ? 0 : width[c] + 2);
+    while (!line.empty() && line.back() == ' ') line.pop_back();
+    lines.push_back(std::move(line));
+  }
+  lines.push_back(table.md5_present ? "MD5 of the table: ok"
+                                    : "MD5 of the table: none (the table has no MD5 entry, nothing to check)");
+  return lines;
+}
+
+std::string partition_line(const backup::Partition& part) {
+  const std::string flags = flags_text(part);
+  return fmt::format("Partition '{}' ({}/{}) at {:#x}, size {:#x}{}{}", backup::printable_name(part.name),
+                     backup::partition_type_name(part.type), backup::partition_subtype_name(part.type, part.subtype),
+                     part.offset, part.size, flags.empty() ? "" : ", ", flags);
+}
+
+backup::PartitionTable partition_table_from_file(std::span<const std::uint8_t> bytes, std::uint32_t table_offset,
+                                                 const std::string& file) {
+  // A bare table (gen_esp32part.py's output, partition-table.bin) starts
+  // with an entry; a flash backup starts with the bootloader or erased
+  // flash and holds the table at its offset.
+  if (!backup::looks_like_partition_table(bytes) && bytes.size() <= table_offset)
+    throw Error(ErrorKind::input,
+                fmt::format("'{}' is not a partition table (no AA 50 at its start) and, {} bytes long, not a "
+                            "flash backup reaching the table at {:#x}",
+                            file, bytes.size(), table_offset));
+  try {
+    if (backup::looks_like_partition_table(bytes)) return backup::parse_partition_table(bytes, table_offset);
+    return backup::parse_partition_table(bytes.subspan(table_offset), table_offset);
+  } catch (const Error& e) {
+    throw Error(e.kind(), fmt::format("'{}': {}", file, e.what()));
+  }
 }
 
 }  // namespace espbak

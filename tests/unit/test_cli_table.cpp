@@ -18,8 +18,12 @@ TEST_CASE("every command has one name, a dashed alias, help, and exactly one kin
     INFO(c.name);
     CHECK(seen.insert(c.name).second);
     CHECK_FALSE(c.help.empty());
-    // A handler of one kind, or (an esptool command espbak refuses) none and a refusal.
-    CHECK(int(c.run_offline != nullptr) + int(c.prepare != nullptr) + int(!c.refusal.empty()) == 1);
+    // A handler of one kind, or (an esptool command espbak refuses) none and a refusal;
+    // both kinds only with the rule that picks one (offline_when).
+    if (c.offline_when)
+      CHECK((c.run_offline && c.prepare && c.refusal.empty()));
+    else
+      CHECK(int(c.run_offline != nullptr) + int(c.prepare != nullptr) + int(!c.refusal.empty()) == 1);
     CHECK(find_command(c.name) == &c);
     CHECK(find_command(dashed_alias(c.name)) == &c);
     CHECK(dashed_alias(c.name).find('_') == std::string::npos);

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "espbak/ops/image.hpp"
+#include "espbak/ops/partitions.hpp"
 #include "espbak/ops/session.hpp"
 
 namespace espbak {
@@ -96,5 +97,24 @@ void cmd_erase_flash(Session& s, bool force = false);
 // Alignment checks before connecting (esptool cmds.py erase_region).
 void check_erase_region_args(std::uint32_t address, std::uint32_t size);
 void cmd_erase_region(Session& s, std::uint32_t address, std::uint32_t size, bool force = false);
+
+// ---- partitions by name (partition_commands.cpp) ----
+// partition_table [FILE]: the table from the chip, or from a file (a bare
+// table or a flash backup covering it), printed and in the JSON as
+// "partition_table".
+void cmd_partition_table(Session& s, std::uint32_t table_offset);
+void cmd_partition_table_file(Reporter& report, const std::string& file, std::uint32_t table_offset);
+// The flash commands with --partition NAME: the table is read after
+// connecting, then the command runs on the partition's offset (and size).
+// read_flash / verify_flash warn where the partition is encrypted and the
+// chip's flash encryption is on; write_flash / verify_flash refuse a file
+// larger than the partition before anything is written. `regions`: the one
+// file, loaded at address 0 (prepare_write_flash / prepare_verify_flash).
+void cmd_read_flash_partition(Session& s, ReadFlashArgs args, const PartitionChoice& choice);
+void cmd_write_flash_partition(Session& s, const WriteFlashArgs& args, std::vector<FlashRegion> regions,
+                               const PartitionChoice& choice);
+void cmd_verify_flash_partition(Session& s, const VerifyFlashArgs& args, std::vector<FlashRegion> regions,
+                                const PartitionChoice& choice);
+void cmd_erase_partition(Session& s, const PartitionChoice& choice, bool force);
 
 }  // namespace espbak
