@@ -63,7 +63,8 @@ Backup load_backup(Reporter& report, const std::string& file) {
 std::string size_text(std::uint64_t bytes) {
   if (bytes >= (1u << 20) && bytes % (1u << 20) == 0) return fmt::format("{} MB", bytes >> 20);
   if (bytes >= 1024 && bytes % 1024 == 0) return fmt::format("{} KB", bytes >> 10);
-  return fmt::format("{} bytes", bytes);
+  if (bytes < 1024) return fmt::format("{} bytes", bytes);
+  return fmt::format("{:.1f} KB", double(bytes) / 1024);
 }
 
 std::string span_text(std::uint64_t start, std::uint64_t size) {

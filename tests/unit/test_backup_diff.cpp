@@ -297,6 +297,9 @@ TEST_CASE("the manifest keys diff reads: range.address, file.size, flash.size, c
   CHECK_FALSE(bare.partition_table);
 
   CHECK(manifest_error("{\"format\": ").find("JSON: ") == 0);
+  // A control byte in the text is named, not printed (found by fuzz_backup_diff).
+  CHECK(manifest_error("{\"format\": \"a\\\n\"}") == "JSON: bad escape after '\\': byte 0x0a at line 2 column 1");
+  CHECK(manifest_error("{\"format\": \x01}") == "JSON: unexpected character byte 0x01 at line 1 column 12");
   CHECK(manifest_error("[1]") == "not an espbak backup manifest (not a JSON object)");
   CHECK(manifest_error(replaced(kManifest, "espbak-backup-manifest", "other")) ==
         "not an espbak backup manifest (\"format\" is not \"espbak-backup-manifest\")");
