@@ -138,7 +138,7 @@ TEST_CASE("diff on files: ranges named by the table, volatile_only, exit 1 when 
   CHECK(json_of(same_json).find("exit_code") == nullptr);
 }
 
-TEST_CASE("diff reads A.json for where a backup starts and its table; a longer B's tail differs", "[diff][cli]") {
+TEST_CASE("diff reads A.json for where a backup starts and its table, and a longer B tail differs", "[diff][cli]") {
   TempDir dir;
   // Two backups of the app partition only (0x10000, 8 KB); the table comes from the manifest.
   Bytes a = random_bytes(0x2000, 3), b = a;
