@@ -102,7 +102,7 @@ FlashLayout layout_from_partition_table(const PartitionTable& table, std::option
     layout.paint({.start = part.offset,
                   .end = part.end(),
                   .kind = AreaKind::partition,
-                  .name = part.name,
+                  .name = printable_name(part.name),  // one line per range, whatever the table holds
                   .detail = partition_type_name(part.type) + "/" + partition_subtype_name(part.type, part.subtype),
                   .rewritten_by_firmware = partition_rewritten_by_firmware(part)});
   return layout;

@@ -7,7 +7,8 @@
 // Invariants checked (a violation aborts, which libFuzzer reports):
 //  - only Error(input) is thrown, with a one-line, non-empty message;
 //  - ranges are sorted, non-empty, disjoint, within what the backups cover;
-//    each lies in one area; the bytes counted differ fit in the ranges;
+//    each lies in one area, its label one line; the bytes counted differ
+//    fit in the ranges;
 //  - identical backups (same start, same bytes; or both empty) give no
 //    range, anything else at least one; volatile_only agrees with the ranges.
 #include <cstddef>
@@ -49,6 +50,7 @@ void check_diff(const BackupImage& a, const BackupImage& b, const FlashLayout& l
   for (const auto& r : d.ranges) {
     require(r.size > 0 && r.address >= last_end && r.address >= lo && r.address + r.size <= hi);
     require(layout.at(r.address).same_as(r.area) && r.address + r.size <= r.area.end);
+    require(r.area.label().find('\n') == std::string::npos);
     last_end = r.address + r.size;
     covered += r.size;
     all_volatile = all_volatile && r.is_volatile();

@@ -141,6 +141,12 @@ TEST_CASE("ranges on an ESP32 with a table: named by partition, bootloader and t
   check_ranges(v, {{0x9000, 0x1000, "nvs", true}, {0xD000, 0x1000, "otadata", true}, {0xF000, 0x1000, "phy_init", true}});
   CHECK(v.volatile_only());
 
+  // A name with a newline (a corrupt table) is shown escaped: one line per range.
+  auto odd = entries();
+  odd[0].name = "nv\ns";
+  const FlashLayout escaped = layout_from_partition_table(parse_partition_table(serialize_partition_table(odd)), 0x1000);
+  CHECK(escaped.at(0x9000).label() == "nv\\x0as (data/nvs)");
+
   // Without a chip the bootloader is everything below the table.
   const FlashLayout generic = layout_from_partition_table(table(), std::nullopt);
   CHECK(generic.at(0x0500).name == "bootloader");
