@@ -239,8 +239,8 @@ int cmd_diff(Reporter& report, const DiffArgs& args) {
   } else {
     where = fmt::format("{} range{} outside volatile data", outside, outside == 1 ? "" : "s");
   }
-  report.result(fmt::format("{} range{}, {} differ ({} differing bytes); {}", n, n == 1 ? "" : "s", size_text(total),
-                            diff.bytes_different, where));
+  report.result(fmt::format("{} range{}, {} differ ({} differing byte{}); {}", n, n == 1 ? "" : "s",
+                            size_text(total), diff.bytes_different, diff.bytes_different == 1 ? "" : "s", where));
   return 1;
 }
 
