@@ -149,8 +149,35 @@ ChipInfo chip_info_esp8266() {
       // gen_esp32part.py (its components/partition_table, default offset
       // 0x8000); the NONOS SDK and the Arduino core place their areas at
       // fixed offsets from the end of the flash instead.
+      //
+      // The end of the flash, the same for every flash size (sectors counted
+      // from the size the image header gives):
+      // - ESP8266_NONOS_SDK v2.1.0 examples/*/user/user_main.c
+      //   user_rf_cal_sector_set: "sector map for last several sectors :
+      //   ABCCC", A = rf cal (sectors - 5), B = rf init data, C = sdk
+      //   parameters, for every FLASH_SIZE_*_MAP from 512 KB to 16 MB;
+      //   v3.0's partition tables (documents/EN/Partition Table.md,
+      //   examples/peripheral_test) give SYSTEM_PARTITION_RF_CAL,
+      //   PHY_DATA and SYSTEM_PARAMETER (0x3000) at 0x3fb000, 0x3fc000 and
+      //   0x3fd000 on 4 MB; bin/at/README.md writes
+      //   esp_init_data_default.bin at size - 0x4000 and blank.bin at
+      //   size - 0x2000.
+      // - The Arduino core (esp8266/Arduino tools/boards.txt.py flash_map:
+      //   "eeprom | rf-cal | sdk-wifi-settings", 4 + 4 + 12 KB;
+      //   cores/esp8266/core_esp8266_phy.cpp user_rf_cal_sector_set returns
+      //   chip_size / 4096 - 4, its PHY init data compiled in) has its
+      //   EEPROM sector where NONOS has RF calibration, and RF calibration
+      //   where NONOS has the PHY init data.
+      // All three are rewritten by the firmware on its own: the SDK's
+      // calibration and Wi-Fi settings, the sketch's EEPROM.
       .backup = {.no_partition_table_note = "an ESP8266 has a partition table only with ESP8266_RTOS_SDK 3.x "
-                                            "firmware (NONOS and Arduino firmware have none)"},
+                                            "firmware (NONOS and Arduino firmware have none)",
+                 .end_of_flash_areas = {
+                     {0x5000, 0x1000, "rf_cal", "NONOS SDK >= 2.1 RF calibration; the Arduino core's EEPROM", true},
+                     {0x4000, 0x1000, "phy_init",
+                      "NONOS SDK PHY init data, esp_init_data_default.bin; the Arduino core's RF calibration", true},
+                     {0x3000, 0x3000, "system_param", "SDK system parameters: Wi-Fi configuration", true},
+                 }},
   };
 }
 

@@ -14,6 +14,7 @@
 #include "espbak/chips/chip.hpp"
 #include "espbak/loader/stub_images.hpp"
 #include "espbak/ops/commands.hpp"
+#include "espbak/ops/diff_command.hpp"
 #include "espbak/ops/image_commands.hpp"
 #include "espbak/ops/list_ports.hpp"
 #include "espbak/ops/ram_image.hpp"
@@ -165,6 +166,12 @@ void run_merge_bin(const Invocation& call) {
   if (call.args.given("chunk-size")) mb.chunk_size = parse_address(call.args.text("chunk-size"), "--chunk-size");
   mb.md5 = !call.args.flag("md5-disable");
   cmd_merge_bin(call.report, mb);
+}
+
+void run_diff(const Invocation& call) {
+  DiffArgs d{.file_a = call.args.text("a"), .file_b = call.args.text("b"), .chip = chosen_chip(call.global)};
+  d.table_offset = parse_address(call.args.text("partition-table-offset"), "--partition-table-offset");
+  call.status = cmd_diff(call.report, d);
 }
 
 SessionStep prepare_chip_id(const Invocation&) { return cmd_chip_id; }

@@ -12,6 +12,7 @@ void run_list_ports(const Invocation& call);
 void run_image_info(const Invocation& call);
 void run_merge_bin(const Invocation& call);
 void run_partition_table_file(const Invocation& call);  // partition_table FILE
+void run_diff(const Invocation& call);  // sets call.status: 0 identical, 1 different
 
 // Commands on a chip: checks before the port is opened, then the work.
 SessionStep prepare_chip_id(const Invocation& call);

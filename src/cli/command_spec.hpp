@@ -19,6 +19,10 @@ struct Invocation {
   const ParsedArgs& args;
   const ParsedArgs& global;
   Reporter& report;
+  // The exit status of a command whose answer is not plain success and not
+  // an error either (diff: 1 when the files differ, as diff(1)); errors
+  // keep their ErrorKind codes (docs/exit-codes.md). 0 unless set.
+  mutable int status = 0;
 };
 
 // The work on a connected chip, prepared before the port is opened.

@@ -322,6 +322,13 @@ std::vector<CommandSpec> commands() {
       {.name = "merge_bin", .help = "Merge files into one image: -o OUTPUT ADDRESS FILE [ADDRESS FILE ...] (needs "
                                     "--chip)",
        .arguments = merge_bin_arguments(), .run_offline = run_merge_bin},
+      {.name = "diff", .help = "Compare two backups: A B; the differing sectors by partition or SDK area, exit 1 "
+                               "when they differ (as diff(1))",
+       .arguments = {positional("a", ValueKind::text, "Earlier backup (its manifest A.json is read when present)"),
+                     positional("b", ValueKind::text, "Later backup"),
+                     {.names = names({}, "--partition-table-offset"),
+                      .help = "Where the partition table is (default 0x8000)", .default_value = "0x8000"}},
+       .run_offline = run_diff},
       {.name = "read_flash_status", .help = "Print the SPI flash status register (RDSR, RDSR2, RDSR3)",
        .arguments = {{.names = {"--bytes"}, .help = "Status bytes to read: 1, 2 or 3 (default 2)",
                       .default_value = "2", .values = {"1", "2", "3"}}},

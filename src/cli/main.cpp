@@ -120,11 +120,12 @@ int main(int argc, char** argv) {
       if (command.leaves_chip_running) report.info("Exiting immediately.");
       else session.finish();
     }
+    if (call.status != 0) report.json().set("exit_code", call.status);
     if (json) {
       report.json().set("ok", true);
       print_json(report);
     }
-    return 0;
+    return call.status;
   } catch (const espbak::Interrupted& e) {
     // One line, then the process ends by the signal (status 128 + N). A
     // closed stdout (SIGPIPE) must not turn the JSON into a second signal.

@@ -96,6 +96,13 @@ class Reader {
     throw Error(ErrorKind::input, fmt::format("JSON: {} at line {} column {}", what, line, column));
   }
 
+  // A character as an error line can show it: 'x', else its byte value
+  // (a newline or control byte would break the one-line message).
+  static std::string shown(char c) {
+    const auto u = static_cast<unsigned char>(c);
+    return u > 0x20 && u < 0x7F ? fmt::format("'{}'", c) : fmt::format("byte {:#04x}", u);
+  }
+
   void skip_space() {
     while (at_ < text_.size() &&
            (text_[at_] == ' ' || text_[at_] == '\t' || text_[at_] == '\n' || text_[at_] == '\r'))
@@ -119,7 +126,7 @@ class Reader {
     if (take("false")) return JsonValue::boolean(false);
     if (take("null")) return JsonValue();
     if (c == '-' || (c >= '0' && c <= '9')) return number();
-    fail(fmt::format("unexpected character '{}'", c));
+    fail(fmt::format("unexpected character {}", shown(c)));
   }
 
   JsonValue object(int depth) {
@@ -244,7 +251,7 @@ class Reader {
           put_utf8(out, cp);
           break;
         }
-        default: fail(fmt::format("bad escape '\\{}'", e));
+        default: fail(fmt::format("bad escape after '\\': {}", shown(e)));
       }
     }
   }

@@ -105,11 +105,27 @@ struct RomCrystalAssumption {
   }
 };
 
+// An area firmware without a partition table keeps at a fixed distance
+// from the end of the flash (the ESP8266 SDKs' RF calibration, PHY init
+// data, system parameters), for naming what differs between two backups.
+struct EndOfFlashArea {
+  std::uint32_t from_end;        // the area starts this many bytes before the end of the flash
+  std::uint32_t size;
+  std::string_view name;         // "system_param"
+  std::string_view description;  // what is kept there, and by which SDK
+  // The firmware rewrites it by itself (Wi-Fi settings, calibration), so a
+  // difference there says nothing about the firmware having changed.
+  bool rewritten_by_firmware;
+};
+
 // What firmware for the chip keeps where, for naming the contents of a
 // backup (issue 15).
 struct BackupFacts {
   // Appended to a "no partition table" error (empty: nothing to add).
   std::string_view no_partition_table_note = {};
+  // Used when a backup has no partition table; the flash size is the one
+  // the firmware was built for (the image header's), as the SDKs use it.
+  std::vector<EndOfFlashArea> end_of_flash_areas = {};
 };
 
 // Behaviours that differ between chips, each named for what it changes.
