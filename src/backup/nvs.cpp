@@ -205,11 +205,11 @@ class PageReader {
   // The written entry at `i` as the head of an item; returns the entries it takes.
   std::size_t read_item(std::size_t i) {
     const auto e = entry(i);
-    ++evidence_.heads;
-    if (all_ff(e)) {
+    if (all_ff(e)) {  // not ciphertext either: no evidence of encryption
       problem(i, "entry marked written holds nothing (all 0xFF)");
       return 1;
     }
+    ++evidence_.heads;
     if (auto fault = header_fault(e, i)) {
       if (looks_plain(e)) ++evidence_.plain_looking;
       problem(i, *fault);

@@ -14,6 +14,7 @@
 #include "espbak/ops/commands.hpp"
 #include "espbak/ops/image_commands.hpp"
 #include "espbak/ops/list_ports.hpp"
+#include "espbak/ops/nvs_dump.hpp"
 #include "espbak/ops/ram_image.hpp"
 #include "espbak/util/error.hpp"
 #include "espbak/util/numbers.hpp"
@@ -270,6 +271,24 @@ SessionStep prepare_load_ram(const Invocation& call) {
     }
   }
   return [file](Session& s) { cmd_load_ram(s, file); };
+}
+
+namespace {
+NvsDumpArgs nvs_dump_args(const Invocation& call) {
+  NvsDumpArgs args;
+  args.file = call.args.text("filename");
+  args.partition = call.args.text("partition");
+  args.table_offset = parse_address(call.args.text("partition-table-offset"), "--partition-table-offset");
+  check_nvs_dump_args(args);
+  return args;
+}
+}  // namespace
+
+bool nvs_dump_runs_offline(const Invocation& call) { return !call.args.text("filename").empty(); }
+void run_nvs_dump(const Invocation& call) { cmd_nvs_dump_file(call.report, nvs_dump_args(call)); }
+SessionStep prepare_nvs_dump(const Invocation& call) {
+  const NvsDumpArgs args = nvs_dump_args(call);
+  return [args](Session& s) { cmd_nvs_dump_partition(s, args); };
 }
 
 }  // namespace espbak::cli

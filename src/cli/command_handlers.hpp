@@ -31,4 +31,9 @@ SessionStep prepare_read_flash_sfdp(const Invocation& call);
 SessionStep prepare_load_ram(const Invocation& call);
 SessionStep prepare_run(const Invocation& call);
 
+// nvs_dump: a FILE is read offline, else --partition from the chip.
+bool nvs_dump_runs_offline(const Invocation& call);
+void run_nvs_dump(const Invocation& call);
+SessionStep prepare_nvs_dump(const Invocation& call);
+
 }  // namespace espbak::cli

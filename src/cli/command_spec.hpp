@@ -37,6 +37,10 @@ struct CommandSpec {
   // port is opened (throwing Error) and returns what to run on the Session.
   void (*run_offline)(const Invocation&) = nullptr;
   SessionStep (*prepare)(const Invocation&) = nullptr;
+  // A command that works on a file or on the chip as its arguments say
+  // (nvs_dump FILE | --partition NAME) sets both handlers and this, which
+  // is true when run_offline is the one to run.
+  bool (*runs_offline)(const Invocation&) = nullptr;
   // The step leaves the chip running code of the user's (load_ram): no
   // --after step follows, as esptool prints "Exiting immediately.".
   bool leaves_chip_running = false;

@@ -93,7 +93,7 @@ int main(int argc, char** argv) {
       report.info(fmt::format("Note: --stub-version {} is taken as given; espbak carries one stub build, "
                               "esptool-js 0.7.0's (docs/stub.md).",
                               version));
-    if (command.run_offline) {
+    if (command.run_offline && (!command.prepare || command.runs_offline(call))) {
       command.run_offline(call);
     } else {
       // esptool's config file, as esptool reads it before every command

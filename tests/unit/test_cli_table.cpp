@@ -11,15 +11,17 @@
 using namespace espbak;
 using namespace espbak::cli;
 
-TEST_CASE("every command has one name, a dashed alias, help, and exactly one kind of handler or a refusal", "[cli]") {
+TEST_CASE("every command has one name, a dashed alias, help, and one kind of handler (or both and a chooser) or a refusal", "[cli]") {
   const ProgramSpec& p = program_spec();
   std::set<std::string> seen;
   for (const auto& c : p.commands) {
     INFO(c.name);
     CHECK(seen.insert(c.name).second);
     CHECK_FALSE(c.help.empty());
-    // A handler of one kind, or (an esptool command espbak refuses) none and a refusal.
-    CHECK(int(c.run_offline != nullptr) + int(c.prepare != nullptr) + int(!c.refusal.empty()) == 1);
+    // A handler of one kind, or (an esptool command espbak refuses) none and a
+    // refusal; both kinds only with runs_offline to choose between them.
+    if (c.runs_offline) CHECK((c.run_offline && c.prepare && c.refusal.empty()));
+    else CHECK(int(c.run_offline != nullptr) + int(c.prepare != nullptr) + int(!c.refusal.empty()) == 1);
     CHECK(find_command(c.name) == &c);
     CHECK(find_command(dashed_alias(c.name)) == &c);
     CHECK(dashed_alias(c.name).find('_') == std::string::npos);
