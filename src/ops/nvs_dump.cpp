@@ -83,8 +83,13 @@ std::string shown_value(const NvsItem& item) {
   std::string text;
   if (item.type == NvsType::str) {
     const std::string s = item.text();
-    text = s.size() > kShownStringBytes ? c_literal(s.substr(0, kShownStringBytes)) + fmt::format("... ({} bytes)", item.size)
-                                        : c_literal(s);
+    if (s.size() > kShownStringBytes) {
+      std::size_t cut = kShownStringBytes;  // not inside a UTF-8 sequence
+      while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;
+      text = c_literal(s.substr(0, cut)) + fmt::format("... ({} bytes)", item.size);
+    } else {
+      text = c_literal(s);
+    }
   } else if (item.type == NvsType::blob) {
     text = fmt::format("{} bytes", item.size);
     if (!item.data.empty()) {
@@ -120,11 +125,21 @@ std::string summary(const backup::NvsPartition& nvs) {
                      nvs.problems.size() == 1 ? "" : "s");
 }
 
+// A key as the listing shows it: the literal's escapes, without its quotes.
+std::string shown_key(const std::string& key) {
+  const std::string literal = c_literal(key);
+  return literal.substr(1, literal.size() - 2);
+}
+
+// Keys and namespace names as JSON text: as stored when UTF-8, else with
+// the listing's \xNN escapes (JSON strings must be UTF-8).
+std::string json_name(const std::string& name) { return valid_utf8(name) ? name : shown_key(name); }
+
 JsonObject item_json(const NvsItem& item) {
   JsonObject j;
-  if (item.ns_name) j.set("namespace", *item.ns_name);
+  if (item.ns_name) j.set("namespace", json_name(*item.ns_name));
   j.set("namespace_index", int(item.ns_index));
-  j.set("key", item.key);
+  j.set("key", json_name(item.key));
   j.set("type", backup::nvs_type_name(std::uint8_t(item.type)));
   if (item.type == NvsType::str) {
     const std::string text = item.text();
@@ -160,11 +175,6 @@ void report_nvs(Reporter& report, const backup::NvsPartition& nvs) {
   report.json().set("nvs", nvs_json(nvs));
 }
 
-// A key as the listing shows it: the literal's escapes, without its quotes.
-std::string shown_key(const std::string& key) {
-  const std::string literal = c_literal(key);
-  return literal.substr(1, literal.size() - 2);
-}
 
 // The partition's bytes parsed; a refusal names where they came from.
 backup::NvsPartition parse_from(std::span<const std::uint8_t> bytes, const std::string& where,
@@ -243,7 +253,7 @@ JsonObject nvs_json(const backup::NvsPartition& nvs) {
   j.set_strings("namespaces", {});
   for (const auto& space : nvs.namespaces) {
     JsonObject s;
-    if (space.name) s.set("name", *space.name);
+    if (space.name) s.set("name", json_name(*space.name));
     else s.set_json("name", "null");
     s.set("index", int(space.index));
     s.set_strings("entries", {});

@@ -138,7 +138,7 @@ TEST_CASE("nvs_dump FILE lists an NVS partition image per namespace, and --json 
   CHECK(*cal->find("valid")->as_bool());
 }
 
-TEST_CASE("nvs_dump on a whole-flash backup dumps its table's data/nvs partition; several need --partition",
+TEST_CASE("nvs_dump on a whole-flash backup dumps its table's data/nvs partition, several need --partition",
           "[nvs][cli]") {
   TempDir dir;
   const std::string one = (dir / "one.bin").string(), two = (dir / "two.bin").string();
@@ -173,7 +173,7 @@ TEST_CASE("nvs_dump on a whole-flash backup dumps its table's data/nvs partition
   CHECK(contains(truncated.err, "is 49152 bytes: partition 'nvs' at 0x9000 (24576 bytes) ends past it"));
 }
 
-TEST_CASE("nvs_dump of a damaged partition warns once per problem and exits 0; unusable input is refused",
+TEST_CASE("nvs_dump of a damaged partition warns once per problem and exits 0, unusable input is refused",
           "[nvs][cli][errors]") {
   TempDir dir;
   Bytes nvs = sample_nvs();

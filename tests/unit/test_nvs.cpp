@@ -263,7 +263,7 @@ TEST_CASE("strings spanning many entries, up to the page's last entry", "[nvs]")
   CHECK(item(nvs, "ns", "tail").text() == tail_text);
 }
 
-TEST_CASE("an entry with a bad CRC32 is one problem line; the page's other entries still read", "[nvs]") {
+TEST_CASE("an entry with a bad CRC32 is one problem line, the page's other entries still read", "[nvs]") {
   Page p(0);
   p.add_namespace("ns", 1);
   const std::size_t bad = p.add_string(1, "broken", "some text that spans two entries..");
@@ -418,7 +418,7 @@ TEST_CASE("page-level faults: an unknown state, a newer format, data on an empty
   CHECK(nvs.pages[1].state == NvsPageState::unknown);
 }
 
-TEST_CASE("namespace entries that are not u8, or out of range, are reported; floats and doubles decode", "[nvs]") {
+TEST_CASE("namespace entries that are not u8, or out of range, are reported, and floats and doubles decode", "[nvs]") {
   using namespace test_nvs;
   Page p(0);
   p.add_int(0, U16, "wide", 1);

@@ -4,6 +4,7 @@
 // partition of a table is dumped.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -108,6 +109,20 @@ TEST_CASE("the JSON: numbers as numbers, NaN as null, text that is not UTF-8 in 
   CHECK(j.find("summary")->find("problems")->as_integer() == 1);
   CHECK(*j.find("pages")->as_array()->at(1).find("state")->as_string() == "empty");
   CHECK(j.find("pages")->as_array()->at(1).find("seq") == nullptr);
+}
+
+TEST_CASE("keys and namespace names that are not UTF-8 keep the JSON valid, escaped as in the listing", "[nvs]") {
+  Page p(0);
+  p.add_namespace("n\xfe", 1);
+  p.add_int(1, test_nvs::U8, "k\xff", 1);
+  const auto nvs = backup::parse_nvs(test_nvs::partition({p}, 1));
+  CHECK(joined(nvs_dump_lines(nvs)).find("  k\\xff  u8    1\n") != std::string::npos);
+  const std::string text = nvs_json(nvs).dump();
+  CHECK(std::none_of(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) >= 0x80; }));
+  const JsonValue j = parse_json(text);
+  const auto& space = j.find("namespaces")->as_array()->at(0);
+  CHECK(*space.find("name")->as_string() == "n\\xfe");
+  CHECK(*space.find("entries")->as_array()->at(0).find("key")->as_string() == "k\\xff");
 }
 
 TEST_CASE("which partition of a table nvs_dump takes", "[nvs]") {
