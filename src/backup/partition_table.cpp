@@ -70,12 +70,12 @@ void check_entries(const PartitionTable& table) {
       if (table.entries[i].name == table.entries[j].name)
         throw Error(ErrorKind::input,
                     fmt::format("partition table at 0x{:x}: two entries are named '{}' (names must be unique)",
-                                table.table_offset, table.entries[i].name));
+                                table.table_offset, printable_name(table.entries[i].name)));
   for (const auto& part : table.entries)
     if (part.end() > 0x100000000ull)
-      throw Error(ErrorKind::input, fmt::format("partition table at 0x{:x}: partition '{}' (0x{:x}, size 0x{:x}) "
-                                                "ends past 4 GB",
-                                                table.table_offset, part.name, part.offset, part.size));
+      throw Error(ErrorKind::input,
+                  fmt::format("partition table at 0x{:x}: partition '{}' (0x{:x}, size 0x{:x}) ends past 4 GB",
+                              table.table_offset, printable_name(part.name), part.offset, part.size));
   std::vector<const Partition*> by_offset;
   for (const auto& part : table.entries) by_offset.push_back(&part);
   std::stable_sort(by_offset.begin(), by_offset.end(),
@@ -90,11 +90,12 @@ void check_entries(const PartitionTable& table) {
       throw Error(ErrorKind::input,
                   fmt::format("partition table at 0x{:x}: partition '{}' at 0x{:x} lies below the end of the "
                               "table's sector (0x{:x})",
-                              table.table_offset, part.name, part.offset, table_end));
+                              table.table_offset, printable_name(part.name), part.offset, table_end));
     if (i > 0 && part.offset < by_offset[i - 1]->end())
       throw Error(ErrorKind::input,
                   fmt::format("partition table at 0x{:x}: partition '{}' at 0x{:x} overlaps '{}' (0x{:x}-0x{:x})",
-                              table.table_offset, part.name, part.offset, by_offset[i - 1]->name,
+                              table.table_offset, printable_name(part.name), part.offset,
+                              printable_name(by_offset[i - 1]->name),
                               by_offset[i - 1]->offset, by_offset[i - 1]->end() - 1));
   }
 }
@@ -111,6 +112,16 @@ const Partition* PartitionTable::containing(std::uint32_t address) const {
   for (const auto& part : entries)
     if (part.contains(address)) return &part;
   return nullptr;
+}
+
+std::string printable_name(std::string_view name) {
+  std::string out;
+  for (char c : name) {
+    auto b = static_cast<unsigned char>(c);
+    if (b >= 0x20 && b < 0x7F && b != '\\') out += c;
+    else out += fmt::format("\\x{:02x}", b);
+  }
+  return out;
 }
 
 std::string partition_type_name(std::uint8_t type) {
@@ -169,7 +180,8 @@ PartitionTable parse_partition_table(std::span<const std::uint8_t> bytes, std::u
     md5.update(entry);
     Partition part = decode_entry(entry.data());
     if (std::uint32_t unknown = part.flags & ~(kFlagEncrypted | kFlagReadonly))
-      table.warnings.push_back(fmt::format("partition '{}' has unknown flag bits 0x{:08x}", part.name, unknown));
+      table.warnings.push_back(
+          fmt::format("partition '{}' has unknown flag bits 0x{:08x}", printable_name(part.name), unknown));
     table.entries.push_back(std::move(part));
   }
   throw Error(ErrorKind::input,

@@ -26,14 +26,15 @@ backup::PartitionTable read_partition_table(Session& s, std::uint32_t table_offs
 const backup::Partition& find_partition(const backup::PartitionTable& table, std::string_view name) {
   if (const auto* part = table.find(name)) return *part;
   std::string names;
-  for (const auto& part : table.entries) names += (names.empty() ? "" : ", ") + part.name;
-  throw Error(ErrorKind::input, fmt::format("no partition named '{}' in the table at {:#x} (it has: {})", name,
+  for (const auto& part : table.entries)
+    names += (names.empty() ? "" : ", ") + backup::printable_name(part.name);
+  throw Error(ErrorKind::input, fmt::format("no partition named '{}' in the table at {:#x} (it has: {})", backup::printable_name(name),
                                             table.table_offset, names.empty() ? "no entries" : names));
 }
 
 JsonObject partition_json(const backup::Partition& part) {
   JsonObject j;
-  j.set("name", part.name);
+  j.set("name", backup::printable_name(part.name));  // valid UTF-8 JSON whatever the 16 bytes hold
   j.set("type", backup::partition_type_name(part.type));
   j.set("subtype", backup::partition_subtype_name(part.type, part.subtype));
   j.set("type_id", int(part.type));

@@ -42,31 +42,36 @@ std::string sim_log_once(const Sim& sim, const std::string& what) {
 // A second client on the rfc2217:// port: the server sends it board output
 // as plain data (no Telnet negotiation needed to read). Reads until `what`
 // has arrived (10 s at most: a loaded machine runs the board late), then
-// `more` on.
+// `more` on. espsim serves one client at a time and may not have seen
+// espbak's connection close yet: a connection it refuses (closed before
+// anything arrived) is retried until the deadline.
 std::string console_until(const std::string& url, const std::string& what, std::chrono::milliseconds more) {
   int port = std::stoi(url.substr(url.rfind(':') + 1));
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(std::uint16_t(port));
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  REQUIRE(connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
   std::string got;
   auto end = std::chrono::steady_clock::now() + 10s;
   bool seen = false;
-  while (std::chrono::steady_clock::now() < end) {
-    if (!seen && got.find(what) != std::string::npos) {
-      seen = true;
-      end = std::chrono::steady_clock::now() + more;
+  while (std::chrono::steady_clock::now() < end && !seen) {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(std::uint16_t(port));
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+    while (std::chrono::steady_clock::now() < end) {
+      if (!seen && got.find(what) != std::string::npos) {
+        seen = true;
+        end = std::chrono::steady_clock::now() + more;
+      }
+      pollfd p{fd, POLLIN, 0};
+      if (poll(&p, 1, 20) <= 0) continue;
+      char buf[4096];
+      ssize_t n = recv(fd, buf, sizeof buf, 0);
+      if (n <= 0) break;  // refused as busy (or closed): connect again
+      got.append(buf, std::size_t(n));
     }
-    pollfd p{fd, POLLIN, 0};
-    if (poll(&p, 1, 20) <= 0) continue;
-    char buf[4096];
-    ssize_t n = recv(fd, buf, sizeof buf, 0);
-    if (n <= 0) break;
-    got.append(buf, std::size_t(n));
+    close(fd);
+    if (!seen) std::this_thread::sleep_for(50ms);
   }
-  close(fd);
   return got;
 }
 

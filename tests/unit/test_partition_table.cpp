@@ -127,6 +127,14 @@ TEST_CASE("a broken table is refused with a line naming the fault", "[partition]
   CHECK(error_of(serialize_partition_table(below)).find("lies below the end of the table's sector (0x9000)") !=
         std::string::npos);
 
+  // Found by fuzz_partition_table: a name's bytes reach the message, which
+  // must stay one line.
+  auto newline_name = singleapp();
+  newline_name[1].name = "bad\nname\xff";
+  newline_name[1].offset = 0xe000;
+  CHECK(error_of(serialize_partition_table(newline_name)).find("'bad\\x0aname\\xff' at 0xe000 overlaps") !=
+        std::string::npos);
+
   auto past_4g = singleapp();
   past_4g[2].offset = 0xFFFF0000;
   CHECK(error_of(serialize_partition_table(past_4g)).find("ends past 4 GB") != std::string::npos);

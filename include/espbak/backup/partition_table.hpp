@@ -69,6 +69,11 @@ std::string partition_type_name(std::uint8_t type);
 // "factory", "ota_0", "nvs", ... as gen_esp32part.py names them, else "0x99".
 std::string partition_subtype_name(std::uint8_t type, std::uint8_t subtype);
 
+// A name as messages and tables show it: bytes outside printable ASCII as
+// \xNN (a name is 16 bytes the table's author chose; a corrupt table may
+// hold newlines or control bytes there).
+std::string printable_name(std::string_view name);
+
 // True when `bytes` starts with an entry's magic (AA 50): a table is there.
 bool looks_like_partition_table(std::span<const std::uint8_t> bytes);
 
