@@ -188,7 +188,7 @@ backup::NvsPartition parse_from(std::span<const std::uint8_t> bytes, const std::
 }
 
 std::string partition_place(const backup::Partition& part) {
-  return fmt::format("partition '{}' at {:#x} ({} bytes)", part.name, part.offset, part.size);
+  return fmt::format("partition '{}' at {:#x} ({} bytes)", backup::printable_name(part.name), part.offset, part.size);
 }
 
 }  // namespace
@@ -206,8 +206,8 @@ const backup::Partition& choose_nvs_partition(const backup::PartitionTable& tabl
   if (!name.empty()) {
     const backup::Partition& part = find_partition(table, name);
     if (!is_nvs(part))
-      throw Error(ErrorKind::input, fmt::format("partition '{}' is {}/{}, not data/nvs", part.name,
-                                                backup::partition_type_name(part.type),
+      throw Error(ErrorKind::input, fmt::format("partition '{}' is {}/{}, not data/nvs",
+                                                backup::printable_name(part.name), backup::partition_type_name(part.type),
                                                 backup::partition_subtype_name(part.type, part.subtype)));
     return part;
   }
@@ -216,10 +216,10 @@ const backup::Partition& choose_nvs_partition(const backup::PartitionTable& tabl
   for (const auto& part : table.entries)
     if (is_nvs(part)) {
       found.push_back(&part);
-      names += (names.empty() ? "" : ", ") + part.name;
+      names += (names.empty() ? "" : ", ") + backup::printable_name(part.name);
     }
   if (found.empty()) {
-    for (const auto& part : table.entries) names += (names.empty() ? "" : ", ") + part.name;
+    for (const auto& part : table.entries) names += (names.empty() ? "" : ", ") + backup::printable_name(part.name);
     throw Error(ErrorKind::input, fmt::format("the partition table at {:#x} has no data/nvs partition (it has: {})",
                                               table.table_offset, names.empty() ? "no entries" : names));
   }
@@ -344,8 +344,9 @@ void cmd_nvs_dump_partition(Session& s, const NvsDumpArgs& args) {
   for (std::uint32_t done = 0; done < part.size;) {
     const std::uint32_t n = std::min(kReadChunk, part.size - done);
     Bytes piece;
-    s.with_recovery(fmt::format("reading partition '{}' at {:#x}", part.name, part.offset + done),
-                    [&] { s.loader().read_flash(part.offset + done, n, piece); });
+    const std::string what =
+        fmt::format("reading partition '{}' at {:#x}", backup::printable_name(part.name), part.offset + done);
+    s.with_recovery(what, [&] { s.loader().read_flash(part.offset + done, n, piece); });
     data.insert(data.end(), piece.begin(), piece.end());
     done += n;
     s.report().progress("Reading", done, part.size);

@@ -108,7 +108,8 @@ const espbak::JsonValue* entry_of(const espbak::JsonValue& nvs, const std::strin
 TEST_CASE("nvs_dump FILE lists an NVS partition image per namespace, and --json gives every value", "[nvs][cli]") {
   TempDir dir;
   write_file(dir / "nvs.bin", sample_nvs());
-  for (const char* spelling : {"nvs_dump", "nvs-dump"}) check_sample_listing(run_espbak({spelling, (dir / "nvs.bin").string()}));
+  for (const char* spelling : {"nvs_dump", "nvs-dump"})
+    check_sample_listing(run_espbak({spelling, (dir / "nvs.bin").string()}));
 
   auto r = run_espbak({"--json", "nvs_dump", (dir / "nvs.bin").string()});
   INFO(describe(r));

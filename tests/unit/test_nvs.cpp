@@ -361,7 +361,13 @@ TEST_CASE("each header fault nvs_flash checks is a problem of its own", "[nvs]")
   const Case cases[] = {
       {"unknown type", [](Page& p, std::size_t i) { p.entry(i)[1] = 0x33; p.fix_crc(i); },
        "entry 'x' (0x33): unknown item type 0x33"},
-      {"span past the page", [](Page& p, std::size_t i) { p.entry(i)[2] = 125; p.entry(i)[24] = 0xC0; p.entry(i)[25] = 0x0F; p.fix_crc(i); },
+      {"span past the page",
+       [](Page& p, std::size_t i) {
+         p.entry(i)[2] = 125;  // and a size of 4032 bytes to match
+         p.entry(i)[24] = 0xC0;
+         p.entry(i)[25] = 0x0F;
+         p.fix_crc(i);
+       },
        "entry 'x' (string): 4032 bytes in span 125 run past the end of the page (124 entries left)"},
       {"span against size", [](Page& p, std::size_t i) { p.entry(i)[2] = 3; p.fix_crc(i); },
        "entry 'x' (string): span 3 does not fit its size of 6 bytes"},

@@ -116,7 +116,7 @@ TEST_CASE("keys and namespace names that are not UTF-8 keep the JSON valid, esca
   p.add_namespace("n\xfe", 1);
   p.add_int(1, test_nvs::U8, "k\xff", 1);
   const auto nvs = backup::parse_nvs(test_nvs::partition({p}, 1));
-  CHECK(joined(nvs_dump_lines(nvs)).find("  k\\xff  u8    1\n") != std::string::npos);
+  CHECK(joined(nvs_dump_lines(nvs)).find("  k\\xff  u8  1\n") != std::string::npos);
   const std::string text = nvs_json(nvs).dump();
   CHECK(std::none_of(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) >= 0x80; }));
   const JsonValue j = parse_json(text);
