@@ -17,6 +17,7 @@
 #include "espbak/ops/diff_command.hpp"
 #include "espbak/ops/image_commands.hpp"
 #include "espbak/ops/list_ports.hpp"
+#include "espbak/ops/nvs_dump.hpp"
 #include "espbak/ops/ram_image.hpp"
 #include "espbak/util/error.hpp"
 #include "espbak/util/numbers.hpp"
@@ -352,6 +353,14 @@ namespace {
 std::uint32_t table_offset(const Invocation& call) {
   return parse_address(call.args.text("partition-table-offset"), "--partition-table-offset");
 }
+NvsDumpArgs nvs_dump_args(const Invocation& call) {
+  NvsDumpArgs args;
+  args.file = call.args.text("filename");
+  args.partition = call.args.text("partition");
+  args.table_offset = table_offset(call);
+  check_nvs_dump_args(args);
+  return args;
+}
 }  // namespace
 
 void run_partition_table_file(const Invocation& call) {
@@ -361,6 +370,13 @@ void run_partition_table_file(const Invocation& call) {
 SessionStep prepare_partition_table(const Invocation& call) {
   const std::uint32_t offset = table_offset(call);
   return [offset](Session& s) { cmd_partition_table(s, offset); };
+}
+
+bool nvs_dump_offline(const ParsedArgs& args) { return !args.text("filename").empty(); }
+void run_nvs_dump(const Invocation& call) { cmd_nvs_dump_file(call.report, nvs_dump_args(call)); }
+SessionStep prepare_nvs_dump(const Invocation& call) {
+  const NvsDumpArgs args = nvs_dump_args(call);
+  return [args](Session& s) { cmd_nvs_dump_partition(s, args); };
 }
 
 }  // namespace espbak::cli

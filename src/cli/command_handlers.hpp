@@ -34,4 +34,9 @@ SessionStep prepare_load_ram(const Invocation& call);
 SessionStep prepare_run(const Invocation& call);
 SessionStep prepare_partition_table(const Invocation& call);
 
+// nvs_dump: a FILE is read offline, else --partition from the chip.
+bool nvs_dump_offline(const ParsedArgs& args);  // nvs_dump FILE runs without a chip
+void run_nvs_dump(const Invocation& call);
+SessionStep prepare_nvs_dump(const Invocation& call);
+
 }  // namespace espbak::cli

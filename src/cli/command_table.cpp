@@ -274,6 +274,19 @@ std::vector<OptionSpec> merge_bin_arguments() {
   return arguments;
 }
 
+// nvs_dump FILE | --partition NAME (src/ops/nvs_dump.cpp).
+std::vector<OptionSpec> nvs_dump_arguments() {
+  return {
+      {.names = {"filename"},
+       .help = "NVS partition image, or a whole-flash backup with a partition table; without it the chip's "
+               "--partition is read",
+       .positional = true},
+      {.names = {"--partition"},
+       .help = "The data/nvs partition by name: in FILE's partition table, or on the chip when no FILE is given"},
+      partition_table_offset_option(),
+  };
+}
+
 std::vector<CommandSpec> commands() {
   return {
       {.name = "version", .help = "Print the espbak version (\"espbak X.Y.Z\") and the flasher stub release", .run_offline = run_version},
@@ -326,8 +339,7 @@ std::vector<CommandSpec> commands() {
                                "when they differ (as diff(1))",
        .arguments = {positional("a", ValueKind::text, "Earlier backup (its manifest A.json is read when present)"),
                      positional("b", ValueKind::text, "Later backup"),
-                     {.names = names({}, "--partition-table-offset"),
-                      .help = "Where the partition table is (default 0x8000)", .default_value = "0x8000"}},
+                     partition_table_offset_option()},
        .run_offline = run_diff},
       {.name = "read_flash_status", .help = "Print the SPI flash status register (RDSR, RDSR2, RDSR3)",
        .arguments = {{.names = {"--bytes"}, .help = "Status bytes to read: 1, 2 or 3 (default 2)",
@@ -349,6 +361,10 @@ std::vector<CommandSpec> commands() {
        .arguments = {positional("filename", ValueKind::text, "Firmware image (as elf2image builds it)")},
        .prepare = prepare_load_ram, .leaves_chip_running = true},
       {.name = "run", .help = "Run the application in flash (FLASH_END with the run flag)", .prepare = prepare_run},
+      {.name = "nvs_dump",
+       .help = "Print an NVS partition's namespaces, keys and values: FILE, or --partition NAME from the chip",
+       .arguments = nvs_dump_arguments(), .run_offline = run_nvs_dump, .prepare = prepare_nvs_dump,
+       .offline_when = nvs_dump_offline},
       {.name = "dump_mem", .help = "Dump memory to a file: ADDRESS SIZE FILE",
        .arguments = {positional("address", ValueKind::text, "Start address"),
                      positional("size", ValueKind::text, "Bytes (a multiple of 4)"),

@@ -89,7 +89,7 @@ UsageMessage unexpected_arguments(const std::string& listed, const ProgramSpec& 
 std::string shown_positional(const OptionSpec& option) {
   const std::string& name = option.names.front();
   if (name == "addr_filename") return "ADDRESS FILENAME [ADDRESS FILENAME ...]";  // esptool's pairs
-  return upper(name);
+  return option.required ? upper(name) : "[" + upper(name) + "]";  // write_mem [MASK], nvs_dump [FILENAME]
 }
 
 std::string command_usage_line(const ProgramSpec& spec, const CommandSpec& command) {

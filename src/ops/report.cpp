@@ -64,6 +64,11 @@ void JsonObject::set(const std::string& key, const JsonObject& value) {
   e.json = value.dump();
   e.is_array = false;
 }
+void JsonObject::set_json(const std::string& key, std::string json) {
+  auto& e = slot(key);
+  e.json = std::move(json);
+  e.is_array = false;
+}
 void JsonObject::set_strings(const std::string& key, const std::vector<std::string>& values) {
   auto& e = slot(key);
   e.is_array = true;

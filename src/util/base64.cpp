@@ -1,5 +1,7 @@
 #include "espbak/util/base64.hpp"
 
+#include <algorithm>
+
 namespace espbak {
 
 std::optional<std::vector<std::uint8_t>> base64_decode(std::string_view text) {
@@ -23,6 +25,20 @@ std::optional<std::vector<std::uint8_t>> base64_decode(std::string_view text) {
       bits -= 8;
       out.push_back(std::uint8_t(acc >> bits));
     }
+  }
+  return out;
+}
+
+std::string base64_encode(std::span<const std::uint8_t> bytes) {
+  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  out.reserve((bytes.size() + 2) / 3 * 4);
+  for (std::size_t i = 0; i < bytes.size(); i += 3) {
+    const std::size_t n = std::min<std::size_t>(3, bytes.size() - i);
+    std::uint32_t group = std::uint32_t(bytes[i]) << 16;
+    if (n > 1) group |= std::uint32_t(bytes[i + 1]) << 8;
+    if (n > 2) group |= bytes[i + 2];
+    for (std::size_t k = 0; k < 4; ++k) out += k <= n ? kAlphabet[(group >> (18 - 6 * k)) & 0x3F] : '=';
   }
   return out;
 }

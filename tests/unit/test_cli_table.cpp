@@ -11,7 +11,7 @@
 using namespace espbak;
 using namespace espbak::cli;
 
-TEST_CASE("every command has one name, a dashed alias, help, and exactly one kind of handler or a refusal", "[cli]") {
+TEST_CASE("every command has one name, a dashed alias, help, and one kind of handler (or both and a chooser) or a refusal", "[cli]") {
   const ProgramSpec& p = program_spec();
   std::set<std::string> seen;
   for (const auto& c : p.commands) {

@@ -21,6 +21,9 @@ class JsonObject {
   void set(const std::string& key, bool value);
   void set(const std::string& key, const JsonObject& value);
   void set_strings(const std::string& key, const std::vector<std::string>& values);
+  // A value already serialised by the caller ("1.5", "null"): numbers the
+  // setters above do not cover (nvs_dump's floats).
+  void set_json(const std::string& key, std::string json);
   // Appends an object to the array stored under `key` (created when missing).
   void push(const std::string& key, const JsonObject& value);
   bool empty() const { return entries_.empty(); }
