@@ -52,7 +52,12 @@ Bytes partition_table() {
 // A 1 MB ESP32 flash: bootloader at 0x1000, the table, an app at 0x10000.
 Bytes esp32_flash() {
   Bytes f(kMB, 0xFF);
-  const Bytes boot = test_images::build(test_images::esp32_app());
+  // Revisions v0.0 - v3.99, ESP-IDF's default for the ESP32
+  // (CONFIG_ESP_REV_MAX_FULL 399), so that write_flash takes it for
+  // espsim's v3 part.
+  test_images::Spec spec = test_images::esp32_app();
+  spec.max_rev_full = 399;
+  const Bytes boot = test_images::build(spec);
   std::copy(boot.begin(), boot.end(), f.begin() + 0x1000);
   const Bytes table = partition_table();
   std::copy(table.begin(), table.end(), f.begin() + 0x8000);
