@@ -142,6 +142,10 @@ TEST_CASE("many boards: {port} names and --all-ports over ESPBAK_PORTS skip a po
     CHECK(std::regex_match(names[i], std::regex("r-tty" + std::to_string(i) + "-[0-9]{4}-[0-9]{2}-[0-9]{2}\\.bin")));
     CHECK(read_file(dir / names[i]) == Bytes(flash[i].begin(), flash[i].begin() + 0x10000));
   }
+  // No chip on any candidate: no board at all.
+  auto none = run_espbak({"--all-ports", "read_mac"}, 30s, {"ESPBAK_PORTS=" + (dir / "no-such-tty").string()});
+  CHECK(none.code == 4);
+  CHECK(contains(none.err, "espbak: error: --all-ports: no chip answered on any of the 1 candidate serial port\n"));
 }
 
 TEST_CASE("many boards: write_flash restores each board from its own file", "[many_boards]") {
@@ -168,6 +172,18 @@ TEST_CASE("many boards: write_flash restores each board from its own file", "[ma
                          60s);
   CHECK(same.code == 8);  // board 1 holds its own image
   CHECK(contains(same.out, "Summary: 2 boards, 1 succeeded, 1 failed"));
+
+  // One board's file missing: no board is written, one line names it.
+  fs::remove(dir / ("in-" + Boards::mac(1) + ".bin"));
+  write_file(dir / ("in-" + Boards::mac(0) + ".bin"), random_bytes(0x9000, 99));
+  const Bytes before = read_file(boards.flash_file(0));
+  auto missing = run_espbak(boards.args({"write_flash", "0x1000", file}), 60s);
+  INFO(describe(missing));
+  CHECK(missing.code == 3);
+  CHECK(line_count(missing.err) == 1);
+  CHECK(contains(missing.err, "in-" + Boards::mac(1) + ".bin"));
+  CHECK(contains(missing.err, "no board was started"));
+  CHECK(read_file(boards.flash_file(0)) == before);
 }
 
 TEST_CASE("many boards: one board failing leaves the others to finish; the summary names it", "[many_boards]") {
