@@ -186,7 +186,7 @@ TEST_CASE("many boards: write_flash restores each board from its own file", "[ma
   CHECK(read_file(boards.flash_file(0)) == before);
 }
 
-TEST_CASE("many boards: one board failing leaves the others to finish; the summary names it", "[many_boards]") {
+TEST_CASE("many boards: one board failing leaves the others to finish, and the summary names it", "[many_boards]") {
   TempDir dir;
   Boards boards(dir, 2);
   auto args = boards.args({"read_flash", "0", "0x20000", (dir / "b-{port}.bin").string()});

@@ -78,7 +78,7 @@ TEST_CASE("with --json a board's narrative goes to stderr and its results into i
   CHECK(console.board(0).json().dump() == "{\"port\":\"a\"}");
 }
 
-TEST_CASE("-q keeps a board's results and errors only", "[cli]") {
+TEST_CASE("quiet (-q) keeps a board's results and errors only", "[cli]") {
   MemoryFile out, err;
   ConsoleMode mode;
   mode.quiet = true;
