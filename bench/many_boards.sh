@@ -101,7 +101,7 @@ for N in $COUNTS; do
   [ -z "$ONE" ] && ONE=$best
   ratio=$(echo "scale=2; $best / $ONE" | bc)
   rate=$(echo "scale=1; $BYTES / 1024 / $best" | bc)
-  printf '| %s | %.2f | %sx | %s | %s |\n' "$N" "$best" "$ratio" "$rate" "$match"
+  printf '| %s | %.2f | %.2fx | %.1f | %s |\n' "$N" "$best" "$ratio" "$rate" "$match"
   rm -f "$dir"/flash.bin.* "$dir"/backup-*.bin
 done
 say "load after $(cut -d' ' -f1-3 /proc/loadavg)"
