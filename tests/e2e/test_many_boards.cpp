@@ -148,7 +148,7 @@ TEST_CASE("many boards: {port} names and --all-ports over ESPBAK_PORTS skip a po
   CHECK(contains(none.err, "espbak: error: --all-ports: no chip answered on any of the 1 candidate serial port\n"));
 }
 
-TEST_CASE("many boards: write_flash restores each board from its own file", "[many_boards]") {
+TEST_CASE("many boards: write_flash restores each board from its own file, erase_flash erases them all", "[many_boards]") {
   TempDir dir;
   Boards boards(dir, 2);
   std::vector<Bytes> images;
@@ -184,6 +184,11 @@ TEST_CASE("many boards: write_flash restores each board from its own file", "[ma
   CHECK(contains(missing.err, "in-" + Boards::mac(1) + ".bin"));
   CHECK(contains(missing.err, "no board was started"));
   CHECK(read_file(boards.flash_file(0)) == before);
+
+  auto erase = run_espbak(boards.args({"erase_flash"}), 60s);
+  INFO(describe(erase));
+  CHECK(erase.code == 0);
+  for (std::size_t i = 0; i < 2; ++i) CHECK(read_file(boards.flash_file(i)) == Bytes(1 << 20, 0xFF));
 }
 
 TEST_CASE("many boards: one board failing leaves the others to finish, and the summary names it", "[many_boards]") {
