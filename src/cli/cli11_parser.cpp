@@ -42,7 +42,13 @@ void add_options(CLI::App& app, const std::string& version_text, const std::vect
     CLI::Option* added = nullptr;
     switch (option.kind) {
       case ValueKind::flag: added = app.add_flag(names, value.flag, option.help); break;
-      case ValueKind::text: added = app.add_option(names, value.text, option.help); break;
+      case ValueKind::text:
+        added = app.add_option(names, value.text, option.help);
+        if (option.repeatable)  // each() sees every value before the policy keeps the last
+          added->multi_option_policy(CLI::MultiOptionPolicy::TakeLast)->each([&value](const std::string& v) {
+            value.list.push_back(v);
+          });
+        break;
       case ValueKind::integer: added = app.add_option(names, value.integer, option.help); break;
       case ValueKind::text_list: added = app.add_option(names, value.list, option.help); break;
       case ValueKind::help_flag:

@@ -28,6 +28,16 @@ struct Invocation {
 // The work on a connected chip, prepared before the port is opened.
 using SessionStep = std::function<void(Session&)>;
 
+// Whether a command runs on several boards at once (-p given more than
+// once, --all-ports; docs/cli.md "Many boards"), and which of its arguments
+// are file names that take {mac} {chip} {port} {date} per board.
+enum class ManyBoards {
+  no,           // several ports: a usage error
+  yes,          // no file names
+  output_file,  // "filename", written by each board (two boards, one name: refused)
+  input_files,  // the files of "addr_filename", read for each board
+};
+
 struct CommandSpec {
   // esptool v4 spelling, "read_flash"; dashed_alias() gives v5's "read-flash".
   std::string name;
@@ -47,6 +57,7 @@ struct CommandSpec {
   // The step leaves the chip running code of the user's (load_ram): no
   // --after step follows, as esptool prints "Exiting immediately.".
   bool leaves_chip_running = false;
+  ManyBoards many_boards = ManyBoards::no;
   // An esptool command espbak does not implement (yet): any arguments are
   // taken, nothing is opened, and this one line says what to use instead
   // (exit 9). Empty for the commands espbak has.

@@ -18,6 +18,7 @@
 #include "config_file.hpp"
 #include "console_reporter.hpp"
 #include "global_options.hpp"
+#include "many_boards.hpp"
 #include "espbak/ops/interruption.hpp"
 #include "espbak/ops/session.hpp"
 #include "espbak/util/error.hpp"
@@ -88,6 +89,8 @@ int main(int argc, char** argv) {
     if (!command.refusal.empty()) throw Error(ErrorKind::unsupported, command.refusal);
     espbak::cli::refuse_unsupported_options(spec.global_options, global);
     espbak::cli::refuse_unsupported_options(command.arguments, parser.args_of(command));
+    const bool many_boards = espbak::cli::many_boards_requested(global);  // docs/cli.md "Many boards"
+    if (many_boards) espbak::cli::check_many_boards_command(command, global);
     if (std::string version = espbak::cli::option_or_env(global, "stub-version", "ESPTOOL_STUB_VERSION");
         (version == "1" || version == "2") && !global.flag("no-stub"))
       report.info(fmt::format("Note: --stub-version {} is taken as given; espbak carries one stub build, "
@@ -108,6 +111,7 @@ int main(int argc, char** argv) {
       }
       espbak::SessionOptions options =
           espbak::cli::session_options(global, command.traffic, config ? &*config : nullptr);
+      if (many_boards) return espbak::cli::run_many_boards(command, call, options, mode);
       espbak::cli::SessionStep step = command.prepare(call);  // every check before the port is opened
       espbak::Session session(options, report);
       session.connect();

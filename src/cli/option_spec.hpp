@@ -43,6 +43,10 @@ struct OptionSpec {
   // that value is refused ("--flash-type nand"; "nor" is what espbak does).
   std::string refusal;
   std::string refused_value;
+  // A text option that may be given several times, one value each time
+  // (-p for several boards): ParsedArgs::every() has them all, text() the
+  // last.
+  bool repeatable = false;
   // Taken when the option is given without one of `values` after it
   // (verify_flash --diff: esptool v5's flag, v4's "--diff yes|no").
   std::string implicit_value;

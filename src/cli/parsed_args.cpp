@@ -31,6 +31,20 @@ const std::vector<std::string>& ParsedArgs::list(std::string_view key) const {
   return at(key, ValueKind::text_list).list;
 }
 
+const std::vector<std::string>& ParsedArgs::every(std::string_view key) const {
+  return at(key, ValueKind::text).list;
+}
+
+void ParsedArgs::replace_text(std::string_view key, std::string text) {
+  at(key, ValueKind::text);  // the same checks
+  values_.find(key)->second.text = std::move(text);
+}
+
+void ParsedArgs::replace_list(std::string_view key, std::vector<std::string> list) {
+  at(key, ValueKind::text_list);
+  values_.find(key)->second.list = std::move(list);
+}
+
 bool ParsedArgs::flag(std::string_view key) const { return at(key, ValueKind::flag).flag; }
 
 int ParsedArgs::integer(std::string_view key) const { return at(key, ValueKind::integer).integer; }

@@ -20,7 +20,7 @@ class ParsedArgs {
   struct Value {
     ValueKind kind = ValueKind::text;
     std::string text;
-    std::vector<std::string> list;
+    std::vector<std::string> list;  // text_list; a repeatable text option's every value
     bool flag = false;
     int integer = 0;
     // How often the option was given; set by the parser that fills it.
@@ -33,10 +33,19 @@ class ParsedArgs {
 
   const std::string& text(std::string_view key) const;
   const std::vector<std::string>& list(std::string_view key) const;
+  // Every value of a repeatable text option (OptionSpec::repeatable), in
+  // the order given; text() is the last. Empty when not given.
+  const std::vector<std::string>& every(std::string_view key) const;
   bool flag(std::string_view key) const;
   int integer(std::string_view key) const;
   // Given on the command line at least once (not merely defaulted).
   bool given(std::string_view key) const;
+
+  // A copy's values changed after parsing: each board of a many-board run
+  // gets the command's arguments with its own file names filled in
+  // (docs/cli.md "Many boards"). given() stays as parsed.
+  void replace_text(std::string_view key, std::string text);
+  void replace_list(std::string_view key, std::vector<std::string> list);
 
  private:
   // Unknown keys and kinds are programming errors: std::logic_error.

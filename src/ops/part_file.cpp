@@ -121,9 +121,15 @@ PartFile::PartFile(std::string final_path) : final_(std::move(final_path)), dir_
     throw Error(ErrorKind::input, fmt::format("cannot create a temporary file for '{}' ('{}'): {}", final_,
                                               part_, std::strerror(err)));
   }
-  if (!register_temporary_file(part_)) {
+  temporary_slot_ = register_temporary_file(part_);
+  if (temporary_slot_ == kPathTooLong) {
     discard();
     throw Error(ErrorKind::input, fmt::format("output path too long: {}", final_));
+  }
+  if (temporary_slot_ == kNoSlotFree) {
+    discard();
+    throw Error(ErrorKind::input, fmt::format("cannot write '{}': {} files are being written already", final_,
+                                              kTemporaryFileSlots));
   }
 }
 
@@ -196,7 +202,8 @@ void PartFile::commit() {
     const int err = errno;
     throw Error(ErrorKind::input, fmt::format("cannot rename '{}' to '{}': {}", part_, final_, std::strerror(err)));
   }
-  unregister_temporary_file();
+  unregister_temporary_file(temporary_slot_);
+  temporary_slot_ = kNoSlotFree;
   done_ = true;
   deferred_.reset();
   // The new name is durable only once the directory is (ext4, XFS: a power
@@ -216,7 +223,8 @@ std::string PartFile::interrupted_note() const {
 }
 
 void PartFile::discard() {
-  unregister_temporary_file();
+  unregister_temporary_file(temporary_slot_);
+  temporary_slot_ = kNoSlotFree;
   if (fd_ >= 0) ::close(fd_);
   fd_ = -1;
   if (!part_.empty()) ::unlink(part_.c_str());

@@ -44,7 +44,8 @@ void Session::connect_to(const std::string& port, int attempts) {
   link_.reset();
   link_ = options_.open_port ? options_.open_port(port, initial_baud()) : open_transport(port, initial_baud());
   loader_ = std::make_unique<Loader>(*link_);
-  loader_->set_trace(options_.trace);
+  if (options_.trace_sink) loader_->set_trace(options_.trace, options_.trace_sink);
+  else loader_->set_trace(options_.trace);
   loader_->set_early_read_ack(options_.early_read_ack);
   // Lines esptool prints from inside its loader (the ESP32-C5's crystal
   // line before a ROM baud change); notes and warnings stay the loader's.
@@ -164,7 +165,9 @@ void Session::connect() {
     discover();
   } else {
     report_.info("Serial port " + options_.port);
-    if (options_.open_port_attempts != 1 && options_.chip) connect_with_open_retries();
+    if (options_.candidate)
+      connect_to(options_.port, options_.discovery_attempts > 0 ? options_.discovery_attempts : kOnePass);
+    else if (options_.open_port_attempts != 1 && options_.chip) connect_with_open_retries();
     else connect_to(options_.port, options_.connect_attempts);
   }
   report_.json().set("port", options_.port);
@@ -182,7 +185,8 @@ void Session::connect() {
     std::string description = with_recovery("reading the chip description", [&] { return loader_->chip_description(); });
     std::vector<std::string> features = with_recovery("reading the chip features", [&] { return loader_->chip_features(); });
     std::uint32_t xtal = with_recovery("reading the crystal frequency", [&] { return loader_->crystal_mhz(); });
-    std::string mac = format_mac(with_recovery("reading the MAC", [&] { return loader_->mac(); }));
+    mac_ = with_recovery("reading the MAC", [&] { return loader_->mac(); });
+    std::string mac = format_mac(*mac_);
     report_.info("Chip is " + description);
     report_.info("Features: " + join(features, ", "));
     report_.info(fmt::format("Crystal is {}MHz", xtal));

@@ -118,6 +118,12 @@ int main(int argc, char** argv) {
   app.add_option("--crystal", crystal_mhz,
                  "crystal fitted, MHz, where the chip comes with a choice (esp32c2: 26 | 40, esp32c5: 40 | 48); "
                  "see docs/espsim.md");
+  std::uint32_t count = 1;
+  auto* count_opt = app.add_option("--count", count,
+                 "N independent boards: --listen ports PORT..PORT+N-1, --pty links LINKPATH0..LINKPATH{N-1}, MACs "
+                 "the --mac (or default) plus 0..N-1, --flash-file FILE.0..FILE.{N-1}, even for N=1 (without "
+                 "--count: one board, named as given); see docs/espsim.md")
+      ->check(CLI::Range(1u, 64u));
   app.add_flag_callback("--version", [] {
     std::cout << "espsim " << ESPBAK_VERSION << "\n";
     std::exit(0);
@@ -255,6 +261,43 @@ int main(int argc, char** argv) {
   where.board.uart_timing = realistic;
 
   on_stop_signals(on_signal);
+
+  if (count_opt->count() > 0) {
+    // --count: board i is the one board above with i added to its port,
+    // link path, MAC and flash file name (docs/espsim.md "Many boards").
+    if (where.kind != sim::Endpoint::Kind::pty && where.port != 0 && where.port + count - 1 > 65535)
+      usage_error("--count " + std::to_string(count) + ": ports from " + std::to_string(where.port) + " pass 65535");
+    std::vector<sim::BoardSpec> boards;
+    for (std::uint32_t i = 0; i < count; ++i) {
+      sim::BoardSpec b{cfg, *flash_size, flash_file.empty() ? "" : flash_file + "." + std::to_string(i), link, where};
+      std::uint64_t mac = 0;
+      for (auto byte : cfg.mac) mac = mac << 8 | byte;
+      mac += i;
+      for (int k = 5; k >= 0; --k, mac >>= 8) b.device.mac[std::size_t(k)] = std::uint8_t(mac);
+      if (!sim::mac_encodable(chip->id, b.device.mac))
+        usage_error("--count: board " + std::to_string(i) + "'s MAC " + format_mac(b.device.mac) +
+                    " cannot be encoded in this chip's eFuse");
+      if (where.kind == sim::Endpoint::Kind::pty) b.where.link_path = pty + std::to_string(i);
+      else if (where.port != 0) b.where.port = std::uint16_t(where.port + i);
+      if (b.link.log) {
+        const std::string prefix = "[board " + std::to_string(i) + "] ";
+        b.link.log = [prefix](const std::string& line) {
+          std::fprintf(stderr, "%s%s\n", prefix.c_str(), line.c_str());
+        };
+      }
+      boards.push_back(std::move(b));
+    }
+    try {
+      sim::serve_boards(boards, g_stop, [](const std::string& line) {
+        std::fputs((line + "\n").c_str(), stdout);
+        std::fflush(stdout);
+      });
+    } catch (const Error& e) {
+      std::cerr << "espsim: " << e.what() << "\n";
+      return e.kind() == ErrorKind::usage ? 2 : e.exit_code();
+    }
+    return 0;
+  }
 
   try {
     std::unique_ptr<sim::FlashModel> flash = flash_file.empty()

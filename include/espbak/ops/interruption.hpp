@@ -53,11 +53,16 @@ class DeferredSignals {
   DeferredSignals& operator=(const DeferredSignals&) = delete;
 };
 
-// The temporary file the handler removes when it ends the process at once
-// (a second signal). One at a time; the path is copied into a fixed buffer.
-// False when the path does not fit (PATH_MAX).
-bool register_temporary_file(const std::string& path);
-void unregister_temporary_file();
+// The temporary files the handler removes when it ends the process at once
+// (a second signal): one per PartFile alive, from any thread (several
+// boards read at once). The path is copied into a fixed slot; returns the
+// slot for unregister_temporary_file, or kPathTooLong (PATH_MAX), or
+// kNoSlotFree (kTemporaryFileSlots files already being written).
+constexpr int kTemporaryFileSlots = 64;
+constexpr int kPathTooLong = -1;
+constexpr int kNoSlotFree = -2;
+int register_temporary_file(const std::string& path);
+void unregister_temporary_file(int slot);
 
 // After an Interrupted has been reported: ends the process by `sig` (default
 // action), as a shell expects of an interrupted program.

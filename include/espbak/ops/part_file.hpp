@@ -10,7 +10,8 @@
 // temporary file is removed. While one is alive a signal is deferred to its
 // writer (espbak/ops/interruption.hpp): write() and commit() throw
 // Interrupted, and a second signal removes the file before the process
-// ends. One PartFile at a time per process.
+// ends. Several may be alive at once, in different threads (one per board,
+// docs/cli.md "Many boards"); each is used by one thread.
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -61,6 +62,7 @@ class PartFile {
   bool final_existed_ = false;
   int fd_ = -1;
   bool done_ = false;
+  int temporary_slot_ = kNoSlotFree;  // register_temporary_file's
   std::optional<DeferredSignals> deferred_;
 };
 

@@ -25,6 +25,10 @@ struct SessionOptions {
   std::string port_list;                  // ESPBAK_PORTS
   std::vector<std::string> port_filters;  // --port-filter
   int discovery_attempts = 0;             // per candidate; 0: one pass over the reset cycle
+  // `port` is one of discovery's candidates (--all-ports): connect with
+  // discovery's budget (discovery_attempts, else one pass), not
+  // connect_attempts, so a port without a chip costs seconds.
+  bool candidate = false;
   std::optional<ResetSequence> custom_reset, custom_hard_reset;
   std::uint32_t baud = kRomBaud;
   // -b auto: after the stub starts, the fastest rate a verified probe
@@ -35,6 +39,8 @@ struct SessionOptions {
   AfterReset after = AfterReset::hard_reset;
   bool no_stub = false;
   bool trace = false;
+  // Where --trace lines go; empty: stderr.
+  std::function<void(const std::string& line)> trace_sink;
   int connect_attempts = 7;
   // esptool's open_port_attempts (ESPTOOL_OPEN_PORT_ATTEMPTS, espbak also
   // --open-port-attempts): open and connect up to this many times, 0 for
@@ -131,6 +137,8 @@ class Session {
   // The link's current baud rate (after any change).
   std::uint32_t baud() const;
   const ChipInfo& chip() const { return loader_->chip(); }
+  // The MAC read while connecting; nullopt in Secure Download Mode.
+  const std::optional<Mac>& mac() const { return mac_; }
   bool stub() const { return loader_->stub_running(); }
   // Whether espbak has a flasher stub for the part (a row without a
   // stub_name has none: the ESP32-H21; nor has an ESP32-C2 v0.0), so the
@@ -161,6 +169,7 @@ class Session {
   std::unique_ptr<Transport> link_;
   std::unique_ptr<Loader> loader_;
   std::string no_stub_reason_;  // why the part gets no stub (empty: it gets one)
+  std::optional<Mac> mac_;
   bool flash_id_known_ = false;
   std::uint32_t flash_id_ = 0;
   // What recover() sets up again on a chip that was reset.

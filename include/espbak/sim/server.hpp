@@ -6,9 +6,11 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "espbak/net/socket.hpp"
 #include "espbak/sim/board.hpp"
+#include "espbak/sim/device.hpp"
 #include "espbak/sim/link.hpp"
 
 namespace espbak::sim {
@@ -43,5 +45,22 @@ void serve_rfc2217(Device& device, const LinkConfig& link, const Endpoint& where
 
 void serve(Device& device, const LinkConfig& link, const Endpoint& where, const std::atomic<bool>& stop,
            const std::function<void(const std::string&)>& ready);
+
+// espsim --count N (docs/espsim.md): N independent boards in one process,
+// each with its own flash, device, link and endpoint, each served by a
+// thread of its own as serve() serves one.
+struct BoardSpec {
+  DeviceConfig device;
+  std::uint32_t flash_size = 0;
+  std::string flash_file;  // empty: in memory
+  LinkConfig link;
+  Endpoint where;
+};
+// Serves every board until `stop` becomes true. `ready` gets the boards'
+// ready lines in board order, once every endpoint is open. If one board
+// cannot be opened (a port in use), the others are stopped and its
+// espbak::Error is rethrown.
+void serve_boards(const std::vector<BoardSpec>& boards, std::atomic<bool>& stop,
+                  const std::function<void(const std::string&)>& ready);
 
 }  // namespace espbak::sim
