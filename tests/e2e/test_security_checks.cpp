@@ -153,6 +153,12 @@ TEST_CASE("flash encryption in development mode or secure boot v2: write_flash w
   image[1] = 0;     // segments
   image[2] = 0x00;  // qio
   image[3] = 0x20;
+  // The chip's IMAGE_CHIP_ID (S3 9, C3 5) and no revision limits (min_rev
+  // 0, min_rev_full 0, max_rev_full 0xFFFF): write_flash's image check.
+  image[12] = std::string(c.chip) == "esp32s3" ? 9 : 5;
+  image[13] = 0;
+  image[14] = image[15] = image[16] = 0;
+  image[17] = image[18] = 0xFF;
   image[23] = 0;  // no SHA-256 appended
   const std::string in = rig.file("boot.bin", image);
   auto w = rig.run({"write_flash", "--flash_mode", "dio", "0x0", in});
