@@ -35,7 +35,7 @@ class Members {
     for (const auto& member : *object_) keys.push_back(member.first);
     std::sort(keys.begin(), keys.end());
     if (auto twice = std::adjacent_find(keys.begin(), keys.end()); twice != keys.end())
-      fail(path(*twice), "is given twice");
+      fail(path(printable_name(*twice)), "is given twice");
   }
 
   std::string path(std::string_view key) const { return where_.empty() ? std::string(key) : where_ + "." + std::string(key); }
@@ -147,7 +147,7 @@ Manifest parse_manifest(std::string_view text) {
   // The format and its version first: a file of another kind or version is
   // named as such, not by the first key it lacks.
   if (top.text("format") != kManifestFormat)
-    fail("format", fmt::format("is '{}', not '{}'", top.text("format"), kManifestFormat));
+    fail("format", fmt::format("is '{}', not '{}'", printable_name(top.text("format")), kManifestFormat));
   const JsonValue& version = top.required("format_version");
   if (!version.is_integer()) fail("format_version", "must be a whole number");
   m.format_version = *version.as_integer();

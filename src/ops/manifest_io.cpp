@@ -169,7 +169,7 @@ void attach_manifests(std::vector<FlashRegion>& regions, Reporter& report) {
     if (!region.manifest) continue;
     const auto& m = *region.manifest;
     const std::string json = backup::manifest_path(region.file);
-    if (m.file.md5 != to_hex(region.file_md5))
+    if (m.file.md5 != to_hex(region.file_md5))  // (both checked hex: nothing to escape)
       report.warning(fmt::format("'{}' is not the file '{}' describes (MD5 {}, the manifest says {}); its checks "
                                  "apply all the same",
                                  region.file, json, to_hex(region.file_md5), m.file.md5));
@@ -197,8 +197,9 @@ void check_manifests_against_chip(Session& s, const std::vector<FlashRegion>& re
     const std::string json = backup::manifest_path(region.file);
     const ChipInfo& chip = s.chip();
     if (m.chip.family != chip.cli_name)
-      refuse(fmt::format("'{}' is a backup of {} ({}) and this chip is {}", region.file, m.chip.family,
-                         m.chip.description, chip.cli_name),
+      refuse(fmt::format("'{}' is a backup of {} ({}) and this chip is {}", region.file,
+                         backup::printable_name(m.chip.family), backup::printable_name(m.chip.description),
+                         chip.cli_name),
              json);
     if (m.whole_flash()) {
       if (!flash_size) {
@@ -220,7 +221,7 @@ void check_manifests_against_chip(Session& s, const std::vector<FlashRegion>& re
     if (!m.chip.mac.empty() && !here.empty() && lower(m.chip.mac) != here)
       r.warning(fmt::format("'{}': this is the backup of {}; MAC-bound data such as RF calibration and NVS keys will "
                             "be copied (this chip is {})",
-                            region.file, m.chip.mac, here));
+                            region.file, backup::printable_name(m.chip.mac), here));
   }
 }
 

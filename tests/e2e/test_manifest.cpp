@@ -240,6 +240,17 @@ TEST_CASE("read_flash of part of the flash: the warning, what the manifest cover
   CHECK(mm.find("partition_table") == nullptr);
   CHECK(key(mm, "erased_ranges").as_array()->empty());  // all data there
 
+  // --diff-with DIR never takes a manifest for an earlier image, even the newest file there.
+  fs::create_directory(dir / "old");
+  write_file(dir / "old" / "old.bin", Bytes(0x1000, 0xFF));
+  write_file(dir / "old" / "old.bin.json", Bytes{'{', '}'});
+  fs::last_write_time(dir / "old" / "old.bin.json",
+                      fs::last_write_time(dir / "old" / "old.bin") + std::chrono::seconds(10));
+  auto diff = run(sim, {"read_flash", "--diff-with", (dir / "old").string(), "0", "0x4000", (dir / "d.bin").string()});
+  INFO(describe(diff));
+  REQUIRE(diff.code == 0);
+  CHECK(diff.out.find("Comparing with '" + (dir / "old" / "old.bin").string() + "'") != std::string::npos);
+
   // --no-manifest: the backup alone.
   auto none = run(sim, {"read_flash", "--no-manifest", "0", "ALL", (dir / "none.bin").string()});
   INFO(describe(none));

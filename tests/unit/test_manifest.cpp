@@ -186,6 +186,11 @@ TEST_CASE("a broken manifest is refused in one line naming the key", "[manifest]
     CHECK_THAT(error_of(broken), Catch::Contains(c.message));
   }
   CHECK_THAT(error_of("[]"), Catch::Contains("\"(top level)\" must be an object"));
+  // Text from the file is shown escaped: the message stays one line (error_of checks).
+  CHECK_THAT(error_of(replaced(good, "\"format\":\"espbak-backup-manifest\"", "\"format\":\"a\\nb\"")),
+             Catch::Contains("\"format\" is 'a\\x0ab'"));
+  CHECK_THAT(error_of(replaced(good, "\"port\":", "\"p\\n\":1,\"p\\n\":2,\"port\":")),
+             Catch::Contains("\"p\\x0a\" is given twice"));
   CHECK_THAT(error_of(""), Catch::Contains("JSON: "));
 }
 
