@@ -173,9 +173,6 @@ void attach_manifests(std::vector<FlashRegion>& regions, Reporter& report) {
       report.warning(fmt::format("'{}' is not the file '{}' describes (MD5 {}, the manifest says {}); its checks "
                                  "apply all the same",
                                  region.file, json, to_hex(region.file_md5), m.file.md5));
-    if (m.range.address != region.address)
-      report.warning(fmt::format("'{}' was read from {:#x} and is being written at {:#x}", region.file,
-                                 m.range.address, region.address));
   }
 }
 
@@ -196,6 +193,10 @@ void check_manifests_against_chip(Session& s, const std::vector<FlashRegion>& re
     const auto& m = *region.manifest;
     const std::string json = backup::manifest_path(region.file);
     const ChipInfo& chip = s.chip();
+    // (Here, not before connecting: --partition NAME gives the address only now.)
+    if (m.range.address != region.address)
+      r.warning(fmt::format("'{}' was read from {:#x} and is being written at {:#x}", region.file, m.range.address,
+                            region.address));
     if (m.chip.family != chip.cli_name)
       refuse(fmt::format("'{}' is a backup of {} ({}) and this chip is {}", region.file,
                          backup::printable_name(m.chip.family), backup::printable_name(m.chip.description),

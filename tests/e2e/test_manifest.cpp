@@ -258,6 +258,23 @@ TEST_CASE("read_flash of part of the flash: the warning, what the manifest cover
   CHECK(fs::exists(dir / "none.bin"));
   CHECK_FALSE(fs::exists(dir / "none.bin.json"));
 
+  // A partition's backup: its range in the manifest; written back by name
+  // without a warning, at another address with one.
+  const std::string nvs = (dir / "nvs.bin").string();
+  auto part = run(sim, {"read_flash", "--partition", "nvs", nvs});
+  INFO(describe(part));
+  REQUIRE(part.code == 0);
+  CHECK(integer(key(manifest_of(nvs), "range"), "address") == 0x9000);
+  CHECK(integer(key(manifest_of(nvs), "range"), "size") == 0x6000);
+  auto back = run(sim, {"write_flash", "--partition", "nvs", nvs});
+  INFO(describe(back));
+  CHECK(back.code == 0);
+  CHECK(back.err.find("was read from") == std::string::npos);
+  auto moved = run(sim, {"write_flash", "0x20000", nvs});
+  INFO(describe(moved));
+  CHECK(moved.code == 0);
+  CHECK(moved.err.find("'" + nvs + "' was read from 0x9000 and is being written at 0x20000") != std::string::npos);
+
   // A FILE.json that cannot be written is refused before the port is opened.
   fs::create_directory(dir / "dir.bin.json");
   auto blocked = run(sim, {"read_flash", "0", "0x1000", (dir / "dir.bin").string()});

@@ -43,13 +43,14 @@ void write_manifest_beside(const backup::Manifest& m, const std::string& backup_
 
 // write_flash, before connecting: each file's FILE.json, read and checked
 // (Error(input) for a corrupt one or one of another version), then compared
-// with the file itself (a warning when its MD5 or address differ).
+// with the file itself (a warning when its MD5 differs).
 void attach_manifests(std::vector<FlashRegion>& regions, Reporter& report);
 
 // write_flash, after connecting and before anything is erased: a backup of
 // another chip family, or a whole-flash backup onto a flash of another
 // size, is refused with Error(identity), or only warned about with `force`;
-// a backup of another MAC is a warning.
+// a backup of another MAC, or written at another address than it was read
+// from, is a warning.
 void check_manifests_against_chip(Session& s, const std::vector<FlashRegion>& regions, bool force);
 
 }  // namespace espbak
