@@ -198,6 +198,8 @@ SessionStep prepare_read_flash(const Invocation& call) {
     rf.file = call.args.text("filename");
   }
   rf.skip_erased = !call.args.flag("no-skip-erased");
+  rf.manifest = !call.args.flag("no-manifest");
+  rf.espbak_version = ESPBAK_VERSION;
   rf.diff_with = call.args.text("diff-with");
   rf.flash_size = option_or_env(call.args, "flash-size", "ESPTOOL_FS");
   if (rf.flash_size != "detect" && rf.flash_size != "keep") {

@@ -174,6 +174,8 @@ std::vector<OptionSpec> read_flash_arguments() {
       positional("filename", ValueKind::text, "Output file"),
       {.names = names({}, "--no-skip-erased"), .kind = ValueKind::flag,
        .help = "Transfer erased (all 0xFF) blocks too; by default the chip's block MD5s skip erased blocks"},
+      {.names = names({}, "--no-manifest"), .kind = ValueKind::flag,
+       .help = "Write no FILE.json manifest beside FILE (docs/manifest.md; write_flash checks a backup against it)"},
       {.names = names({}, "--diff-with"),
        .help = "Earlier image (or directory of images, newest used): copy the blocks the chip still holds "
                "from it, read only the rest"},
@@ -217,7 +219,9 @@ std::vector<OptionSpec> write_flash_arguments() {
                        .help = "esptool 5.2: earlier image(s) to compare with; espbak compares with the flash itself"});
   arguments.push_back({.names = {"--verify"}, .kind = ValueKind::flag,
                        .help = "esptool v4: verify after writing (espbak always verifies)"});
-  arguments.push_back(force_option());
+  OptionSpec force = force_option();
+  force.help += "; also the refusals of a backup of another chip or flash size (FILE.json)";
+  arguments.push_back(std::move(force));
   arguments.push_back({.names = names({}, "--encrypt"), .kind = ValueKind::flag,
                        .help = "Not supported by espbak: flash encryption (use esptool)"});
   arguments.push_back({.names = names({}, "--encrypt-files"), .kind = ValueKind::text_list,

@@ -47,6 +47,12 @@ std::optional<std::uint8_t> mode_code(const std::string& name) {
 
 }  // namespace
 
+std::optional<std::string_view> flash_mode_name(std::uint8_t code) {
+  for (const auto& m : kFlashModes)
+    if (code == m.code) return m.name;
+  return std::nullopt;
+}
+
 Bytes pad_to(Bytes data, std::size_t alignment, std::uint8_t fill) {
   if (alignment > 1 && data.size() % alignment) data.resize(data.size() + alignment - data.size() % alignment, fill);
   return data;

@@ -11,6 +11,7 @@
 #include "espbak/ops/commands.hpp"
 #include "espbak/ops/flash_setup.hpp"
 #include "espbak/ops/interruption.hpp"
+#include "espbak/ops/manifest_io.hpp"
 #include "espbak/ops/md5_pacing.hpp"
 #include "espbak/ops/part_file.hpp"
 #include "espbak/ops/read_plan.hpp"
@@ -45,6 +46,7 @@ void check_diff_with(const std::string& given) {
 void check_read_flash_args(const ReadFlashArgs& args) {
   if (args.file.empty()) throw Error(ErrorKind::usage, "read_flash needs an output file name");
   PartFile::check_target(args.file);
+  if (args.manifest) PartFile::check_target(backup::manifest_path(args.file));
   if (!args.diff_with.empty()) check_diff_with(args.diff_with);
   if (args.size && *args.size == 0) throw Error(ErrorKind::usage, "read_flash: size must not be 0");
   if (args.size && std::uint64_t(args.address) + *args.size > 0x100000000ull)
@@ -64,8 +66,8 @@ Bytes load_whole_file(const std::string& path) {
 
 // --diff-with names a file, or a directory of earlier backups: then the
 // newest regular file in it (by modification time) whose size is the size
-// being read, else the newest regular file at all; FILE.part leftovers and
-// the output file itself are never chosen.
+// being read, else the newest regular file at all; FILE.part leftovers,
+// FILE.json manifests and the output file itself are never chosen.
 std::string pick_old_image(const std::string& given, std::uint32_t size, const std::string& output) {
   namespace fs = std::filesystem;
   std::error_code ec;
@@ -80,7 +82,9 @@ std::string pick_old_image(const std::string& given, std::uint32_t size, const s
   };
   const auto out = fs::weakly_canonical(output, ec);
   for (const auto& entry : fs::directory_iterator(given, ec)) {
-    if (!entry.is_regular_file() || entry.path().extension() == ".part") continue;
+    if (!entry.is_regular_file() || entry.path().extension() == ".part" ||
+        entry.path().extension() == backup::kManifestSuffix)
+      continue;
     std::error_code ec2;
     if (fs::equivalent(entry.path(), out, ec2)) continue;
     if (newer(entry, best_any)) best_any = entry;
@@ -91,9 +95,17 @@ std::string pick_old_image(const std::string& given, std::uint32_t size, const s
   throw Error(ErrorKind::input, fmt::format("--diff-with: directory '{}' holds no earlier image", given));
 }
 
+struct FileDigests {
+  Md5::Digest md5;
+  Sha256::Digest sha256;
+};
 // The reading itself, into `part` (committed at the end).
-void read_into(Session& s, const ReadFlashArgs& args, const ReadPlan& plan, const Bytes& old_image,
-               const std::string& old_path, std::uint32_t size, PartFile& part, Clock::Duration start);
+FileDigests read_into(Session& s, const ReadFlashArgs& args, const ReadPlan& plan, const Bytes& old_image,
+                      const std::string& old_path, std::uint32_t size, PartFile& part, Clock::Duration start);
+
+// FILE.json once FILE is in place (docs/manifest.md).
+void write_manifest(Session& s, const ReadFlashArgs& args, const ReadPlan& plan, std::uint32_t size,
+                    std::optional<std::uint32_t> flash_size, const FileDigests& digests);
 
 }  // namespace
 
@@ -120,6 +132,7 @@ void cmd_read_flash(Session& s, const ReadFlashArgs& args) {
     else if (found) s.configure_flash_size(*found);
     return found;
   });
+  const std::optional<std::uint32_t> rdid_size = detected;  // the flash's own size, for the manifest
   if (given_size) {
     // The size the user gave is the flash for this read (esptool 4.8: lets
     // the ROM read past the 2 MB its SPI parameters assume).
@@ -153,6 +166,10 @@ void cmd_read_flash(Session& s, const ReadFlashArgs& args) {
 
   // Room for the file before anything is read (ALL: known only now).
   PartFile::check_room(args.file, size);
+  if (args.address == 0 && rdid_size && size < *rdid_size)
+    r.warning(fmt::format("Reading {:#x} bytes from 0 of the {} flash: a whole-board restore needs the whole flash "
+                          "(read_flash 0 ALL FILE).",
+                          size, flash_size_name(*rdid_size)));
 
   // Which blocks need the wire at all (docs/cli.md "read_flash"): the chip
   // hashes each block on its own (SPI_FLASH_MD5, at flash speed); an erased
@@ -184,19 +201,23 @@ void cmd_read_flash(Session& s, const ReadFlashArgs& args) {
     throw e.with(fmt::format("nothing was written to '{}' (the read had not begun)", args.file));
   }
 
-  PartFile part(args.file);
-  part.reserve(size);
-  try {
-    read_into(s, args, plan, old_image, old_path, size, part, start);
-  } catch (const Interrupted& e) {
-    throw e.with(part.interrupted_note());
+  FileDigests digests;
+  {
+    PartFile part(args.file);
+    part.reserve(size);
+    try {
+      digests = read_into(s, args, plan, old_image, old_path, size, part, start);
+    } catch (const Interrupted& e) {
+      throw e.with(part.interrupted_note());
+    }
   }
+  write_manifest(s, args, plan, size, rdid_size, digests);
 }
 
 namespace {
 
-void read_into(Session& s, const ReadFlashArgs& args, const ReadPlan& plan, const Bytes& old_image,
-               const std::string& old_path, std::uint32_t size, PartFile& part, Clock::Duration start) {
+FileDigests read_into(Session& s, const ReadFlashArgs& args, const ReadPlan& plan, const Bytes& old_image,
+                      const std::string& old_path, std::uint32_t size, PartFile& part, Clock::Duration start) {
   Reporter& r = s.report();
   // Each chunk is verified on its own (the stub sends the MD5 of every
   // READ_FLASH; READ_FLASH_SLOW in the ROM carries none, so the chip's
@@ -213,6 +234,7 @@ void read_into(Session& s, const ReadFlashArgs& args, const ReadPlan& plan, cons
   // log4(chunk / kMinReadChunk) + kUnitAttempts tries.
   constexpr std::uint32_t kMinReadChunk = 4 * 1024;
   Md5 md5;
+  Sha256 sha;
   Bytes chunk;
   std::uint32_t piece = args.chunk;
   int attempt = 1;
@@ -230,6 +252,7 @@ void read_into(Session& s, const ReadFlashArgs& args, const ReadPlan& plan, cons
       }
       part.write(chunk);
       md5.update(chunk);
+      sha.update(chunk);
       r.progress("Reading", block_end, size);
       continue;
     }
@@ -260,6 +283,7 @@ void read_into(Session& s, const ReadFlashArgs& args, const ReadPlan& plan, cons
       }
       part.write(chunk);
       md5.update(chunk);
+      sha.update(chunk);
       transferred += n;
       done += n;
       attempt = 1;
@@ -301,6 +325,40 @@ void read_into(Session& s, const ReadFlashArgs& args, const ReadPlan& plan, cons
   j.set("blocks_skipped", blocks_erased);
   j.set("blocks_copied", blocks_copied);
   if (!old_path.empty()) j.set("diff_with", old_path);
+  return {local, sha.finish()};
+}
+
+void write_manifest(Session& s, const ReadFlashArgs& args, const ReadPlan& plan, std::uint32_t size,
+                    std::optional<std::uint32_t> flash_size, const FileDigests& digests) {
+  Reporter& r = s.report();
+  const std::string path = backup::manifest_path(args.file);
+  if (!args.manifest) {
+    std::error_code ec;
+    if (std::filesystem::exists(path, ec))
+      r.warning(fmt::format("'{}' describes the file this read replaced (--no-manifest); write_flash checks "
+                            "against it: remove it",
+                            path));
+    return;
+  }
+  BackupRead read{args.file, args.address, size, digests.md5, digests.sha256, {}, args.espbak_version, flash_size};
+  for (const ReadBlock& block : plan.blocks) {
+    if (block.source != BlockSource::erased) continue;
+    const std::uint32_t at = args.address + block.offset;
+    if (!read.erased.empty() && read.erased.back().address + read.erased.back().size == at)
+      read.erased.back().size += block.length;
+    else
+      read.erased.push_back({at, block.length});
+  }
+  const std::string done = fmt::format("'{}' is complete and verified, but its manifest '{}' was not written", args.file, path);
+  try {
+    write_manifest_beside(manifest_for_read(s, read), args.file);
+  } catch (const Interrupted& e) {
+    throw e.with(done);
+  } catch (const Error& e) {
+    throw Error(e.kind(), fmt::format("{}: {}", done, e.what()));
+  }
+  r.info(fmt::format("Manifest written to '{}'.", path));
+  r.json().set("manifest", path);
 }
 
 }  // namespace

@@ -191,6 +191,7 @@ void Session::connect() {
     report_.info("Features: " + join(features, ", "));
     report_.info(fmt::format("Crystal is {}MHz", xtal));
     report_.info("MAC: " + mac);
+    description_ = description;
     chip_json.set("description", description);
     chip_json.set_strings("features", features);
     chip_json.set("crystal_mhz", xtal);

@@ -5,6 +5,7 @@
 #include "espbak/ops/commands.hpp"
 #include "espbak/ops/flash_setup.hpp"
 #include "espbak/ops/interruption.hpp"
+#include "espbak/ops/manifest_io.hpp"
 #include "espbak/ops/security_checks.hpp"
 #include "espbak/ops/write_compare.hpp"
 #include "espbak/util/error.hpp"
@@ -26,11 +27,12 @@ std::string erase_line(std::uint32_t address, std::uint32_t length) {
 
 }  // namespace
 
-std::vector<FlashRegion> prepare_write_flash(const WriteFlashArgs& args, Reporter&) {
+std::vector<FlashRegion> prepare_write_flash(const WriteFlashArgs& args, Reporter& report) {
   if (args.pairs.empty()) throw Error(ErrorKind::usage, "write_flash needs ADDRESS FILE pairs");
   check_input_files(args.pairs);
   auto regions = load_regions(args.pairs);
   check_no_overlap(regions);
+  attach_manifests(regions, report);  // FILE.json beside a backup: read and checked now
   if (args.params.size != "keep" && args.params.size != "detect") {
     auto end = size_of_name(args.params.size);
     if (!end) throw Error(ErrorKind::usage, fmt::format("invalid --flash_size '{}'", args.params.size));
@@ -106,6 +108,8 @@ void write_regions(Session& s, const WriteFlashArgs& args, std::vector<FlashRegi
     throw Error(ErrorKind::unsupported,
                 fmt::format("--erase-all needs the flasher stub (the {} ROM has no ERASE_FLASH); {}", chip.name,
                             s.stub_advice()));
+  // Is this the board the backups were read from (FILE.json)?
+  check_manifests_against_chip(s, regions, args.force);
   // esptool write_flash's safety checks, before anything is erased; with
   // --erase-all also erase_flash's.
   const SecurityState security = read_security_state(s);

@@ -1,5 +1,6 @@
 // SHA-256 per FIPS 180-4: the digest ESP32 images carry (refreshed after
 // header patching, checked by image_info).
+#include <algorithm>
 #include <cstring>
 
 #include "espbak/util/sha256.hpp"
@@ -45,24 +46,43 @@ void compress_block(std::uint32_t h[8], const std::uint8_t* p) {
 
 }  // namespace
 
-std::array<std::uint8_t, 32> sha256(std::span<const std::uint8_t> data) {
-  std::uint32_t h[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
-                        0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
-  std::size_t full = data.size() / 64;
-  for (std::size_t i = 0; i < full; ++i) compress_block(h, data.data() + 64 * i);
+Sha256::Sha256()
+    : h_{0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19} {}
+
+void Sha256::update(std::span<const std::uint8_t> data) {
+  length_ += data.size();
+  std::size_t at = 0;
+  if (buffered_) {
+    const std::size_t take = std::min(data.size(), buf_.size() - buffered_);
+    std::memcpy(buf_.data() + buffered_, data.data(), take);
+    buffered_ += take, at = take;
+    if (buffered_ < buf_.size()) return;
+    compress_block(h_, buf_.data());
+    buffered_ = 0;
+  }
+  for (; at + 64 <= data.size(); at += 64) compress_block(h_, data.data() + at);
+  if (at < data.size()) std::memcpy(buf_.data(), data.data() + at, buffered_ = data.size() - at);
+}
+
+Sha256::Digest Sha256::finish() {
   // Final block(s): the rest, 0x80, zeros, 64-bit big-endian bit length.
   std::uint8_t tail[128] = {};
-  std::size_t rest = data.size() - 64 * full;
-  if (rest) std::memcpy(tail, data.data() + 64 * full, rest);
-  tail[rest] = 0x80;
-  std::size_t tail_len = rest + 1 + 8 <= 64 ? 64 : 128;
-  std::uint64_t bits = std::uint64_t(data.size()) * 8;
+  std::memcpy(tail, buf_.data(), buffered_);
+  tail[buffered_] = 0x80;
+  const std::size_t tail_len = buffered_ + 1 + 8 <= 64 ? 64 : 128;
+  const std::uint64_t bits = length_ * 8;
   for (int i = 0; i < 8; ++i) tail[tail_len - 1 - i] = std::uint8_t(bits >> (8 * i));
-  for (std::size_t off = 0; off < tail_len; off += 64) compress_block(h, tail + off);
-  std::array<std::uint8_t, 32> out{};
+  for (std::size_t off = 0; off < tail_len; off += 64) compress_block(h_, tail + off);
+  Digest out{};
   for (int i = 0; i < 8; ++i)
-    for (int k = 0; k < 4; ++k) out[4 * i + k] = std::uint8_t(h[i] >> (24 - 8 * k));
+    for (int k = 0; k < 4; ++k) out[4 * i + k] = std::uint8_t(h_[i] >> (24 - 8 * k));
   return out;
+}
+
+std::array<std::uint8_t, 32> sha256(std::span<const std::uint8_t> data) {
+  Sha256 h;
+  h.update(data);
+  return h.finish();
 }
 
 }  // namespace espbak

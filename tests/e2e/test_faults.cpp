@@ -162,7 +162,9 @@ TEST_CASE("the same seed gives the same faults and the same recoveries", "[fault
     // The first failure: everything before it is free of timing (later
     // ones may shift when a loaded machine makes a SYNC time out once more,
     // which changes the bytes on the wire and so the faults drawn).
+    // (Not the line every partial read from 0 gets.)
     auto warnings = lines_starting(r.err, "Warning: ");
+    std::erase_if(warnings, [](const std::string& w) { return w.find("whole-board restore") != std::string::npos; });
     return warnings.empty() ? std::string() : warnings.front();
   };
   auto first = story(21);

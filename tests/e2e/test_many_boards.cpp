@@ -67,12 +67,15 @@ class Boards {
   std::unique_ptr<Process> proc_;
 };
 
-// The files in `dir` other than espsim's.
+// The files in `dir` other than espsim's and the backups' manifests
+// (FILE.json, docs/manifest.md).
 std::vector<std::string> files_in(const fs::path& dir) {
   std::vector<std::string> names;
   for (const auto& e : fs::directory_iterator(dir)) {
     const std::string name = e.path().filename().string();
-    if (name.rfind("flash.bin", 0) != 0 && name != "espsim.log" && name.rfind("tty", 0) != 0) names.push_back(name);
+    if (name.rfind("flash.bin", 0) != 0 && name != "espsim.log" && name.rfind("tty", 0) != 0 &&
+        !name.ends_with(".bin.json"))
+      names.push_back(name);
   }
   std::sort(names.begin(), names.end());
   return names;
@@ -118,6 +121,10 @@ TEST_CASE("many boards: read_flash with {mac} writes each board's flash to its o
     REQUIRE(fs::exists(out));
     CHECK(read_file(out) == flash[i]);
     CHECK(contains(r.out, out.string() + "\n"));  // the summary's FILE column
+    // Each board's manifest names its own MAC.
+    const Bytes manifest = read_file(out.string() + ".json");
+    CHECK(contains(std::string(manifest.begin(), manifest.end()),
+                   "\"mac\":\"24:0a:c4:12:34:5" + std::to_string(6 + i) + "\""));
   }
   CHECK(files_in(dir.path()).size() == 3);  // no temporary file left
 }

@@ -74,6 +74,10 @@ TEST_CASE("a broken JSON text is refused with what and where", "[json]") {
   CHECK(error_of("\"abc").find("unterminated string") != std::string::npos);
   CHECK(error_of("\"a\tb\"").find("control character") != std::string::npos);
   CHECK(error_of("\"\\x\"").find("bad escape") != std::string::npos);
+  // What the text holds is shown so that the message stays one line.
+  CHECK(error_of("\"\\\n\"").find("bad escape after '\\': byte 0x0a at line") != std::string::npos);
+  CHECK(error_of("\"\\\n\"").find('\n') == std::string::npos);
+  CHECK(error_of("[\x01]").find("unexpected character byte 0x01") != std::string::npos);
   CHECK(error_of("\"\\ud800\"").find("unpaired surrogate") != std::string::npos);
   CHECK(error_of("01").find("unexpected text after the value") != std::string::npos);
   CHECK(error_of("1.").find("no digit after '.'") != std::string::npos);

@@ -37,6 +37,10 @@ struct ReadFlashArgs {
   // size the read sets (SPI_SET_PARAMS) and is bounded by, ALL included;
   // "detect"/"keep"/empty: the detected size.
   std::string flash_size;
+  // FILE.json beside FILE (ops/manifest_io.hpp; --no-manifest turns it off),
+  // naming this espbak version.
+  bool manifest = true;
+  std::string espbak_version;
 };
 // Refuses before connecting when the output directory is missing or not writable.
 void check_read_flash_args(const ReadFlashArgs& args);

@@ -7,8 +7,10 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "espbak/backup/manifest.hpp"
 #include "espbak/chips/chip.hpp"
 #include "espbak/protocol/packet.hpp"
 #include "espbak/util/md5.hpp"
@@ -37,6 +39,7 @@ struct FlashRegion {
   Bytes data;  // the file's bytes, read once; padded / patched by the caller later
   FileStamp stamp;          // the file as it was read
   Md5::Digest file_md5{};   // of `data` as read
+  std::optional<backup::Manifest> manifest;  // FILE.json beside the file (write_flash reads it)
 };
 
 // Reads every file, once. Throws Error(input) naming the file when one
@@ -82,6 +85,10 @@ struct PatchOutcome {
 };
 // Throws Error(usage) for a mode / freq / size the chip row does not know.
 PatchOutcome patch_image_header(const ChipInfo& chip, std::uint32_t address, const FlashParams& params, Bytes image);
+
+// An image header's flash mode byte as esptool names it (cmds.py
+// FLASH_MODES: "qio", "qout", "dio", "dout"); nullopt for another value.
+std::optional<std::string_view> flash_mode_name(std::uint8_t code);
 
 // Checks the values of FlashParams against the chip row without an image,
 // so a bad value is refused before anything is written. Throws Error(usage).

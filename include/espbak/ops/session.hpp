@@ -139,6 +139,9 @@ class Session {
   const ChipInfo& chip() const { return loader_->chip(); }
   // The MAC read while connecting; nullopt in Secure Download Mode.
   const std::optional<Mac>& mac() const { return mac_; }
+  // What connect() printed after "Chip is" (empty in Secure Download Mode,
+  // where it is not read); for backup manifests.
+  const std::string& chip_description() const { return description_; }
   bool stub() const { return loader_->stub_running(); }
   // Whether espbak has a flasher stub for the part (a row without a
   // stub_name has none: the ESP32-H21; nor has an ESP32-C2 v0.0), so the
@@ -168,6 +171,7 @@ class Session {
   Reporter& report_;
   std::unique_ptr<Transport> link_;
   std::unique_ptr<Loader> loader_;
+  std::string description_;  // connect()'s "Chip is"
   std::string no_stub_reason_;  // why the part gets no stub (empty: it gets one)
   std::optional<Mac> mac_;
   bool flash_id_known_ = false;

@@ -16,6 +16,9 @@ enum class ErrorKind {
   verify = 8,       // data on the chip does not match (MD5)
   unsupported = 9,  // the chip / loader cannot do what was asked
   internal = 10,
+  // write_flash: the backup's manifest (FILE.json) says it is of another chip
+  // family, or of a whole flash of another size (--force overrides).
+  identity = 11,
   // SIGINT, SIGTERM, SIGHUP, SIGPIPE (espbak/ops/interruption.hpp): the
   // process ends by the signal, status 128 + N; never retried.
   interrupted = 128,
