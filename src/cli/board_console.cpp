@@ -59,13 +59,7 @@ class BoardConsole::BoardReporter final : public Reporter {
       return;
     const double elapsed = std::chrono::duration<double>(now - start_).count();
     const double rate = elapsed > 0 ? double(done - base_) / elapsed : 0;
-    std::string eta = "--:--";
-    if (rate > 0 && done < total) {
-      auto left = std::uint64_t(double(total - done) / rate);
-      eta = fmt::format("{:02}:{:02}", left / 60, left % 60);
-    } else if (done >= total) {
-      eta = "00:00";
-    }
+    const std::string eta = progress_eta(done, total, rate);
     end_partial();
     if (mode.progress_plain) {
       last_plain_ = now;

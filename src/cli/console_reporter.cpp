@@ -4,6 +4,13 @@
 
 namespace espbak::cli {
 
+std::string progress_eta(std::uint64_t done, std::uint64_t total, double bytes_per_second) {
+  if (done >= total) return "00:00";
+  if (bytes_per_second <= 0) return "--:--";
+  auto left = std::uint64_t(double(total - done) / bytes_per_second);
+  return fmt::format("{:02}:{:02}", left / 60, left % 60);
+}
+
 std::string fitted_progress_line(std::string_view what, std::uint64_t done, std::uint64_t total, double bytes_per_second,
                                  const std::string& eta, int width) {
   const std::uint64_t percent = total ? done * 100 / total : 100;
@@ -97,13 +104,7 @@ void ConsoleReporter::progress(std::string_view what, std::uint64_t done, std::u
   last_draw_ = now;
   const double elapsed = std::chrono::duration<double>(now - progress_start_).count();
   const double rate = elapsed > 0 ? double(done - progress_base_) / elapsed : 0;  // bytes/s
-  std::string eta = "--:--";
-  if (rate > 0 && done < total) {
-    auto left = std::uint64_t(double(total - done) / rate);
-    eta = fmt::format("{:02}:{:02}", left / 60, left % 60);
-  } else if (done >= total) {
-    eta = "00:00";
-  }
+  const std::string eta = progress_eta(done, total, rate);
   end_partial();
   if (mode_.progress_plain) {
     std::fprintf(err_, "%s\n", fitted_progress_line(what, done, total, rate, eta, 1000).c_str());

@@ -29,6 +29,10 @@ int terminal_width(int fd);
 std::string fitted_progress_line(std::string_view what, std::uint64_t done, std::uint64_t total, double bytes_per_second,
                                  const std::string& eta, int width);
 
+// The time left as "MM:SS" at `bytes_per_second` ("--:--" before a rate is
+// known, "00:00" when done).
+std::string progress_eta(std::uint64_t done, std::uint64_t total, double bytes_per_second);
+
 class ConsoleReporter : public Reporter {
  public:
   using Now = std::function<std::chrono::steady_clock::time_point()>;
