@@ -49,16 +49,19 @@ Bytes partition_table() {
   return t;
 }
 
-// A 1 MB ESP32 flash: bootloader at 0x1000, the table, an app at 0x10000.
-Bytes esp32_flash() {
+// A 1 MB ESP32-family flash: the bootloader at `boot_offset` (the ESP32's
+// 0x1000 by default) with the chip's IMAGE_CHIP_ID, the table, an app at
+// 0x10000.
+Bytes esp32_flash(std::uint32_t boot_offset = 0x1000, std::uint16_t image_chip_id = 0) {
   Bytes f(kMB, 0xFF);
   // Revisions v0.0 - v3.99, ESP-IDF's default for the ESP32
   // (CONFIG_ESP_REV_MAX_FULL 399), so that write_flash takes it for
   // espsim's v3 part.
   test_images::Spec spec = test_images::esp32_app();
   spec.max_rev_full = 399;
+  spec.chip_id = image_chip_id;
   const Bytes boot = test_images::build(spec);
-  std::copy(boot.begin(), boot.end(), f.begin() + 0x1000);
+  std::copy(boot.begin(), boot.end(), f.begin() + boot_offset);
   const Bytes table = partition_table();
   std::copy(table.begin(), table.end(), f.begin() + 0x8000);
   const Bytes app = random_bytes(0x8000, 7);
@@ -243,21 +246,29 @@ TEST_CASE("diff of ESP8266 backups read from espsim: the SDK's Wi-Fi settings re
   CHECK(json_of(changed).find("ranges")->as_array()->size() == 2);
 }
 
-TEST_CASE("diff of ESP32 backups read from espsim: nvs rewritten is volatile, the app is not", "[diff][flash]") {
+TEST_CASE("diff of ESP32 and ESP32-C3 backups read from espsim: nvs rewritten is volatile, the app is not",
+          "[diff][flash]") {
+  struct Part {
+    const char* chip;
+    std::uint32_t boot_offset;  // the chip row's bootloader_offset
+    std::uint16_t image_chip_id;
+  };
+  const Part part = GENERATE(Part{"esp32", 0x1000, 0}, Part{"esp32c3", 0x0, 5});
+  CAPTURE(part.chip);
   TempDir dir;
   SimOptions so;
-  so.chip = "esp32";
+  so.chip = part.chip;
   so.flash_size = "1MB";
   Sim sim(dir, so);
   auto espbak = [&](std::vector<std::string> args) {
     args.insert(args.begin(), {"-p", sim.port()});
     return run_espbak(args);
   };
-  const Bytes flash = esp32_flash();
-  write_file(dir / "boot.bin", Bytes(flash.begin() + 0x1000, flash.begin() + 0x2000));
+  const Bytes flash = esp32_flash(part.boot_offset, part.image_chip_id);
+  write_file(dir / "boot.bin", Bytes(flash.begin() + part.boot_offset, flash.begin() + part.boot_offset + 0x1000));
   write_file(dir / "table.bin", partition_table());
   write_file(dir / "app.bin", Bytes(flash.begin() + 0x10000, flash.begin() + 0x18000));
-  REQUIRE(espbak({"write_flash", "0x1000", path(dir, "boot.bin"), "0x8000", path(dir, "table.bin"), "0x10000",
+  REQUIRE(espbak({"write_flash", hex_addr(part.boot_offset), path(dir, "boot.bin"), "0x8000", path(dir, "table.bin"), "0x10000",
                   path(dir, "app.bin")})
               .code == 0);
   REQUIRE(espbak({"read_flash", "0", "ALL", path(dir, "a.bin")}).code == 0);
