@@ -101,7 +101,7 @@ for ((run = 0; run < N; run++)); do
   fault_args=()
   for f in $faults; do fault_args+=(--fault "$f"); done
   "$ESPSIM" --chip "$chip" --flash-size 1MB --flash-file "$dir/flash.bin" --listen tcp:127.0.0.1:0 \
-    "${fault_args[@]}" --seed "$seed" 2>"$dir/espsim.log" &
+    "${fault_args[@]}" --seed "$seed" >"$dir/espsim.log" 2>&1 &
   SIM_PID=$!
   port=""
   for _ in $(seq 100); do
