@@ -14,6 +14,7 @@
 #include "espbak/sim/device.hpp"
 #include "espbak/sim/link.hpp"
 #include "espbak/stubs/stub_sources.hpp"
+#include "../support/device_rig.hpp"
 #include "../support/sim_transport.hpp"
 
 using namespace espbak;
@@ -21,32 +22,9 @@ using namespace espbak::sim;
 
 namespace {
 
-struct Rig {
-  FlashModel flash{4u << 20};
-  Device dev;
-  SimTime t = 0;
-  slip::Decoder dec;
-  explicit Rig(ChipId id) : dev(config(id), flash) {}
-  static DeviceConfig config(ChipId id) {
-    DeviceConfig c;
-    c.chip = &chip(id);
-    c.mac = default_mac(id);
-    c.jedec_id = 0x1640EF;
-    return c;
-  }
-  std::vector<Bytes> cmd(Op op, const Bytes& data, std::uint32_t chk = 0) {
-    dev.rx(t, slip::encode(encode_command(op, data, chk)));
-    dev.advance(t);
-    std::vector<Bytes> frames;
-    for (auto& chunk : dev.take_tx()) dec.feed(chunk.bytes, frames);
-    return frames;
-  }
-  bool ok(Op op, const Bytes& data, std::uint32_t chk = 0) {
-    auto f = cmd(op, data, chk);
-    if (f.size() != 1) return false;
-    auto r = decode_response(f[0]);
-    return r && response_status(*r).ok();
-  }
+struct Rig : testing::DeviceRig {
+  explicit Rig(ChipId id) : DeviceRig(config(id)) {}
+  std::vector<Bytes> cmd(Op op, const Bytes& data, std::uint32_t chk = 0) { return frames(op, data, chk); }
   // MEM_BEGIN / MEM_DATA / MEM_END jumping to `entry`: the frames MEM_END brings.
   std::vector<Bytes> upload(std::uint32_t entry) {
     CHECK(ok(Op::mem_begin, words({4, 1, 0x1800, 0x40100000})));

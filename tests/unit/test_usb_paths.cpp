@@ -13,6 +13,7 @@
 #include "espbak/protocol/packet.hpp"
 #include "espbak/protocol/slip.hpp"
 #include "espbak/sim/device.hpp"
+#include "../support/device_rig.hpp"
 #include "../support/sim_transport.hpp"
 
 using namespace espbak;
@@ -20,33 +21,15 @@ using namespace espbak::sim;
 
 namespace {
 
-struct Rig {
-  FlashModel flash{4u << 20};
-  Device dev;
-  SimTime t = 0;
-  slip::Decoder dec;
-  Rig(ChipId id, DownloadPath path, SimTime wdt = 0) : dev(config(id, path, wdt), flash) { dev.reset(0); }
+struct Rig : testing::DeviceRig {
+  Rig(ChipId id, DownloadPath path, SimTime wdt = 0) : DeviceRig(config(id, path, wdt)) { dev.reset(0); }
   static DeviceConfig config(ChipId id, DownloadPath path, SimTime wdt) {
-    DeviceConfig c;
-    c.chip = &chip(id);
-    c.mac = default_mac(id);
-    c.jedec_id = 0x1640EF;
+    DeviceConfig c = DeviceRig::config(id);
     c.download_path = path;
     c.usb_jtag_rtc_wdt = wdt;
     return c;
   }
-  std::optional<Response> cmd(Op op, const Bytes& data, std::uint32_t chk = 0) {
-    dev.rx(t, slip::encode(encode_command(op, data, chk)));
-    dev.advance(t);
-    std::vector<Bytes> frames;
-    for (auto& chunk : dev.take_tx()) dec.feed(chunk.bytes, frames);
-    if (frames.size() != 1) return std::nullopt;
-    return decode_response(frames[0]);
-  }
-  bool ok(Op op, const Bytes& data, std::uint32_t chk = 0) {
-    auto r = cmd(op, data, chk);
-    return r && response_status(*r).ok();
-  }
+  std::optional<Response> cmd(Op op, const Bytes& data, std::uint32_t chk = 0) { return reply(op, data, chk); }
   bool mem_block(std::uint32_t len) {
     REQUIRE(ok(Op::mem_begin, words({len, 1, len, 0x40380000})));
     Bytes blob(len, 0x5A);
