@@ -9,7 +9,6 @@
 
 #include "espbak/image/firmware_image.hpp"
 #include "espbak/util/error.hpp"
-#include "espbak/util/json.hpp"
 #include "espbak/util/numbers.hpp"
 
 namespace espbak::backup {
@@ -200,105 +199,6 @@ std::optional<PartitionTable> table_in_backup(const BackupImage& backup, std::ui
   auto bytes = slice(backup, table_offset, end);
   if (!looks_like_partition_table(bytes)) return std::nullopt;
   return parse_partition_table(bytes, table_offset);
-}
-
-// ---- Manifest keys -----------------------------------------------------------
-
-namespace {
-
-[[noreturn]] void bad_manifest(const std::string& what) { throw Error(ErrorKind::input, what); }
-
-std::uint64_t integer_at(const JsonValue& v, std::string_view path, std::uint64_t max) {
-  auto n = v.as_integer();
-  if (!n || *n < 0 || std::uint64_t(*n) > max)
-    bad_manifest(fmt::format("{} is not an integer from 0 to {:#x}", path, max));
-  return std::uint64_t(*n);
-}
-
-// `object.key` as an integer up to `max`; nullopt when missing or null.
-std::optional<std::uint64_t> optional_integer(const JsonValue* object, std::string_view key, std::string_view path,
-                                              std::uint64_t max) {
-  if (!object || !object->is_object()) return std::nullopt;
-  const JsonValue* v = object->find(key);
-  if (!v || v->is_null()) return std::nullopt;
-  return integer_at(*v, path, max);
-}
-
-const JsonValue* optional_object(const JsonValue& root, std::string_view key) {
-  const JsonValue* v = root.find(key);
-  if (!v || v->is_null()) return nullptr;
-  if (!v->is_object()) bad_manifest(fmt::format("\"{}\" is not an object", key));
-  return v;
-}
-
-PartitionTable manifest_table(const JsonValue& t) {
-  PartitionTable table;
-  table.table_offset = std::uint32_t(integer_at(t.find("offset") ? *t.find("offset") : JsonValue(),
-                                                "partition_table.offset", 0xFFFFFFFF));
-  const JsonValue* parts = t.find("partitions");
-  if (!parts || !parts->is_array()) bad_manifest("partition_table.partitions is not an array");
-  constexpr std::size_t kMaxEntries = kPartitionTableMaxLength / kPartitionEntrySize - 1;  // room for the MD5 entry
-  if (parts->as_array()->size() > kMaxEntries)
-    bad_manifest(fmt::format("partition_table.partitions has more than {} entries", kMaxEntries));
-  std::vector<Partition> entries;
-  for (std::size_t i = 0; i < parts->as_array()->size(); ++i) {
-    const JsonValue& p = (*parts->as_array())[i];
-    const std::string at = fmt::format("partition_table.partitions[{}]", i);
-    if (!p.is_object()) bad_manifest(at + " is not an object");
-    auto field = [&](std::string_view key, std::uint64_t max) {
-      const JsonValue* v = p.find(key);
-      return integer_at(v ? *v : JsonValue(), fmt::format("{}.{}", at, key), max);
-    };
-    Partition part;
-    const JsonValue* name = p.find("name");
-    if (!name || !name->as_string() || name->as_string()->size() > 16 ||
-        name->as_string()->find('\0') != std::string::npos)
-      bad_manifest(at + ".name is not a partition name (a string of at most 16 bytes)");
-    part.name = *name->as_string();
-    part.type = std::uint8_t(field("type_id", 0xFF));
-    part.subtype = std::uint8_t(field("subtype_id", 0xFF));
-    part.offset = std::uint32_t(field("offset", 0xFFFFFFFF));
-    part.size = std::uint32_t(field("size", 0xFFFFFFFF));
-    for (auto [key, bit] : {std::pair{"encrypted", kFlagEncrypted}, std::pair{"readonly", kFlagReadonly}})
-      if (const JsonValue* flag = p.find(key); flag && flag->as_bool().value_or(false)) part.flags |= bit;
-    entries.push_back(std::move(part));
-  }
-  // The binary reader's checks (duplicate names, overlaps, entries below
-  // the table) apply to the manifest's copy of a table too.
-  try {
-    table = parse_partition_table(serialize_partition_table(entries), table.table_offset);
-  } catch (const Error& e) {
-    bad_manifest(fmt::format("partition_table: {}", e.what()));
-  }
-  return table;
-}
-
-}  // namespace
-
-ManifestFacts read_manifest_facts(std::string_view json_text) {
-  const JsonValue root = parse_json(json_text);
-  if (!root.is_object()) bad_manifest("not an espbak backup manifest (not a JSON object)");
-  const JsonValue* format = root.find("format");
-  if (!format || !format->as_string() || *format->as_string() != "espbak-backup-manifest")
-    bad_manifest("not an espbak backup manifest (\"format\" is not \"espbak-backup-manifest\")");
-  const JsonValue* version = root.find("format_version");
-  if (!version || version->as_integer() != std::optional<std::int64_t>(1))
-    bad_manifest("format_version is not 1 (a manifest of another espbak version)");
-  ManifestFacts facts;
-  const std::uint64_t u32 = 0xFFFFFFFF;
-  if (auto v = optional_integer(optional_object(root, "range"), "address", "range.address", u32))
-    facts.address = std::uint32_t(*v);
-  facts.file_size = optional_integer(optional_object(root, "file"), "size", "file.size", 1ull << 53);
-  if (auto v = optional_integer(optional_object(root, "flash"), "size", "flash.size", u32))
-    facts.flash_size = std::uint32_t(*v);
-  if (const JsonValue* chip = optional_object(root, "chip")) {
-    if (const JsonValue* family = chip->find("family"); family && !family->is_null()) {
-      if (!family->as_string()) bad_manifest("chip.family is not a string");
-      facts.chip_family = *family->as_string();
-    }
-  }
-  if (const JsonValue* table = optional_object(root, "partition_table")) facts.partition_table = manifest_table(*table);
-  return facts;
 }
 
 }  // namespace espbak::backup

@@ -133,6 +133,16 @@ PartitionTable partition_table_of(const JsonValue& v) {
     part.flags = (p.flag("encrypted") ? kFlagEncrypted : 0) | (p.flag("readonly") ? kFlagReadonly : 0);
     t.entries.push_back(std::move(part));
   }
+  // The binary reader's checks (duplicate names, overlaps, entries below
+  // the table) hold for the manifest's copy of a table too: diff and
+  // --partition name areas by it.
+  try {
+    const bool md5 = t.md5_present;
+    t = parse_partition_table(serialize_partition_table(t.entries, md5), t.table_offset);
+    t.md5_present = md5;
+  } catch (const Error& e) {
+    fail("partition_table", fmt::format("is not a valid table ({})", e.what()));
+  }
   return t;
 }
 

@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 
 #include "espbak/backup/backup_diff.hpp"
+#include "espbak/backup/manifest.hpp"
 #include "espbak/ops/image.hpp"
 #include "espbak/util/error.hpp"
 #include "espbak/util/numbers.hpp"
@@ -21,35 +22,27 @@ namespace espbak {
 namespace {
 
 using backup::BackupImage;
-using backup::ManifestFacts;
+using backup::Manifest;
 
 struct Backup {
   std::string file;
   Bytes data;
-  std::optional<ManifestFacts> manifest;
+  std::optional<Manifest> manifest;
   BackupImage image() const { return {.address = address, .bytes = data}; }
   std::uint32_t address = 0;
 };
 
-// FILE.json beside FILE, when there is one. A manifest that exists but does
+// FILE.json beside FILE, when there is one, read by the same reader
+// write_flash uses (backup/manifest.hpp). A manifest that exists but does
 // not read is an error: the user relies on it for what the backup covers.
-std::optional<ManifestFacts> read_manifest(Reporter& report, const std::string& file, std::uint64_t file_size) {
-  const std::string path = file + ".json";
-  std::error_code ec;
-  if (!std::filesystem::exists(std::filesystem::status(path, ec))) return std::nullopt;
-  auto text = std::move(load_regions({{0, path}}).front().data);
-  ManifestFacts facts;
-  try {
-    facts = backup::read_manifest_facts(std::string_view(reinterpret_cast<const char*>(text.data()), text.size()));
-  } catch (const Error& e) {
-    throw Error(ErrorKind::input, fmt::format("{}: {}", path, e.what()));
-  }
-  if (facts.file_size && *facts.file_size != file_size) {
-    report.warning(fmt::format("{} describes a file of {} bytes, {} has {}: the manifest is not used", path,
-                               *facts.file_size, file, file_size));
+std::optional<Manifest> read_manifest(Reporter& report, const std::string& file, std::uint64_t file_size) {
+  std::optional<Manifest> manifest = backup::read_manifest_beside(file);
+  if (manifest && manifest->file.size != file_size) {
+    report.warning(fmt::format("{} describes a file of {} bytes, {} has {}: the manifest is not used",
+                               backup::manifest_path(file), manifest->file.size, file, file_size));
     return std::nullopt;
   }
-  return facts;
+  return manifest;
 }
 
 Backup load_backup(Reporter& report, const std::string& file) {
@@ -77,11 +70,11 @@ std::string span_text(std::uint64_t start, std::uint64_t size) {
 // when they disagree); detection from an image header is a guess.
 const ChipInfo* choose_chip(Reporter& report, const DiffArgs& args, const Backup& a, const Backup& b) {
   for (const Backup* x : {&a, &b}) {
-    if (!x->manifest || x->manifest->chip_family.empty()) continue;
-    const ChipInfo* chip = find_chip(x->manifest->chip_family);
+    if (!x->manifest || x->manifest->chip.family.empty()) continue;
+    const ChipInfo* chip = find_chip(x->manifest->chip.family);
     if (!chip) {
       report.warning(fmt::format("{}.json names chip '{}', which espbak does not know", x->file,
-                                 x->manifest->chip_family));
+                                 x->manifest->chip.family));
       continue;
     }
     if (args.chip && args.chip != chip)
@@ -144,7 +137,7 @@ Layout choose_layout(Reporter& report, const DiffArgs& args, const ChipInfo* chi
   for (const Backup* x : {&a, &b})
     if (!size && (size = backup::header_flash_size(x->image(), *chip))) source = x->file + "'s image header";
   for (const Backup* x : {&a, &b})
-    if (!size && x->manifest && (size = x->manifest->flash_size)) source = x->file + ".json";
+    if (!size && x->manifest && (size = x->manifest->flash.size)) source = x->file + ".json";
   if (!size) {
     size = std::uint32_t(std::min<std::uint64_t>(std::max(a.image().end(), b.image().end()), 0xFFFFFFFFu));
     source = "the end of the backup";
@@ -174,8 +167,8 @@ int cmd_diff(Reporter& report, const DiffArgs& args) {
     throw Error(ErrorKind::input,
                 fmt::format("'{}' and '{}' are both empty: there is nothing to compare", a.file, b.file));
   // A backup without a manifest is taken to start where the other's does.
-  const std::optional<std::uint32_t> at_a = a.manifest ? a.manifest->address : std::nullopt;
-  const std::optional<std::uint32_t> at_b = b.manifest ? b.manifest->address : std::nullopt;
+  const std::optional<std::uint32_t> at_a = a.manifest ? std::optional(a.manifest->range.address) : std::nullopt;
+  const std::optional<std::uint32_t> at_b = b.manifest ? std::optional(b.manifest->range.address) : std::nullopt;
   a.address = at_a.value_or(at_b.value_or(0));
   b.address = at_b.value_or(at_a.value_or(0));
   for (const Backup* x : {&a, &b})

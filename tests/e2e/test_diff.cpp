@@ -154,11 +154,20 @@ TEST_CASE("diff reads A.json for where a backup starts and its table, and a long
   b.resize(0x2800, 0xFF);  // B read 2 KB more
   write_file(dir / "a.bin", a);
   write_file(dir / "b.bin", b);
-  const std::string manifest = R"({"format":"espbak-backup-manifest","format_version":1,"chip":{"family":"esp32c3"},
-    "range":{"address":65536,"size":8192},"file":{"name":"a.bin","size":8192},
+  // A whole manifest, as read_flash writes one (docs/manifest.md): diff
+  // reads it with the reader write_flash uses.
+  const std::string manifest = R"json({"format":"espbak-backup-manifest","format_version":1,"espbak_version":"0.1.0",
+    "created":"2026-12-02T15:31:00Z","port":"/dev/ttyUSB0",
+    "chip":{"family":"esp32c3","description":"ESP32-C3 (QFN32) (revision v0.4)","mac":"24:0a:c4:00:00:01"},
+    "flash":{"manufacturer":null,"device":null,"size":null},
+    "range":{"address":65536,"size":8192},"erased_ranges":[],
+    "file":{"name":"a.bin","size":8192,"md5":"00000000000000000000000000000000",
+            "sha256":"0000000000000000000000000000000000000000000000000000000000000000"},
     "partition_table":{"offset":32768,"md5_present":false,"partitions":[
-      {"name":"nvs","type":"data","subtype":"nvs","type_id":1,"subtype_id":2,"offset":36864,"size":24576},
-      {"name":"app","type":"app","subtype":"factory","type_id":0,"subtype_id":0,"offset":65536,"size":65536}]}})";
+      {"name":"nvs","type":"data","subtype":"nvs","type_id":1,"subtype_id":2,"offset":36864,"size":24576,
+       "encrypted":false,"readonly":false},
+      {"name":"app","type":"app","subtype":"factory","type_id":0,"subtype_id":0,"offset":65536,"size":65536,
+       "encrypted":false,"readonly":false}]}})json";
   write_file(dir / "a.bin.json", Bytes(manifest.begin(), manifest.end()));
 
   auto r = run_espbak({"diff", path(dir, "a.bin"), path(dir, "b.bin")});
@@ -187,7 +196,7 @@ TEST_CASE("diff refuses bad input in one line with exit 2 or more", "[diff][cli]
   const Case cases[] = {
       {{"diff", path(dir, "a.bin"), path(dir, "missing.bin")}, 3, "cannot open '" + path(dir, "missing.bin") + "'"},
       {{"diff", path(dir, "empty1.bin"), path(dir, "empty2.bin")}, 3, "are both empty: there is nothing to compare"},
-      {{"diff", path(dir, "m.bin"), path(dir, "a.bin")}, 3, path(dir, "m.bin.json") + ": JSON: "},
+      {{"diff", path(dir, "m.bin"), path(dir, "a.bin")}, 3, "manifest '" + path(dir, "m.bin.json") + "': JSON: "},
       {{"diff", "--partition-table-offset", "0xZZ", path(dir, "a.bin"), path(dir, "a.bin")}, 2,
        "invalid --partition-table-offset '0xZZ'"},
       {{"diff", path(dir, "a.bin")}, 2, ""},

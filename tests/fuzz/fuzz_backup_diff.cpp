@@ -1,7 +1,8 @@
 // libFuzzer target: diff's readers and comparison (backup/backup_diff.hpp)
 // on arbitrary bytes.
 // Input: byte 0 picks the mode. Odd: the rest is a manifest's text for
-// read_manifest_facts. Even: byte 1 is where the partition table is looked
+// parse_manifest, the reader diff uses (its table as diff names areas
+// by it). Even: byte 1 is where the partition table is looked
 // for (its low 2 bits times 4 KB), bytes 2-3 split the rest into backups A
 // and B, byte 4 gives B a start 4 KB * (bits 0-1) away from A's (0).
 // Invariants checked (a violation aborts, which libFuzzer reports):
@@ -19,6 +20,7 @@
 #include <string_view>
 
 #include "espbak/backup/backup_diff.hpp"
+#include "espbak/backup/manifest.hpp"
 #include "espbak/util/error.hpp"
 
 namespace {
@@ -72,7 +74,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (data[0] & 1) {
     std::string_view text(reinterpret_cast<const char*>(data + 1), size - 1);
     expect_input_errors_only([&] {
-      const ManifestFacts m = read_manifest_facts(text);
+      const Manifest m = parse_manifest(text);
       if (m.partition_table) (void)layout_from_partition_table(*m.partition_table, std::nullopt);
     });
     return 0;

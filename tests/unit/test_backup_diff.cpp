@@ -1,7 +1,8 @@
 // What differs between two backups and what lies there
 // (backup/backup_diff.hpp): sector ranges, their areas, volatile data,
 // backups of different sizes, the ESP8266 SDK's areas, the chip and table
-// found in a backup, and the manifest keys diff reads.
+// found in a backup. (diff reads manifests with backup/manifest.hpp's
+// parse_manifest, tested in test_manifest.cpp.)
 #include <catch2/catch.hpp>
 
 #include <string>
@@ -50,36 +51,6 @@ void check_ranges(const BackupDiff& d, const std::vector<Expect>& want) {
     CHECK(d.ranges[i].area.name == want[i].area);
     CHECK(d.ranges[i].is_volatile() == want[i].is_volatile);
   }
-}
-
-const std::string kManifest = R"json({"format": "espbak-backup-manifest", "format_version": 1, "espbak_version": "0.1.0",
- "created": "2026-12-02T15:31:00Z", "port": "/dev/ttyUSB0",
- "chip": {"family": "esp32c3", "description": "ESP32-C3 (QFN32) (revision v0.4)", "mac": "24:0a:c4:00:00:01"},
- "flash": {"manufacturer": 239, "device": 16406, "size": 4194304},
- "range": {"address": 65536, "size": 8192},
- "file": {"name": "d1-mini.bin", "size": 8192, "md5": "00", "sha256": "00"},
- "erased_ranges": [],
- "partition_table": {"offset": 32768, "md5_present": true, "partitions": [
-   {"name": "nvs", "type": "data", "subtype": "nvs", "type_id": 1, "subtype_id": 2, "offset": 36864, "size": 24576,
-    "encrypted": false, "readonly": true},
-   {"name": "factory", "type": "app", "subtype": "factory", "type_id": 0, "subtype_id": 0, "offset": 65536,
-    "size": 1048576, "encrypted": false, "readonly": false}]}})json";
-
-std::string manifest_error(const std::string& text) {
-  try {
-    read_manifest_facts(text);
-  } catch (const Error& e) {
-    CHECK(e.kind() == ErrorKind::input);
-    CHECK(std::string(e.what()).find('\n') == std::string::npos);
-    return e.what();
-  }
-  return "";
-}
-
-std::string replaced(std::string text, const std::string& from, const std::string& to) {
-  auto p = text.find(from);
-  REQUIRE(p != std::string::npos);
-  return text.replace(p, from.size(), to);
 }
 
 }  // namespace
@@ -277,51 +248,4 @@ TEST_CASE("the flash size of the image header, the chip of a backup, the table i
   CHECK_FALSE(table_in_backup(at(0, with_table), 0x9000));        // none there
   with_table[0x8000 + 32] = 0x12;                                   // the second entry's magic broken
   CHECK_THROWS_AS(table_in_backup(at(0, with_table), 0x8000), Error);
-}
-
-TEST_CASE("the manifest keys diff reads: range.address, file.size, flash.size, chip.family, partition_table",
-          "[backup_diff]") {
-  const ManifestFacts m = read_manifest_facts(kManifest);
-  CHECK(m.address == 0x10000u);
-  CHECK(m.file_size == 8192u);
-  CHECK(m.flash_size == 4 * kMB);
-  CHECK(m.chip_family == "esp32c3");
-  REQUIRE(m.partition_table);
-  CHECK(m.partition_table->table_offset == 0x8000);
-  REQUIRE(m.partition_table->entries.size() == 2);
-  CHECK(m.partition_table->entries[0].name == "nvs");
-  CHECK(m.partition_table->entries[0].subtype == kSubtypeDataNvs);
-  CHECK(m.partition_table->entries[0].readonly());
-  CHECK(m.partition_table->entries[1].offset == 0x10000);
-
-  // Keys the schema allows to be null or absent.
-  const ManifestFacts bare =
-      read_manifest_facts(R"({"format":"espbak-backup-manifest","format_version":1,"flash":{"size":null}})");
-  CHECK_FALSE(bare.address);
-  CHECK_FALSE(bare.flash_size);
-  CHECK(bare.chip_family.empty());
-  CHECK_FALSE(bare.partition_table);
-
-  CHECK(manifest_error("{\"format\": ").find("JSON: ") == 0);
-  // A control byte in the text is named, not printed (found by fuzz_backup_diff).
-  CHECK(manifest_error("{\"format\": \"a\\\n\"}") == "JSON: bad escape after '\\': byte 0x0a at line 2 column 1");
-  CHECK(manifest_error("{\"format\": \x01}") == "JSON: unexpected character byte 0x01 at line 1 column 12");
-  CHECK(manifest_error("[1]") == "not an espbak backup manifest (not a JSON object)");
-  CHECK(manifest_error(replaced(kManifest, "espbak-backup-manifest", "other")) ==
-        "not an espbak backup manifest (\"format\" is not \"espbak-backup-manifest\")");
-  CHECK(manifest_error(replaced(kManifest, "\"format_version\": 1", "\"format_version\": 2")) ==
-        "format_version is not 1 (a manifest of another espbak version)");
-  CHECK(manifest_error(replaced(kManifest, "\"address\": 65536", "\"address\": \"0x10000\"")) ==
-        "range.address is not an integer from 0 to 0xffffffff");
-  CHECK(manifest_error(replaced(kManifest, "\"address\": 65536", "\"address\": 4294967296")) ==
-        "range.address is not an integer from 0 to 0xffffffff");
-  CHECK(manifest_error(replaced(kManifest, "\"family\": \"esp32c3\"", "\"family\": 3")) ==
-        "chip.family is not a string");
-  CHECK(manifest_error(replaced(kManifest, "\"range\": {", "\"range\": 5, \"x\": {")) ==
-        "\"range\" is not an object");
-  CHECK(manifest_error(replaced(kManifest, "\"offset\": 65536", "\"offset\": 40960")).find("partition_table: ") == 0);
-  CHECK(manifest_error(replaced(kManifest, "\"subtype_id\": 2", "\"subtype_id\": 256")) ==
-        "partition_table.partitions[0].subtype_id is not an integer from 0 to 0xff");
-  CHECK(manifest_error(replaced(kManifest, "\"name\": \"nvs\"", "\"name\": \"a-name-longer-than-16\"")) ==
-        "partition_table.partitions[0].name is not a partition name (a string of at most 16 bytes)");
 }

@@ -179,6 +179,10 @@ TEST_CASE("a broken manifest is refused in one line naming the key", "[manifest]
       {"\"encrypted\":false", "\"encrypted\":\"no\"", "\"partition_table.partitions[0].encrypted\" must be true or false"},
       {"\"md5_present\":true", "\"md5_present\":1", "\"partition_table.md5_present\" must be true or false"},
       {"\"name\":\"nvs\"", "\"name\":\"a-name-of-17-byte\"", "\"partition_table.partitions[0].name\" is longer than 16 bytes"},
+      // The binary table's rules hold for the manifest's copy (diff and --partition name areas by it).
+      {"\"offset\":65536", "\"offset\":40960",
+       "\"partition_table\" is not a valid table (partition table at 0x8000: partition 'factory' at 0xa000 overlaps 'nvs'"},
+      {"\"name\":\"factory\"", "\"name\":\"nvs\"", "two entries are named 'nvs'"},
   };
   for (const auto& c : cases) {
     CAPTURE(c.from, c.to);

@@ -126,20 +126,4 @@ std::optional<std::uint32_t> header_flash_size(const BackupImage& backup, const 
 // Throws Error(input) when a table is there but does not parse.
 std::optional<PartitionTable> table_in_backup(const BackupImage& backup, std::uint32_t table_offset);
 
-// ---- The keys diff reads from a manifest (FILE.json) -----------------------
-// Until the shared manifest reader lands (backup/manifest.hpp), the few
-// keys diff needs, read with parse_json from the schema read_flash writes.
-struct ManifestFacts {
-  std::optional<std::uint32_t> address;      // range.address: where the backup starts
-  std::optional<std::uint64_t> file_size;    // file.size
-  std::optional<std::uint32_t> flash_size;   // flash.size (null: unknown)
-  std::string chip_family;                   // chip.family (empty: not given)
-  std::optional<PartitionTable> partition_table;  // partition_table
-};
-
-// Throws Error(input) with one line naming the fault: not JSON, not an
-// espbak backup manifest ("format"), a format_version other than 1, or one
-// of the keys above of the wrong type or range.
-ManifestFacts read_manifest_facts(std::string_view json_text);
-
 }  // namespace espbak::backup
