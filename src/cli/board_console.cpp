@@ -45,31 +45,20 @@ class BoardConsole::BoardReporter final : public Reporter {
   void progress(std::string_view what, std::uint64_t done, std::uint64_t total) override {
     const ConsoleMode& mode = console_.mode_;
     if (quiet() || total == 0 || !(mode.progress_tty || mode.progress_plain)) return;
-    const auto now = console_.now_();
-    if (!started_) {
-      // As ConsoleReporter: the rate counts from the first report; plain
-      // lines start one interval in.
-      started_ = true;
-      start_ = now;
-      base_ = done;
-      last_plain_ = now;
-      if (mode.progress_plain) return;
-    }
-    if (mode.progress_plain && (done >= total || now - last_plain_ < ConsoleReporter::kPlainProgressInterval))
-      return;
-    const double elapsed = std::chrono::duration<double>(now - start_).count();
-    const double rate = elapsed > 0 ? double(done - base_) / elapsed : 0;
-    const std::string eta = progress_eta(done, total, rate);
+    // BoardConsole::set_status paces the terminal block for all boards.
+    const auto figures = pacer_.next(console_.now_(), done, total);
+    if (!figures) return;
+    const double rate = figures->bytes_per_second;
+    const std::string& eta = figures->eta;
     end_partial();
     if (mode.progress_plain) {
-      last_plain_ = now;
       console_.write_line(console_.err_, prefix_ + fitted_progress_line(what, done, total, rate, eta, 1000));
       return;
     }
     const int room = std::max(8, mode.width - int(prefix_.size()));
     console_.set_status(index_, prefix_ + fitted_progress_line(what, done, total, rate, eta, room), done >= total);
   }
-  void progress_end() override { started_ = false; }
+  void progress_end() override { pacer_.restart(); }
 
  private:
   bool quiet() const { return console_.mode_.quiet; }
@@ -83,9 +72,7 @@ class BoardConsole::BoardReporter final : public Reporter {
   std::size_t index_;
   std::string prefix_;
   std::string partial_;
-  bool started_ = false;
-  std::uint64_t base_ = 0;
-  std::chrono::steady_clock::time_point start_{}, last_plain_{};
+  ProgressPacer pacer_{console_.mode_.progress_plain, ProgressPacer::Clock::duration::zero()};
 };
 
 BoardConsole::BoardConsole(ConsoleMode mode, const std::vector<std::string>& labels, Now now, std::FILE* out,

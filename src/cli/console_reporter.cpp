@@ -86,39 +86,24 @@ void ConsoleReporter::error(const std::string& line) {
 
 void ConsoleReporter::progress(std::string_view what, std::uint64_t done, std::uint64_t total) {
   if (mode_.quiet || total == 0 || !(mode_.progress_tty || mode_.progress_plain)) return;
-  const auto now = now_();
-  if (!progress_started_) {
-    // The rate counts from the first report: bytes before it took unknown
-    // time. Plain lines start one interval in: a short transfer shows none.
-    progress_started_ = true;
-    progress_start_ = now;
-    progress_base_ = done;
-    last_draw_ = now;
-    if (mode_.progress_plain) return;
-  }
-  if (mode_.progress_plain) {
-    if (done >= total || now - last_draw_ < kPlainProgressInterval) return;  // the summary line says 100 %
-  } else if (done < total && progress_shown_ && now - last_draw_ < std::chrono::milliseconds(100)) {
-    return;  // redraw at most ten times a second, and always at the end
-  }
-  last_draw_ = now;
-  const double elapsed = std::chrono::duration<double>(now - progress_start_).count();
-  const double rate = elapsed > 0 ? double(done - progress_base_) / elapsed : 0;  // bytes/s
-  const std::string eta = progress_eta(done, total, rate);
+  const auto figures = pacer_.next(now_(), done, total, /*redraw_now=*/!progress_shown_);
+  if (!figures) return;
   end_partial();
   if (mode_.progress_plain) {
-    std::fprintf(err_, "%s\n", fitted_progress_line(what, done, total, rate, eta, 1000).c_str());
+    std::fprintf(err_, "%s\n",
+                 fitted_progress_line(what, done, total, figures->bytes_per_second, figures->eta, 1000).c_str());
     std::fflush(err_);
     return;
   }
-  std::fprintf(err_, "\r%s\033[K", fitted_progress_line(what, done, total, rate, eta, mode_.width).c_str());
+  std::fprintf(err_, "\r%s\033[K",
+               fitted_progress_line(what, done, total, figures->bytes_per_second, figures->eta, mode_.width).c_str());
   std::fflush(err_);
   progress_shown_ = true;
 }
 
 void ConsoleReporter::progress_end() {
   clear_progress();
-  progress_started_ = false;
+  pacer_.restart();
 }
 
 }  // namespace espbak::cli

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "espbak/ops/report.hpp"
+#include "progress_pacer.hpp"
 
 namespace espbak::cli {
 
@@ -48,7 +49,7 @@ class ConsoleReporter : public Reporter {
   void error(const std::string& line);
 
   // Plain progress lines: at most one per this interval.
-  static constexpr std::chrono::seconds kPlainProgressInterval{5};
+  static constexpr std::chrono::seconds kPlainProgressInterval = ProgressPacer::kPlainInterval;
 
  private:
   void clear_progress();
@@ -60,10 +61,8 @@ class ConsoleReporter : public Reporter {
   std::FILE* err_;
   bool partial_open_ = false;  // "Connecting..." waiting for its dots and newline
   bool progress_shown_ = false;
-  bool progress_started_ = false;
-  std::uint64_t progress_base_ = 0;
-  std::chrono::steady_clock::time_point progress_start_{};
-  std::chrono::steady_clock::time_point last_draw_{};
+  // Ten redraws a second at most on a terminal.
+  ProgressPacer pacer_{mode_.progress_plain, std::chrono::milliseconds(100)};
 };
 
 }  // namespace espbak::cli

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "console_reporter.hpp"
+#include "progress_pacer.hpp"
 
 using namespace espbak::cli;
 using Clock = std::chrono::steady_clock;
@@ -101,4 +102,31 @@ TEST_CASE("Connecting... and its dots share a line that the next output ends", "
   silent.partial("Connecting...");
   silent.result("MAC: 24:0a:c4:00:00:01");
   CHECK(out3.text() == "MAC: 24:0a:c4:00:00:01\n");
+}
+
+TEST_CASE("the progress pacer: plain lines every five seconds, terminal redraws paced, the rate from the first report",
+          "[cli]") {
+  const Clock::time_point t0{};
+  using std::chrono::milliseconds;
+  ProgressPacer plain(true, Clock::duration::zero());
+  CHECK_FALSE(plain.next(t0, 1000, 100000));                        // the first report starts the clock
+  CHECK_FALSE(plain.next(t0 + milliseconds(4999), 20000, 100000));  // within the interval
+  auto at5 = plain.next(t0 + milliseconds(5000), 51000, 100000);
+  REQUIRE(at5);
+  CHECK(at5->bytes_per_second == Approx(10000.0));  // (51000 - 1000) bytes in 5 s
+  CHECK(at5->eta == "00:04");
+  CHECK_FALSE(plain.next(t0 + milliseconds(12000), 100000, 100000));  // 100 % is the summary's
+  plain.restart();
+  CHECK_FALSE(plain.next(t0 + milliseconds(13000), 0, 100));  // a new transfer starts its own clock
+
+  ProgressPacer tty(false, milliseconds(100));
+  CHECK(tty.next(t0, 0, 1000));                                // the first is drawn
+  CHECK_FALSE(tty.next(t0 + milliseconds(50), 10, 1000));      // ten redraws a second at most
+  CHECK(tty.next(t0 + milliseconds(60), 20, 1000, true));      // unless the line was wiped
+  CHECK_FALSE(tty.next(t0 + milliseconds(100), 30, 1000));     // the interval counts from that draw
+  CHECK(tty.next(t0 + milliseconds(161), 40, 1000));
+  CHECK(tty.next(t0 + milliseconds(162), 1000, 1000));         // the last always
+  ProgressPacer every(false, Clock::duration::zero());
+  CHECK(every.next(t0, 0, 10));
+  CHECK(every.next(t0, 1, 10));
 }
