@@ -118,7 +118,7 @@ class Win32Serial final : public Transport {
     t.ReadIntervalTimeout = MAXDWORD;
     t.ReadTotalTimeoutMultiplier = MAXDWORD;
     t.ReadTotalTimeoutConstant = ms;
-    t.WriteTotalTimeoutConstant = DWORD(write_timeout_.count());
+    t.WriteTotalTimeoutConstant = DWORD(std::clamp<std::int64_t>(write_timeout_.count(), 1, 0x7FFFFFFF));  // 0 would mean none
     if (!SetCommTimeouts(h_, &t)) fail("cannot set timeouts");
     read_timeout_ms_ = ms;
   }
