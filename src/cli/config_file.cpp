@@ -1,13 +1,16 @@
 // esptool's configuration file, found and read as esptool v5.3.1 config.py
 // does (config_file.hpp); the keys from its CONFIG_OPTIONS and what
-// loader.py / reset.py do with each.
+// loader.py / reset.py do with each (docs/en/esptool/configuration-file.rst
+// lists them with their defaults).
 #include "config_file.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
 #include <iterator>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -22,36 +25,29 @@ namespace {
 
 enum class KeyType { integer, number, text };
 
-struct KnownKey {
-  const char* name;
-  KeyType type;
-  // Why espbak does not apply it (nullptr: it does).
-  const char* not_applied;
-};
-
 // config.py CONFIG_OPTIONS, with loader.py's types (getint / getfloat / get).
-constexpr KnownKey kKeys[] = {
-    {"timeout", KeyType::number, "espbak keeps esptool's default timeouts"},
-    {"chip_erase_timeout", KeyType::number, "espbak keeps esptool's default timeouts"},
-    {"max_timeout", KeyType::number, "espbak keeps esptool's default timeouts"},
-    {"sync_timeout", KeyType::number, "espbak keeps esptool's default timeouts"},
-    {"md5_timeout_per_mb", KeyType::number, "espbak keeps esptool's default timeouts"},
-    {"erase_region_timeout_per_mb", KeyType::number, "espbak keeps esptool's default timeouts"},
-    {"erase_write_timeout_per_mb", KeyType::number, "espbak keeps esptool's default timeouts"},
-    {"mem_end_rom_timeout", KeyType::number, "espbak keeps esptool's default timeouts"},
-    {"serial_write_timeout", KeyType::number, "espbak keeps its own serial write handling"},
-    {"connect_attempts", KeyType::integer, nullptr},
-    {"write_block_attempts", KeyType::integer, "espbak retries failed blocks its own way (docs/exit-codes.md, Retries)"},
-    {"reset_delay", KeyType::number, "espbak keeps esptool's 0.05 s and 0.55 s reset delays"},
-    {"open_port_attempts", KeyType::integer, nullptr},
-    {"custom_reset_sequence", KeyType::text, nullptr},
-    {"custom_hard_reset_sequence", KeyType::text, nullptr},
+constexpr std::pair<const char*, KeyType> kKeys[] = {
+    {"timeout", KeyType::number},
+    {"chip_erase_timeout", KeyType::number},
+    {"max_timeout", KeyType::number},
+    {"sync_timeout", KeyType::number},
+    {"md5_timeout_per_mb", KeyType::number},
+    {"erase_region_timeout_per_mb", KeyType::number},
+    {"erase_write_timeout_per_mb", KeyType::number},
+    {"mem_end_rom_timeout", KeyType::number},
+    {"serial_write_timeout", KeyType::number},
+    {"connect_attempts", KeyType::integer},
+    {"write_block_attempts", KeyType::integer},
+    {"reset_delay", KeyType::number},
+    {"open_port_attempts", KeyType::integer},
+    {"custom_reset_sequence", KeyType::text},
+    {"custom_hard_reset_sequence", KeyType::text},
 };
 
-const KnownKey* known_key(const std::string& name) {
-  for (const auto& k : kKeys)
-    if (name == k.name) return &k;
-  return nullptr;
+std::optional<KeyType> key_type(const std::string& name) {
+  for (const auto& [key, type] : kKeys)
+    if (name == key) return type;
+  return std::nullopt;
 }
 
 [[noreturn]] void bad_value(const IniEntry& e, const char* wanted) {
@@ -69,13 +65,23 @@ int read_integer(const IniEntry& e) {
   return std::stoi(v);
 }
 
-// Python's float() for what a timeout can be: a finite number, not negative.
-void check_number(const IniEntry& e) {
+// Python's float() for what a time can be: a finite number, not negative,
+// and at most a million seconds (11 days; the longest wait espbak's
+// millisecond timers are asked to hold).
+double read_seconds(const IniEntry& e) {
   const std::string& v = e.value;
   char* end = nullptr;
   double d = v.empty() ? NAN : std::strtod(v.c_str(), &end);
-  if (v.empty() || end != v.c_str() + v.size() || !std::isfinite(d) || d < 0 || v.find_first_of("xXpP") != v.npos)
-    bad_value(e, "a number of seconds (0 or more)");
+  if (v.empty() || end != v.c_str() + v.size() || !std::isfinite(d) || d < 0 || d > 1e6 ||
+      v.find_first_of("xXpP") != v.npos)
+    bad_value(e, "a number of seconds (0 to 1000000)");
+  return d;
+}
+
+// Seconds as the loader's milliseconds, rounded up: a small positive value
+// stays a wait, not none.
+std::chrono::milliseconds to_ms(double seconds) {
+  return std::chrono::milliseconds(static_cast<std::int64_t>(std::ceil(seconds * 1000.0 - 1e-9)));
 }
 
 std::string read_text(const std::string& path, bool& readable) {
@@ -150,13 +156,15 @@ std::optional<ConfigFile> find_config_file(const ConfigSearch& where,
 
 ConfigValues read_config_values(const std::vector<IniEntry>& entries) {
   ConfigValues out;
+  cmd::Timeouts& t = out.tuning.timeouts;
+  bool max_set = false;
   for (const IniEntry& e : entries) {
-    const KnownKey* key = known_key(e.key);
-    if (!key) {
+    const std::optional<KeyType> type = key_type(e.key);
+    if (!type) {
       out.unknown.push_back(e.key);
       continue;
     }
-    switch (key->type) {
+    switch (*type) {
       case KeyType::integer: {
         int n = read_integer(e);
         if (e.key == "connect_attempts") out.connect_attempts = n;
@@ -164,11 +172,30 @@ ConfigValues read_config_values(const std::vector<IniEntry>& entries) {
           if (n < 0) bad_value(e, "a count of 0 or more");
           out.open_port_attempts = n;
         }
+        if (e.key == "write_block_attempts") {
+          // esptool's retry loop (loader.py flash_block: range(n - 1, -1, -1))
+          // never sends the block when n < 1, and reports no error.
+          if (n < 1) bad_value(e, "a count of 1 or more");
+          out.tuning.write_block_attempts = n;
+        }
         break;
       }
-      case KeyType::number:
-        check_number(e);
+      case KeyType::number: {
+        // loader.py's constant for each key (config_file.hpp, protocol/timeouts.hpp).
+        const double seconds = read_seconds(e);
+        max_set |= e.key == "max_timeout";
+        if (e.key == "timeout") t.standard = to_ms(seconds);
+        else if (e.key == "chip_erase_timeout") t.chip_erase = to_ms(seconds);
+        else if (e.key == "max_timeout") t.max = to_ms(seconds);
+        else if (e.key == "sync_timeout") t.sync = to_ms(seconds);
+        else if (e.key == "md5_timeout_per_mb") t.md5_seconds_per_mb = seconds;
+        else if (e.key == "erase_region_timeout_per_mb") t.erase_region_seconds_per_mb = seconds;
+        else if (e.key == "erase_write_timeout_per_mb") t.erase_write_seconds_per_mb = seconds;
+        else if (e.key == "mem_end_rom_timeout") t.mem_end_rom = to_ms(seconds);
+        else if (e.key == "serial_write_timeout") t.serial_write = to_ms(seconds);
+        else if (e.key == "reset_delay") out.tuning.reset_delay = to_ms(seconds);
         break;
+      }
       case KeyType::text:
         try {
           parse_reset_sequence(e.value);
@@ -179,8 +206,9 @@ ConfigValues read_config_values(const std::vector<IniEntry>& entries) {
         else out.custom_hard_reset_sequence = e.value;
         break;
     }
-    if (key->not_applied) out.ignored.push_back(e.key);
   }
+  // loader.py: MAX_TIMEOUT = cfg.getfloat("max_timeout", CHIP_ERASE_TIMEOUT * 2).
+  if (!max_set) t.max = 2 * t.chip_erase;
   std::sort(out.unknown.begin(), out.unknown.end());
   return out;
 }
@@ -195,8 +223,6 @@ ConfigMessages config_messages(const ConfigFile& file, const ConfigValues& value
     m.info.push_back(fmt::format("Note: Ignoring unknown config file option{}: {}",
                                  values.unknown.size() > 1 ? "s" : "", list));
   }
-  for (const auto& k : values.ignored)
-    m.warnings.push_back(fmt::format("config file option {} is not applied: {}", k, known_key(k)->not_applied));
   return m;
 }
 

@@ -1,14 +1,16 @@
 #pragma once
 // esptool's configuration file (esptool v5.3.1 config.py): where it is
-// looked for, which keys it has, and which of them espbak applies. The
-// file's values are defaults: a command-line option (or esptool's
-// environment variable for it) still wins, as in esptool.
+// looked for, which keys it has, and what each sets (every key of esptool's
+// CONFIG_OPTIONS is applied). The file's values are defaults: a
+// command-line option (or esptool's environment variable for it) still
+// wins, as in esptool.
 #include <filesystem>
 #include <functional>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "espbak/loader/tuning.hpp"
 #include "espbak/util/ini.hpp"
 
 namespace espbak::cli {
@@ -36,21 +38,24 @@ std::optional<ConfigFile> find_config_file(const ConfigSearch& where,
 
 // What espbak takes from the section. Throws Error(usage) naming the key
 // for a value of the wrong type (esptool's getint / getfloat would fail on
-// it too) or a reset sequence that does not parse.
+// it too), a count or a time out of range, or a reset sequence that does
+// not parse.
 struct ConfigValues {
   std::optional<int> connect_attempts;
   std::optional<int> open_port_attempts;
   std::optional<std::string> custom_reset_sequence;
   std::optional<std::string> custom_hard_reset_sequence;
+  // The timeout keys, write_block_attempts and reset_delay over esptool's
+  // defaults (loader.py: max_timeout defaults to 2 x chip_erase_timeout).
+  LoaderTuning tuning;
   std::vector<std::string> unknown;  // keys esptool does not have, sorted (esptool's note)
-  std::vector<std::string> ignored;  // esptool keys espbak does not apply (a warning each)
 };
 ConfigValues read_config_values(const std::vector<IniEntry>& entries);
 
 // The lines to print for them: esptool's "Loaded custom configuration
-// from PATH", its note on unknown keys, and one warning per ignored key.
+// from PATH" and its note on unknown keys.
 struct ConfigMessages {
-  std::vector<std::string> info, warnings;
+  std::vector<std::string> info;
 };
 ConfigMessages config_messages(const ConfigFile& file, const ConfigValues& values);
 

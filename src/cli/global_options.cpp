@@ -123,6 +123,7 @@ SessionOptions session_options(const ParsedArgs& global, Traffic traffic, const 
   if (connect_attempts_set) opts.discovery_attempts = opts.connect_attempts;
   opts.port_filters = global.list("port-filter");
   parse_port_filters(opts.port_filters);  // a bad filter is a usage error before anything is opened
+  if (config) opts.tuning = config->tuning;  // timeouts, write_block_attempts, reset_delay: no option sets them
   if (const auto& seq = global.text("custom-reset-sequence"); !seq.empty())
     opts.custom_reset = parse_reset_sequence(seq);
   else if (config && config->custom_reset_sequence)

@@ -107,7 +107,6 @@ int main(int argc, char** argv) {
         config = espbak::cli::read_config_values(file->entries);
         auto messages = espbak::cli::config_messages(*file, *config);
         for (const auto& line : messages.info) report.info(line);
-        for (const auto& line : messages.warnings) report.warning(line);
       }
       espbak::SessionOptions options =
           espbak::cli::session_options(global, command.traffic, config ? &*config : nullptr);

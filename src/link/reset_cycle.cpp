@@ -15,18 +15,21 @@ std::string ResetStrategy::name() const {
 }
 
 std::vector<ResetStrategy> reset_strategy_cycle(const Transport& link, BeforeReset before,
-                                                const std::optional<ResetSequence>& custom) {
+                                                const std::optional<ResetSequence>& custom,
+                                                std::optional<std::chrono::milliseconds> reset_delay) {
   using std::chrono::milliseconds;
   if (custom) return {ResetStrategy{ResetKind::classic, milliseconds(0), custom}};
   if (before == BeforeReset::usb_reset || is_usb_jtag_serial(link.usb_id()))
     return {ResetStrategy{ResetKind::usb_jtag_serial, milliseconds(0), std::nullopt}};
+  // loader.py: delay = extra_delay = cfg reset_delay when the file sets it.
+  const milliseconds delay = reset_delay.value_or(kResetDelay), extra = reset_delay.value_or(kResetDelayExtra);
   std::vector<ResetStrategy> cycle;
   if (link.sets_lines_together()) {
-    cycle.push_back({ResetKind::unix_tight, kResetDelay, std::nullopt});
-    cycle.push_back({ResetKind::unix_tight, kResetDelayExtra, std::nullopt});
+    cycle.push_back({ResetKind::unix_tight, delay, std::nullopt});
+    cycle.push_back({ResetKind::unix_tight, extra, std::nullopt});
   }
-  cycle.push_back({ResetKind::classic, kResetDelay, std::nullopt});
-  cycle.push_back({ResetKind::classic, kResetDelayExtra, std::nullopt});
+  cycle.push_back({ResetKind::classic, delay, std::nullopt});
+  cycle.push_back({ResetKind::classic, extra, std::nullopt});
   return cycle;
 }
 

@@ -69,6 +69,7 @@ class Rfc2217Transport final : public Transport {
     return n;
   }
 
+  void set_write_timeout(std::chrono::milliseconds t) override { write_timeout_ = t; }
   void write(std::span<const std::uint8_t> data) override {
     std::vector<std::uint8_t> out;
     escape_into(data, out);  // data 0xFF is doubled (RFC 854)
@@ -120,7 +121,7 @@ class Rfc2217Transport final : public Transport {
         if (!server_accepts_com_port_ && net::is_reset(err)) refused_before_negotiation();
         throw Error(ErrorKind::port, "connection to " + url_ + " lost: " + net::describe_error(err));
       }
-      if (net::wait_socket(fd_, POLLOUT, kWriteTimeout) == 0)
+      if (net::wait_socket(fd_, POLLOUT, write_timeout_) == 0)
         throw Error(ErrorKind::port, "writing to " + url_ + " timed out");
     }
   }
@@ -221,6 +222,7 @@ class Rfc2217Transport final : public Transport {
 
   std::string url_;
   net::Socket fd_;
+  std::chrono::milliseconds write_timeout_ = kWriteTimeout;
   bool wait_control_acks_;
   std::uint32_t baud_ = 0;
   telnet::Decoder decoder_;

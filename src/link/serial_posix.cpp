@@ -114,6 +114,7 @@ class PosixSerial final : public Transport {
                                      (n < 0 ? std::string(" (") + std::strerror(errno) + ")" : ""));
   }
 
+  void set_write_timeout(std::chrono::milliseconds t) override { write_timeout_ = t; }
   void write(std::span<const std::uint8_t> data) override {
     std::size_t done = 0;
     while (done < data.size()) {
@@ -124,7 +125,7 @@ class PosixSerial final : public Transport {
       }
       if (n < 0 && errno == EINTR) continue;
       if (n < 0 && errno != EAGAIN) fail("write failed");
-      int r = poll_wait(fd_, POLLOUT, kWriteTimeout);
+      int r = poll_wait(fd_, POLLOUT, write_timeout_);
       if (r == 0) throw Error(ErrorKind::port, "writing to " + path_ + " timed out");
       if (r < 0) fail("write failed");
     }
@@ -183,6 +184,7 @@ class PosixSerial final : public Transport {
 
   std::string path_;
   int fd_;
+  std::chrono::milliseconds write_timeout_ = kWriteTimeout;
   std::uint32_t baud_ = 0;
   bool modem_lines_ = false;
   mutable bool usb_looked_up_ = false;

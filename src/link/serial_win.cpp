@@ -35,6 +35,12 @@ class Win32Serial final : public Transport {
     if (!ReadFile(h_, buf.data(), want, &got, nullptr)) fail("read failed");
     return got;
   }
+  void set_write_timeout(std::chrono::milliseconds t) override {
+    write_timeout_ = t;
+    const DWORD read_ms = read_timeout_ms_;
+    read_timeout_ms_ = MAXDWORD;  // forces SetCommTimeouts with the new write constant
+    set_read_timeout(read_ms);
+  }
   void write(std::span<const std::uint8_t> data) override {
     std::size_t done = 0;
     while (done < data.size()) {
@@ -112,7 +118,7 @@ class Win32Serial final : public Transport {
     t.ReadIntervalTimeout = MAXDWORD;
     t.ReadTotalTimeoutMultiplier = MAXDWORD;
     t.ReadTotalTimeoutConstant = ms;
-    t.WriteTotalTimeoutConstant = DWORD(kWriteTimeout.count());
+    t.WriteTotalTimeoutConstant = DWORD(std::clamp<std::int64_t>(write_timeout_.count(), 1, 0x7FFFFFFF));  // 0 would mean none
     if (!SetCommTimeouts(h_, &t)) fail("cannot set timeouts");
     read_timeout_ms_ = ms;
   }
@@ -124,6 +130,7 @@ class Win32Serial final : public Transport {
   HANDLE h_;
   std::uint32_t baud_ = 0;
   DWORD read_timeout_ms_ = 0;
+  std::chrono::milliseconds write_timeout_ = kWriteTimeout;
   bool dtr_ = false;
   mutable bool usb_looked_up_ = false;
   mutable std::optional<UsbId> usb_;

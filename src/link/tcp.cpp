@@ -27,6 +27,7 @@ class TcpTransport final : public Transport {
     throw Error(ErrorKind::port, "connection to " + url_ + " lost: " + net::describe_error(err));
   }
 
+  void set_write_timeout(std::chrono::milliseconds t) override { write_timeout_ = t; }
   void write(std::span<const std::uint8_t> data) override {
     std::size_t done = 0;
     while (done < data.size()) {
@@ -38,7 +39,7 @@ class TcpTransport final : public Transport {
       int err = n < 0 ? net::last_error() : 0;
       if (n < 0 && !net::is_transient(err))
         throw Error(ErrorKind::port, "connection to " + url_ + " lost: " + net::describe_error(err));
-      if (net::wait_socket(fd_, POLLOUT, kWriteTimeout) == 0)
+      if (net::wait_socket(fd_, POLLOUT, write_timeout_) == 0)
         throw Error(ErrorKind::port, "writing to " + url_ + " timed out");
     }
   }
@@ -66,6 +67,7 @@ class TcpTransport final : public Transport {
  private:
   std::string url_;
   net::Socket fd_;
+  std::chrono::milliseconds write_timeout_ = kWriteTimeout;
   std::uint32_t baud_;
 };
 

@@ -22,6 +22,11 @@ using std::chrono::milliseconds;
 // simulated link.
 Loader::Loader(Transport& link) : link_(link), sleep_([&link](milliseconds d) { link.clock().sleep(d); }) {}
 
+void Loader::set_tuning(const LoaderTuning& tuning) {
+  tuning_ = tuning;
+  link_.set_write_timeout(tuning_.timeouts.serial_write);
+}
+
 const ChipInfo& Loader::chip() const {
   if (!chip_) throw Error(ErrorKind::internal, "no chip detected yet (connect() first)");
   return *chip_;
@@ -73,7 +78,8 @@ void Loader::sync() {
   // ROMs answer SYNC with a non-zero value; a flasher stub answers 0 (loader.py
   // sync()), and then no stub upload is needed.
   bool stub = first.value == 0;
-  for (int i = 1; i < cmd::Sync::kReplies; ++i) stub &= wait_response(std::nullopt, cmd::kDefaultTimeout).value == 0;
+  for (int i = 1; i < cmd::Sync::kReplies; ++i)
+    stub &= wait_response(std::nullopt, cmd::Sync::later_replies_timeout(tuning_.timeouts)).value == 0;
   sync_stub_detected_ = stub;
 }
 
@@ -201,7 +207,7 @@ void Loader::connect(const ConnectOptions& opts) {
   }
 
   if (mode != BeforeReset::no_reset_no_sync) {
-    std::vector<ResetStrategy> cycle = reset_strategy_cycle(link_, mode, opts.custom_reset);
+    std::vector<ResetStrategy> cycle = reset_strategy_cycle(link_, mode, opts.custom_reset, tuning_.reset_delay);
     AttemptResult result;
     long attempt = 0;
     for (; opts.attempts <= 0 || attempt < opts.attempts; ++attempt) {

@@ -16,8 +16,6 @@ using std::chrono::milliseconds;
 
 namespace {
 
-constexpr int kWriteBlockAttempts = 3;  // WRITE_BLOCK_ATTEMPTS
-
 Bytes zlib_compress(std::span<const std::uint8_t> data) {
   uLongf len = compressBound(uLong(data.size()));
   Bytes out(len);
@@ -146,7 +144,7 @@ void Loader::run_stub() {
   // The stub greets with a raw "OHAI" frame. A MEM_END reply that arrived
   // after its short timeout may come first: skip it.
   for (;;) {
-    auto frame = read_frame(cmd::StubGreeting::kTimeout);
+    auto frame = read_frame(cmd::StubGreeting::timeout(tuning_.timeouts));
     if (!frame) throw Error(ErrorKind::device, "Failed to start stub flasher: there was no response.");
     auto r = decode_response(*frame);
     if (r && r->op == std::uint8_t(Op::mem_end)) continue;
@@ -277,7 +275,7 @@ void Loader::read_flash(std::uint32_t offset, std::uint32_t size, Bytes& out, co
     // holds two frames (fact sheet section 8).
     if (early_read_ack_ && acks == received && (decoder_.in_frame() || !pending_frames_.empty())) send_ack();
     if (pending_frames_.empty()) {
-      if (!read_more(cmd::ReadFlash::kFrameTimeout))
+      if (!read_more(cmd::ReadFlash::frame_timeout(tuning_.timeouts)))
         throw Error(ErrorKind::timeout,
                     fmt::format("timed out waiting for flash data at 0x{:08x} ({} of {} bytes read)",
                                 offset + out.size(), out.size(), size));
@@ -296,7 +294,7 @@ void Loader::read_flash(std::uint32_t offset, std::uint32_t size, Bytes& out, co
   }
   if (out.size() > size)
     throw Error(ErrorKind::device, fmt::format("read more than expected ({} of {} bytes)", out.size(), size));
-  auto digest_frame = read_frame(cmd::ReadFlash::kFrameTimeout);
+  auto digest_frame = read_frame(cmd::ReadFlash::frame_timeout(tuning_.timeouts));
   if (!digest_frame) throw Error(ErrorKind::timeout, "timed out waiting for the MD5 of the flash data read");
   auto digest = cmd::ReadFlashDigest::decode(*digest_frame);
   if (!digest)
@@ -320,17 +318,20 @@ void Loader::flash_begin(std::uint32_t size, std::uint32_t offset) {
   if (stub_ || chip().quirks.rom_flash_begin_encrypt_word) req.encrypted = 0;
   // The ROM erases the whole region before answering: the wait scales with
   // `size` (the ESP8266's erase_size word is not what it erases).
-  check(req, 0, cmd::FlashBegin::erase_timeout(kind(), size));
+  check(req, 0, cmd::FlashBegin::erase_timeout(tuning_.timeouts, kind(), size));
 }
 
 template <class DataCommand>
 void Loader::send_block(const DataCommand& block, milliseconds timeout) {
+  // WRITE_BLOCK_ATTEMPTS (loader.py flash_block), from the tuning.
   for (int attempt = 1;; ++attempt) {
     try {
       check(block, 0, timeout);
       return;
     } catch (const Error& e) {
-      if (e.kind() == ErrorKind::port || e.kind() == ErrorKind::unsupported || attempt >= kWriteBlockAttempts) throw;
+      if (e.kind() == ErrorKind::port || e.kind() == ErrorKind::unsupported ||
+          attempt >= tuning_.write_block_attempts)
+        throw;
       if (trace_) trace_line(fmt::format("block {} failed ({}), retrying", block.seq, e.what()), {});
     }
   }
@@ -356,14 +357,14 @@ std::uint64_t Loader::write_flash(std::uint32_t offset, std::span<const std::uin
     flash_begin(size, offset);
     const std::uint32_t num_blocks = (size + block - 1) / block;
     Bytes padded;
-    milliseconds block_timeout = cmd::kDefaultTimeout;
+    milliseconds block_timeout = tuning_.timeouts.standard;
     for (std::uint32_t seq = 0; seq < num_blocks; ++seq) {
       std::uint32_t at = seq * block;
       std::uint32_t len = std::min(block, size - at);
       padded.assign(data.begin() + at, data.begin() + at + len);
       padded.resize(block, 0xFF);  // last block padded with erased-flash bytes
       auto req = cmd::FlashData::of(seq, padded);
-      block_timeout = req.timeout(kind());
+      block_timeout = req.timeout(tuning_.timeouts, kind());
       send_block(req, block_timeout);
       if (progress) progress(at + len, size);
     }
@@ -384,13 +385,13 @@ std::uint64_t Loader::write_flash(std::uint32_t offset, std::span<const std::uin
 
   InflateCounter inflated;
   std::uint64_t done = 0;
-  milliseconds last_timeout = cmd::kDefaultTimeout;
+  milliseconds last_timeout = tuning_.timeouts.standard;
   for (std::uint32_t seq = 0; seq < num_blocks; ++seq) {
     auto chunk = std::span(comp).subspan(std::size_t(seq) * block,
                                          std::min<std::size_t>(block, comp.size() - std::size_t(seq) * block));
     std::size_t expands_to = inflated.feed(chunk);
     // A block's reply may wait for the previous block's flash write.
-    last_timeout = cmd::FlashDeflData::timeout(expands_to);
+    last_timeout = cmd::FlashDeflData::timeout(tuning_.timeouts, expands_to);
     send_block(cmd::FlashDeflData::of(seq, chunk), last_timeout);
     done += expands_to;
     if (progress) progress(std::min<std::uint64_t>(done, size), size);

@@ -95,7 +95,7 @@ void Loader::drain_after_unsupported() {
 }
 
 Response Loader::wait_response(std::optional<std::uint8_t> op, milliseconds timeout) {
-  timeout = std::min(timeout, cmd::kMaxTimeout);
+  timeout = tuning_.timeouts.capped(timeout);  // MAX_TIMEOUT
   std::string what = op ? std::string(op_name(*op)) : "SYNC";
   // Up to 100 frames: some ESP8266s send more SYNC replies than asked for.
   for (int i = 0; i < 100; ++i) {
@@ -118,14 +118,15 @@ void Loader::send_unanswered(Op op, std::span<const std::uint8_t> data) {
   send_frame(encode_command(op, data), op_label(static_cast<std::uint8_t>(op)));
 }
 
-Response Loader::command(Op op, std::span<const std::uint8_t> data, std::uint32_t chk, milliseconds timeout) {
+Response Loader::command(Op op, std::span<const std::uint8_t> data, std::uint32_t chk,
+                         std::optional<milliseconds> timeout) {
   auto code = static_cast<std::uint8_t>(op);
   send_frame(encode_command(op, data, chk), op_label(code));
-  return wait_response(code, timeout);
+  return wait_response(code, timeout.value_or(tuning_.timeouts.standard));
 }
 
 Bytes Loader::check(Op op, std::span<const std::uint8_t> data, std::size_t result_len, std::uint32_t chk,
-                    milliseconds timeout) {
+                    std::optional<milliseconds> timeout) {
   Response r = command(op, data, chk, timeout);
   Status s = response_status(r, result_len);
   auto name = op_name(static_cast<std::uint8_t>(op));

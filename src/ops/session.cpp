@@ -47,6 +47,7 @@ void Session::connect_to(const std::string& port, int attempts) {
   if (options_.trace_sink) loader_->set_trace(options_.trace, options_.trace_sink);
   else loader_->set_trace(options_.trace);
   loader_->set_early_read_ack(options_.early_read_ack);
+  loader_->set_tuning(options_.tuning);
   // Lines esptool prints from inside its loader (the ESP32-C5's crystal
   // line before a ROM baud change); notes and warnings stay the loader's.
   loader_->set_log([this](LoaderEvent e, const std::string& text) {

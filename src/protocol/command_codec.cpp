@@ -4,11 +4,6 @@
 
 namespace espbak::cmd {
 
-milliseconds timeout_per_mb(double seconds_per_mb, std::uint64_t bytes) {
-  auto ms = milliseconds(std::int64_t(seconds_per_mb * double(bytes) / 1e6 * 1000.0));
-  return std::max(ms, kDefaultTimeout);
-}
-
 Bytes DataBlock::encode() const {
   Bytes b = words({length, seq, 0, 0});
   b.insert(b.end(), data.begin(), data.end());

@@ -57,8 +57,8 @@ std::optional<FlashBegin> FlashBegin::decode(std::span<const std::uint8_t> paylo
   return decode_begin<FlashBegin>(payload);
 }
 
-milliseconds FlashBegin::erase_timeout(LoaderKind to, std::uint32_t region_size) {
-  return to == LoaderKind::stub ? kDefaultTimeout : timeout_per_mb(kEraseSecondsPerMb, region_size);
+milliseconds FlashBegin::erase_timeout(const Timeouts& t, LoaderKind to, std::uint32_t region_size) {
+  return to == LoaderKind::stub ? t.standard : t.per_mb(t.erase_region_seconds_per_mb, region_size);
 }
 
 Bytes FlashEnd::encode() const { return words({flag}); }

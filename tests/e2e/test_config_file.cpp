@@ -48,7 +48,7 @@ TEST_CASE("config file connect_attempts sets how often espbak tries, and esptool
   CHECK_FALSE(contains(one.err, "2 attempts"));
 }
 
-TEST_CASE("config file found in ~/.config/esptool, a key espbak does not apply gets one warning line", "[config]") {
+TEST_CASE("config file found in ~/.config/esptool: esptool's lines, and no warning for the keys it applies", "[config]") {
   TempDir dir;
   SimOptions so;
   so.chip = "esp32c3";
@@ -60,14 +60,101 @@ TEST_CASE("config file found in ~/.config/esptool, a key espbak does not apply g
   CHECK(contains(r.out, "Loaded custom configuration from " +
                             (dir / "home" / ".config" / "esptool" / "setup.cfg").string() + "\n"));
   CHECK(contains(r.out, "Note: Ignoring unknown config file option: no_such_key\n"));
-  CHECK(contains(r.err, "Warning: config file option timeout is not applied: espbak keeps esptool's default timeouts\n"));
-  CHECK(line_count(r.err) == 1);
+  CHECK(r.err.empty());
+}
+
+TEST_CASE("config file sync_timeout and timeout decide how soon espbak gives up on a chip that does not answer",
+          "[config][tuning]") {
+  TempDir dir;
+  Sim sim(dir, board("esp32"));  // running its application: --before no_reset gets no SYNC reply
+  auto run = [&](const std::string& keys) {
+    put(dir / "t.cfg", "[esptool]\nconnect_attempts = 1\n" + keys);
+    return run_espbak({"-p", sim.port(), "--before", "no_reset", "read_mac"}, 60s,
+                      {"ESPTOOL_CFGFILE=" + (dir / "t.cfg").string()});
+  };
+  auto tiny = run("sync_timeout = 0.01\ntimeout = 0.01\n");
+  auto slow = run("sync_timeout = 0.3\n");
+  INFO(describe(tiny) << "\n" << describe(slow));
+  CHECK(tiny.code == 5);
+  CHECK(slow.code == 5);
+  // One attempt is 5 SYNC tries, each waiting sync_timeout (then 0.05 s apart).
+  CHECK(slow.seconds >= 5 * 0.3);
+  CHECK(tiny.seconds < slow.seconds - 1.0);
+}
+
+TEST_CASE("config file md5_timeout_per_mb lets a slow MD5 pass that a small one gives up on", "[config][tuning]") {
+  TempDir dir;
+  SimOptions so;
+  so.chip = "esp32";
+  so.link = "realistic";  // the ROM's SPI_FLASH_MD5 takes about 1 s/MB (docs/espsim.md)
+  Sim sim(dir, so);
+  write_file(dir / "erased.bin", Bytes(0x80000, 0xFF));  // a fresh espsim flash is erased
+  auto run = [&](const std::string& md5_per_mb) {
+    put(dir / "t.cfg", "[esptool]\ntimeout = 0.3\nmd5_timeout_per_mb = " + md5_per_mb + "\n");
+    return run_espbak({"-p", sim.port(), "--no-stub", "verify_flash", "0", (dir / "erased.bin").string()}, 60s,
+                      {"ESPTOOL_CFGFILE=" + (dir / "t.cfg").string()});
+  };
+  auto small = run("0.1");  // max(timeout, 0.05 s) = 0.3 s for a 0.5 s MD5
+  INFO(describe(small));
+  CHECK(small.code == 6);
+  CHECK(contains(small.err, "timed out waiting for the chip to answer SPI_FLASH_MD5"));
+  auto large = run("4");  // 2.1 s
+  INFO(describe(large));
+  CHECK(large.code == 0);
+  CHECK(contains(large.out, "-- verify OK (digest matched)"));
+}
+
+TEST_CASE("config file write_block_attempts is how often a flash block the chip refuses is sent", "[config][tuning]") {
+  TempDir dir;
+  SimOptions so;
+  so.chip = "esp32";
+  // About one FLASH_DATA block in ten arrives corrupted; the ROM answers it
+  // with its checksum error.
+  so.extra_args = {"--fault", "corrupt:0.0001:to-device", "--seed", "3"};
+  Sim sim(dir, so);
+  const Bytes image = random_bytes(0x10000, 5);
+  write_file(dir / "image.bin", image);
+  auto run = [&](int attempts) {
+    put(dir / "t.cfg", "[esptool]\ntimeout = 0.5\nwrite_block_attempts = " + std::to_string(attempts) + "\n");
+    return run_espbak({"-p", sim.port(), "--no-stub", "--trace", "write_flash", "0", (dir / "image.bin").string()},
+                      60s, {"ESPTOOL_CFGFILE=" + (dir / "t.cfg").string()});
+  };
+  auto once = run(1);  // every refused block fails the region: 3 region attempts, then the end
+  CHECK(once.code == 7);
+  CHECK(contains(once.err, "FLASH_DATA failed: checksum error"));
+  CHECK_FALSE(contains(once.err, "), retrying"));
+  auto four = run(4);
+  CHECK(four.code == 0);
+  CHECK(contains(four.err, "), retrying"));
+  CHECK(contains(four.out, "Hash of data verified."));
+  Bytes flash = read_file(sim.flash_file());
+  CHECK(Bytes(flash.begin(), flash.begin() + std::ptrdiff_t(image.size())) == image);
+}
+
+TEST_CASE("config file reset_delay holds IO0 long enough for a board with a slow EN line", "[config][tuning]") {
+  TempDir dir;
+  SimOptions so = board("esp32");
+  so.extra_args = {"--en-delay-ms", "200"};  // the 0.05 s hold of the first strategy is too short
+  Sim sim(dir, so);
+  auto run = [&](const std::string& keys) {
+    put(dir / "t.cfg", "[esptool]\nconnect_attempts = 1\n" + keys);
+    return run_espbak({"-p", sim.port(), "read_mac"}, 60s, {"ESPTOOL_CFGFILE=" + (dir / "t.cfg").string()});
+  };
+  auto plain = run("");
+  INFO(describe(plain));
+  CHECK(plain.code == 5);
+  CHECK(contains(plain.err, "Classic (0.05 s)"));
+  auto held = run("reset_delay = 0.3\n");
+  INFO(describe(held));
+  CHECK(held.code == 0);
+  CHECK(contains(held.out, "MAC: 24:0a:c4:12:34:56"));
 }
 
 TEST_CASE("config file with a bad value is refused in one line before the port is opened", "[config][bad-input]") {
   TempDir dir;
   for (const std::string& line : {std::string("connect_attempts = many"), std::string("timeout = soon"),
-                                  std::string("custom_reset_sequence = D0|X1")}) {
+                                  std::string("custom_reset_sequence = D0|X1"), std::string("write_block_attempts = 0"),
+                                  std::string("max_timeout = 1e9")}) {
     CAPTURE(line);
     put(dir / "bad.cfg", "[esptool]\n" + line + "\n");
     auto r = run_espbak({"-p", "/nonexistent/ttyUSB9", "read_mac"}, 30s,

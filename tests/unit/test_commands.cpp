@@ -136,31 +136,68 @@ TEST_CASE("decoders refuse the lengths the ROM and stub refuse", "[commands]") {
   CHECK(StubGreeting::decode(Bytes{'O', 'H', 'A', 'I'}));
 }
 
-TEST_CASE("timeout rules follow esptool's (MB = 1e6 bytes, 3 s floor)", "[commands][timeouts]") {
-  CHECK(Sync{}.timeout(LoaderKind::rom) == milliseconds(100));
-  CHECK(MemEnd{}.timeout(LoaderKind::rom) == milliseconds(200));
-  CHECK(MemEnd{}.timeout(LoaderKind::stub) == milliseconds(3000));
-  CHECK(EraseFlash{}.timeout(LoaderKind::stub) == milliseconds(120000));
-  CHECK(kMaxTimeout == milliseconds(240000));
-  CHECK(ReadReg{}.timeout(LoaderKind::rom) == milliseconds(3000));
+TEST_CASE("timeout rules follow esptool's defaults (MB = 1e6 bytes, 3 s floor)", "[commands][timeouts]") {
+  const Timeouts t;  // esptool v5.3.1 loader.py's constants
+  CHECK(t.standard == milliseconds(3000));
+  CHECK(t.max == milliseconds(240000));
+  CHECK(t.serial_write == milliseconds(10000));
+  CHECK(Sync{}.timeout(t, LoaderKind::rom) == milliseconds(100));
+  CHECK(Sync::later_replies_timeout(t) == milliseconds(3000));
+  CHECK(MemEnd{}.timeout(t, LoaderKind::rom) == milliseconds(200));
+  CHECK(MemEnd{}.timeout(t, LoaderKind::stub) == milliseconds(3000));
+  CHECK(EraseFlash{}.timeout(t, LoaderKind::stub) == milliseconds(120000));
+  CHECK(ReadReg{}.timeout(t, LoaderKind::rom) == milliseconds(3000));
+  CHECK(ReadFlash::frame_timeout(t) == milliseconds(3000));
+  CHECK(StubGreeting::timeout(t) == milliseconds(3000));
 
   // FLASH_BEGIN: the ROM erases first, 30 s/MB; the stub answers at once.
-  CHECK(FlashBegin{.erase_size = 1'000'000}.timeout(LoaderKind::rom) == milliseconds(30000));
-  CHECK(FlashBegin{.erase_size = 4u << 20}.timeout(LoaderKind::rom) == milliseconds(125829));
-  CHECK(FlashBegin{.erase_size = 4u << 20}.timeout(LoaderKind::stub) == milliseconds(3000));
-  CHECK(FlashBegin{.erase_size = 0x1000}.timeout(LoaderKind::rom) == milliseconds(3000));
-  CHECK(FlashBegin::erase_timeout(LoaderKind::rom, 2'000'000) == milliseconds(60000));
-  CHECK(FlashDeflBegin{.size = 2'000'000}.timeout(LoaderKind::rom) == milliseconds(60000));
-  CHECK(FlashDeflBegin{.size = 2'000'000}.timeout(LoaderKind::stub) == milliseconds(3000));
+  CHECK(FlashBegin{.erase_size = 1'000'000}.timeout(t, LoaderKind::rom) == milliseconds(30000));
+  CHECK(FlashBegin{.erase_size = 4u << 20}.timeout(t, LoaderKind::rom) == milliseconds(125829));
+  CHECK(FlashBegin{.erase_size = 4u << 20}.timeout(t, LoaderKind::stub) == milliseconds(3000));
+  CHECK(FlashBegin{.erase_size = 0x1000}.timeout(t, LoaderKind::rom) == milliseconds(3000));
+  CHECK(FlashBegin::erase_timeout(t, LoaderKind::rom, 2'000'000) == milliseconds(60000));
+  CHECK(FlashDeflBegin{.size = 2'000'000}.timeout(t, LoaderKind::rom) == milliseconds(60000));
+  CHECK(FlashDeflBegin{.size = 2'000'000}.timeout(t, LoaderKind::stub) == milliseconds(3000));
 
   // MD5 8 s/MB, ERASE_REGION 30 s/MB, data blocks 40 s/MB of what they write.
-  CHECK(SpiFlashMd5{0, 4u << 20}.timeout(LoaderKind::stub) == milliseconds(33554));
-  CHECK(SpiFlashMd5{0, 0x10000}.timeout(LoaderKind::stub) == milliseconds(3000));
-  CHECK(EraseRegion{0, 1'000'000}.timeout(LoaderKind::stub) == milliseconds(30000));
-  CHECK(FlashData::of(0, Bytes(0x4000, 0xFF)).timeout(LoaderKind::stub) == milliseconds(3000));
-  CHECK(FlashData::of(0, Bytes(200'000, 0xFF)).timeout(LoaderKind::rom) == milliseconds(8000));
-  CHECK(FlashDeflData::timeout(1'000'000) == milliseconds(40000));
-  CHECK(timeout_per_mb(40, 0) == milliseconds(3000));
+  CHECK(SpiFlashMd5{0, 4u << 20}.timeout(t, LoaderKind::stub) == milliseconds(33554));
+  CHECK(SpiFlashMd5{0, 0x10000}.timeout(t, LoaderKind::stub) == milliseconds(3000));
+  CHECK(EraseRegion{0, 1'000'000}.timeout(t, LoaderKind::stub) == milliseconds(30000));
+  CHECK(FlashData::of(0, Bytes(0x4000, 0xFF)).timeout(t, LoaderKind::stub) == milliseconds(3000));
+  CHECK(FlashData::of(0, Bytes(200'000, 0xFF)).timeout(t, LoaderKind::rom) == milliseconds(8000));
+  CHECK(FlashDeflData::timeout(t, 1'000'000) == milliseconds(40000));
+  CHECK(t.per_mb(40, 0) == milliseconds(3000));
+  CHECK(t.capped(milliseconds(500000)) == milliseconds(240000));
+}
+
+TEST_CASE("timeout rules scale with the Timeouts they are given (esptool's config file keys)",
+          "[commands][timeouts]") {
+  Timeouts t;
+  t.standard = milliseconds(500);  // timeout
+  t.sync = milliseconds(20);       // sync_timeout
+  t.chip_erase = milliseconds(7000);
+  t.mem_end_rom = milliseconds(50);
+  t.md5_seconds_per_mb = 1;
+  t.erase_region_seconds_per_mb = 2;
+  t.erase_write_seconds_per_mb = 4;
+  t.max = milliseconds(9000);
+  CHECK(Sync{}.timeout(t, LoaderKind::rom) == milliseconds(20));
+  CHECK(Sync::later_replies_timeout(t) == milliseconds(500));
+  CHECK(ReadReg{}.timeout(t, LoaderKind::stub) == milliseconds(500));
+  CHECK(ChangeBaudrate{}.timeout(t, LoaderKind::rom) == milliseconds(500));
+  CHECK(ReadFlash::frame_timeout(t) == milliseconds(500));
+  CHECK(MemEnd{}.timeout(t, LoaderKind::rom) == milliseconds(50));
+  CHECK(MemEnd{}.timeout(t, LoaderKind::stub) == milliseconds(500));
+  CHECK(EraseFlash{}.timeout(t, LoaderKind::stub) == milliseconds(7000));
+  // The per-MB rules take the configured rate, and `timeout` as their floor.
+  CHECK(SpiFlashMd5{0, 3'000'000}.timeout(t, LoaderKind::rom) == milliseconds(3000));
+  CHECK(SpiFlashMd5{0, 100'000}.timeout(t, LoaderKind::rom) == milliseconds(500));
+  CHECK(EraseRegion{0, 3'000'000}.timeout(t, LoaderKind::stub) == milliseconds(6000));
+  CHECK(FlashBegin{.erase_size = 3'000'000}.timeout(t, LoaderKind::rom) == milliseconds(6000));
+  CHECK(FlashBegin{.erase_size = 3'000'000}.timeout(t, LoaderKind::stub) == milliseconds(500));
+  CHECK(FlashData::of(0, Bytes(500'000, 0xFF)).timeout(t, LoaderKind::rom) == milliseconds(2000));
+  CHECK(FlashDeflData::timeout(t, 1'000'000) == milliseconds(4000));
+  CHECK(t.capped(milliseconds(20000)) == milliseconds(9000));
 }
 
 TEST_CASE("results decode in their ROM and stub forms", "[commands]") {

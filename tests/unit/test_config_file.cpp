@@ -98,7 +98,7 @@ TEST_CASE("config: ESPTOOL_CFGFILE first, then esptool.cfg, setup.cfg, tox.ini i
   CHECK(find_config_file(where, note)->path == (t.root / "cwd/tox.ini").string());
 }
 
-TEST_CASE("config: the keys espbak applies, the ones it names as not applied, unknown ones, bad values") {
+TEST_CASE("config: the keys espbak applies, unknown ones, bad values") {
   auto values = read_config_values(*read_ini_section(
       "[esptool]\nconnect_attempts = -1\nopen_port_attempts = 5\ncustom_reset_sequence = D0|R1|W0.1|D1|R0|W0.05|D0\n"
       "timeout = 5\nreset_delay = 0.1\nzeta = 1\nalpha = 2\n",
@@ -107,22 +107,58 @@ TEST_CASE("config: the keys espbak applies, the ones it names as not applied, un
   CHECK(values.open_port_attempts == 5);
   CHECK(values.custom_reset_sequence == "D0|R1|W0.1|D1|R0|W0.05|D0");
   CHECK_FALSE(values.custom_hard_reset_sequence);
-  CHECK(values.ignored == std::vector<std::string>{"timeout", "reset_delay"});
+  CHECK(values.tuning.timeouts.standard == std::chrono::milliseconds(5000));
+  CHECK(values.tuning.reset_delay == std::chrono::milliseconds(100));
   CHECK(values.unknown == std::vector<std::string>{"alpha", "zeta"});
   ConfigFile file{"/x/esptool.cfg", true, {}};
   auto m = config_messages(file, values);
   REQUIRE(m.info.size() == 2);
   CHECK(m.info[0] == "Loaded custom configuration from /x/esptool.cfg (set with ESPTOOL_CFGFILE)");
   CHECK(m.info[1] == "Note: Ignoring unknown config file options: alpha, zeta");
-  REQUIRE(m.warnings.size() == 2);
-  CHECK(m.warnings[0].rfind("config file option timeout is not applied", 0) == 0);
   for (const char* bad : {"connect_attempts = seven", "connect_attempts = 7.5", "open_port_attempts = -1",
                           "timeout = fast", "timeout = -1", "sync_timeout = nan", "custom_reset_sequence = Q9",
-                          "connect_attempts = 99999999999"}) {
+                          "connect_attempts = 99999999999", "write_block_attempts = 0", "write_block_attempts = 2.5",
+                          "max_timeout = 1e7", "reset_delay = soon", "md5_timeout_per_mb = -8"}) {
     CAPTURE(bad);
     auto entries = *read_ini_section(std::string("[esptool]\n") + bad + "\n", "esptool");
     CHECK(error_kind([&] { read_config_values(entries); }) == int(ErrorKind::usage));
   }
+}
+
+TEST_CASE("config: the timeout keys, write_block_attempts and reset_delay fill the loader's tuning", "[config]") {
+  using std::chrono::milliseconds;
+  auto values_of = [](const std::string& body) {
+    return read_config_values(*read_ini_section("[esptool]\n" + body, "esptool"));
+  };
+  // No key: esptool v5.3.1 loader.py's defaults, exactly.
+  const LoaderTuning defaults = values_of("").tuning;
+  CHECK(defaults.timeouts == cmd::Timeouts{});
+  CHECK(defaults.timeouts.standard == milliseconds(3000));
+  CHECK(defaults.timeouts.max == milliseconds(240000));
+  CHECK(defaults.write_block_attempts == 3);
+  CHECK_FALSE(defaults.reset_delay);
+
+  auto v = values_of(
+      "timeout = 0.5\nchip_erase_timeout = 140\nmax_timeout = 200\nsync_timeout = 0.02\n"
+      "md5_timeout_per_mb = 30\nerase_region_timeout_per_mb = 45.5\nerase_write_timeout_per_mb = 60\n"
+      "mem_end_rom_timeout = 0.3\nserial_write_timeout = 8.5\nwrite_block_attempts = 5\nreset_delay = 0.75\n");
+  const cmd::Timeouts& t = v.tuning.timeouts;
+  CHECK(t.standard == milliseconds(500));
+  CHECK(t.chip_erase == milliseconds(140000));
+  CHECK(t.max == milliseconds(200000));
+  CHECK(t.sync == milliseconds(20));
+  CHECK(t.md5_seconds_per_mb == 30);
+  CHECK(t.erase_region_seconds_per_mb == 45.5);
+  CHECK(t.erase_write_seconds_per_mb == 60);
+  CHECK(t.mem_end_rom == milliseconds(300));
+  CHECK(t.serial_write == milliseconds(8500));
+  CHECK(v.tuning.write_block_attempts == 5);
+  CHECK(v.tuning.reset_delay == milliseconds(750));
+  // MAX_TIMEOUT defaults to 2 x the configured CHIP_ERASE_TIMEOUT (loader.py).
+  CHECK(values_of("chip_erase_timeout = 140\n").tuning.timeouts.max == milliseconds(280000));
+  // A positive time under a millisecond stays a wait; 0 is 0.
+  CHECK(values_of("sync_timeout = 0.0001\n").tuning.timeouts.sync == milliseconds(1));
+  CHECK(values_of("reset_delay = 0\n").tuning.reset_delay == milliseconds(0));
 }
 
 TEST_CASE("ram image: segments and entry in the ESP8266 and the ESP32 header forms") {

@@ -29,8 +29,12 @@ class Transport {
   // Returns the number of bytes read; 0 on timeout. Throws Error(port) when
   // the link is gone (EOF on a socket, device unplugged).
   virtual std::size_t read(std::span<std::uint8_t> buf, std::chrono::milliseconds timeout) = 0;
-  // Writes everything (blocking). Throws Error(port) on failure.
+  // Writes everything (blocking). Throws Error(port) on failure, also when
+  // the port takes no byte for the write timeout.
   virtual void write(std::span<const std::uint8_t> data) = 0;
+  // How long write() may wait for room (esptool's serial_write_timeout,
+  // default 10 s). Links that never block ignore it.
+  virtual void set_write_timeout(std::chrono::milliseconds) {}
   // Discards bytes received but not yet read.
   virtual void flush_input() = 0;
 

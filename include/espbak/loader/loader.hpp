@@ -17,6 +17,7 @@
 #include "espbak/link/reset/after.hpp"
 #include "espbak/link/reset/sequences.hpp"
 #include "espbak/link/transport.hpp"
+#include "espbak/loader/tuning.hpp"
 #include "espbak/protocol/commands.hpp"
 #include "espbak/protocol/packet.hpp"
 #include "espbak/protocol/slip.hpp"
@@ -84,6 +85,10 @@ class Loader {
   // How the loader waits (reset pulses, drains, baud switch). Tests replace
   // it to run without real delays.
   void set_sleeper(Sleeper sleep) { sleep_ = std::move(sleep); }
+  // Timeouts, block attempts, reset delay (esptool's config file); also
+  // sets the link's write timeout. Default: esptool's values.
+  void set_tuning(const LoaderTuning& tuning);
+  const LoaderTuning& tuning() const { return tuning_; }
 
   // Reset into the bootloader (per opts.before), SYNC with esptool's retry
   // behaviour, detect the chip (GET_SECURITY_INFO then magic register), and
@@ -108,17 +113,18 @@ class Loader {
   // Raw commands. command() sends one packet and returns the matching
   // response (esptool's matching rules); check() also verifies the status
   // (`result_len` bytes of result before the two status bytes) and throws
-  // Error(device) / Error(unsupported) naming the command on failure.
+  // Error(device) / Error(unsupported) naming the command on failure. No
+  // timeout given: the tuning's standard one (DEFAULT_TIMEOUT).
   Response command(Op op, std::span<const std::uint8_t> data, std::uint32_t chk = 0,
-                   std::chrono::milliseconds timeout = cmd::kDefaultTimeout);
+                   std::optional<std::chrono::milliseconds> timeout = std::nullopt);
   Bytes check(Op op, std::span<const std::uint8_t> data, std::size_t result_len = 0, std::uint32_t chk = 0,
-              std::chrono::milliseconds timeout = cmd::kDefaultTimeout);
+              std::optional<std::chrono::milliseconds> timeout = std::nullopt);
   // Typed requests (protocol/commands.hpp): the request gives the frame, its
   // checksum and, unless one is passed, the timeout rule for the loader
   // answering (ROM or stub).
   template <cmd::Request R>
   Response command(const R& req) {
-    return command(req, req.timeout(kind()));
+    return command(req, req.timeout(tuning_.timeouts, kind()));
   }
   template <cmd::Request R>
   Response command(const R& req, std::chrono::milliseconds timeout) {
@@ -126,7 +132,7 @@ class Loader {
   }
   template <cmd::Request R>
   Bytes check(const R& req, std::size_t result_len = 0) {
-    return check(req, result_len, req.timeout(kind()));
+    return check(req, result_len, req.timeout(tuning_.timeouts, kind()));
   }
   template <cmd::Request R>
   Bytes check(const R& req, std::size_t result_len, std::chrono::milliseconds timeout) {
@@ -290,6 +296,7 @@ class Loader {
   std::function<void(const std::string&)> trace_sink_;
   LoaderLog log_;
   Sleeper sleep_;
+  LoaderTuning tuning_;
   std::optional<Clock::Duration> last_trace_;  // on the link's clock
 };
 

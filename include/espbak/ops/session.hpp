@@ -48,6 +48,7 @@ struct SessionOptions {
   // with a port and a chip given; 1: one try.
   int open_port_attempts = 1;
   bool early_read_ack = true;  // Loader::set_early_read_ack; ESPBAK_READ_ACK=late turns it off
+  LoaderTuning tuning;         // esptool's config file: timeouts, write_block_attempts, reset_delay
   // How a port is opened (default: open_transport). Tests open an
   // in-process simulated chip instead, whose transports all run on `clock`.
   std::function<std::unique_ptr<Transport>(const std::string& port, std::uint32_t baud)> open_port;

@@ -9,7 +9,8 @@
 //   Bytes encode() const;                       the frame's data field
 //   static std::optional<R> decode(payload);    nullopt on a length the ROM
 //                                               and stub both refuse
-//   timeout(...)                                esptool's rule for its reply
+//   timeout(const Timeouts&, LoaderKind)        esptool's rule for its reply,
+//                                               from the loader's Timeouts
 // Decoders check lengths only; what a field's value means (a seq out of
 // order, a size past the flash) is the device's business.
 #include <chrono>
@@ -19,6 +20,7 @@
 #include <span>
 
 #include "espbak/protocol/packet.hpp"
+#include "espbak/protocol/timeouts.hpp"
 
 namespace espbak::cmd {
 
@@ -29,15 +31,6 @@ using std::chrono::milliseconds;
 // forms (SPI_FLASH_MD5) and erase at different times (FLASH_BEGIN), which
 // changes the timeout rule.
 enum class LoaderKind { rom, stub };
-
-// esptool loader.py v5.3.1 constants (fact sheet 2.3).
-inline constexpr milliseconds kDefaultTimeout{3000};  // DEFAULT_TIMEOUT: also the floor of the per-MB rules
-inline constexpr milliseconds kMaxTimeout{240000};    // MAX_TIMEOUT = 2 x CHIP_ERASE_TIMEOUT: cap for any reply
-
-// loader.py timeout_per_mb: max(DEFAULT_TIMEOUT, seconds_per_mb * bytes / 1e6)
-// ("MB" is 10^6 bytes there). Not capped: the loader caps every wait at
-// kMaxTimeout, as esptool's command() does.
-milliseconds timeout_per_mb(double seconds_per_mb, std::uint64_t bytes);
 
 // The data field of FLASH_DATA, MEM_DATA and FLASH_DEFL_DATA: u32 length,
 // u32 seq, two u32 0, then the bytes (loader.py flash_block:

@@ -19,7 +19,7 @@ struct SpiAttach {
 
   Bytes encode() const;
   static std::optional<SpiAttach> decode(std::span<const std::uint8_t> payload);  // 4 or 8 bytes
-  milliseconds timeout(LoaderKind) const { return kDefaultTimeout; }
+  milliseconds timeout(const Timeouts& t, LoaderKind) const { return t.standard; }
   bool operator==(const SpiAttach&) const = default;
 };
 
@@ -36,16 +36,9 @@ struct SpiSetParams {
 
   Bytes encode() const;
   static std::optional<SpiSetParams> decode(std::span<const std::uint8_t> payload);  // 24 bytes
-  milliseconds timeout(LoaderKind) const { return kDefaultTimeout; }
+  milliseconds timeout(const Timeouts& t, LoaderKind) const { return t.standard; }
   bool operator==(const SpiSetParams&) const = default;
 };
-
-// ERASE_REGION_TIMEOUT_PER_MB: a ROM erases a FLASH_BEGIN's region before
-// it answers, the stub an ERASE_REGION's.
-inline constexpr double kEraseSecondsPerMb = 30;
-// ERASE_WRITE_TIMEOUT_PER_MB: a data block's reply may wait for its flash
-// write (ROM) or the previous block's (stub).
-inline constexpr double kWriteSecondsPerMb = 40;
 
 // FLASH_BEGIN: u32 erase size, u32 number of blocks, u32 block size, u32
 // offset, and a 5th word `encrypted` (0/1) that stubs and the ROMs after the
@@ -62,19 +55,24 @@ struct FlashBegin {
 
   Bytes encode() const;
   static std::optional<FlashBegin> decode(std::span<const std::uint8_t> payload);  // 16 or 20 bytes
-  // A stub answers at once; a ROM after erasing `region_size` bytes, 30 s/MB.
-  // esptool scales with the region (its `size`), so the ESP8266 ROM's
-  // mangled erase_size does not shorten the wait: the caller names the region.
-  static milliseconds erase_timeout(LoaderKind to, std::uint32_t region_size);
-  milliseconds timeout(LoaderKind to) const { return erase_timeout(to, erase_size); }
+  // A stub answers at once (DEFAULT_TIMEOUT); a ROM after erasing
+  // `region_size` bytes (ERASE_REGION_TIMEOUT_PER_MB, loader.py
+  // flash_begin). esptool scales with the region (its `size`), so the
+  // ESP8266 ROM's mangled erase_size does not shorten the wait: the caller
+  // names the region.
+  static milliseconds erase_timeout(const Timeouts& t, LoaderKind to, std::uint32_t region_size);
+  milliseconds timeout(const Timeouts& t, LoaderKind to) const { return erase_timeout(t, to, erase_size); }
   bool operator==(const FlashBegin&) const = default;
 };
 
 // FLASH_DATA: one block (DataBlock layout, checksummed). The host pads the
 // last block with 0xFF to the block size.
 struct FlashData : DataCommand<FlashData, Op::flash_data> {
-  // 40 s/MB of the block it writes.
-  milliseconds timeout(LoaderKind) const { return timeout_per_mb(kWriteSecondsPerMb, data.size()); }
+  // ERASE_WRITE_TIMEOUT_PER_MB of the block it writes: its reply may wait
+  // for its flash write (ROM) or the previous block's (stub).
+  milliseconds timeout(const Timeouts& t, LoaderKind) const {
+    return t.per_mb(t.erase_write_seconds_per_mb, data.size());
+  }
 };
 
 // FLASH_END: u32 flag, 0 = reboot, 1 = run the application (to a ROM both
@@ -86,7 +84,7 @@ struct FlashEnd {
 
   Bytes encode() const;
   static std::optional<FlashEnd> decode(std::span<const std::uint8_t> payload);  // 4 bytes
-  milliseconds timeout(LoaderKind) const { return kDefaultTimeout; }
+  milliseconds timeout(const Timeouts& t, LoaderKind) const { return t.standard; }
   bool operator==(const FlashEnd&) const = default;
 };
 
@@ -104,18 +102,20 @@ struct FlashDeflBegin {
 
   Bytes encode() const;
   static std::optional<FlashDeflBegin> decode(std::span<const std::uint8_t> payload);  // 16 or 20 bytes
-  // A stub answers at once; a ROM after erasing `size` bytes, 30 s/MB.
-  milliseconds timeout(LoaderKind to) const { return FlashBegin::erase_timeout(to, size); }
+  // A stub answers at once; a ROM after erasing `size` bytes
+  // (loader.py flash_defl_begin).
+  milliseconds timeout(const Timeouts& t, LoaderKind to) const { return FlashBegin::erase_timeout(t, to, size); }
   bool operator==(const FlashDeflBegin&) const = default;
 };
 
 // FLASH_DEFL_DATA: a piece of the zlib stream (DataBlock layout, checksummed
 // over the compressed bytes; the last piece is not padded).
 struct FlashDeflData : DataCommand<FlashDeflData, Op::flash_defl_data> {
-  // 40 s/MB of what the block inflates to, which only the sender knows
-  // (esptool runs a decompressor alongside: cmds.py write_flash).
-  static milliseconds timeout(std::uint64_t inflated_size) {
-    return timeout_per_mb(kWriteSecondsPerMb, inflated_size);
+  // ERASE_WRITE_TIMEOUT_PER_MB of what the block inflates to, which only
+  // the sender knows (esptool runs a decompressor alongside: cmds.py
+  // write_flash).
+  static milliseconds timeout(const Timeouts& t, std::uint64_t inflated_size) {
+    return t.per_mb(t.erase_write_seconds_per_mb, inflated_size);
   }
 };
 
@@ -126,7 +126,7 @@ struct FlashDeflEnd {
 
   Bytes encode() const;
   static std::optional<FlashDeflEnd> decode(std::span<const std::uint8_t> payload);  // 4 bytes
-  milliseconds timeout(LoaderKind) const { return kDefaultTimeout; }
+  milliseconds timeout(const Timeouts& t, LoaderKind) const { return t.standard; }
   bool operator==(const FlashDeflEnd&) const = default;
 };
 
@@ -134,13 +134,12 @@ struct FlashDeflEnd {
 // length, so any payload decodes.
 struct EraseFlash {
   static constexpr Op op = Op::erase_flash;
-  // CHIP_ERASE_TIMEOUT: "depending on flash chip model the erase may take
-  // this long" (loader.py).
-  static constexpr milliseconds kTimeout{120000};
 
   Bytes encode() const { return {}; }
   static std::optional<EraseFlash> decode(std::span<const std::uint8_t>) { return EraseFlash{}; }
-  milliseconds timeout(LoaderKind) const { return kTimeout; }
+  // CHIP_ERASE_TIMEOUT: "depending on flash chip model the erase may take
+  // this long" (loader.py).
+  milliseconds timeout(const Timeouts& t, LoaderKind) const { return t.chip_erase; }
   bool operator==(const EraseFlash&) const = default;
 };
 
@@ -152,7 +151,10 @@ struct EraseRegion {
 
   Bytes encode() const;
   static std::optional<EraseRegion> decode(std::span<const std::uint8_t> payload);  // 8 bytes
-  milliseconds timeout(LoaderKind) const { return timeout_per_mb(kEraseSecondsPerMb, size); }
+  // ERASE_REGION_TIMEOUT_PER_MB (loader.py erase_region).
+  milliseconds timeout(const Timeouts& t, LoaderKind) const {
+    return t.per_mb(t.erase_region_seconds_per_mb, size);
+  }
   bool operator==(const EraseRegion&) const = default;
 };
 

@@ -16,14 +16,14 @@ struct Sync {
   static constexpr std::size_t kSize = 36;
   static constexpr std::uint32_t kLeadWord = 0x20120707;
   static constexpr int kReplies = 8;
-  // SYNC_TIMEOUT for the first reply; the 7 that follow are read with the
-  // default timeout (loader.py sync).
-  static constexpr milliseconds kTimeout{100};
   std::uint32_t lead_word = kLeadWord;
 
   Bytes encode() const;
   static std::optional<Sync> decode(std::span<const std::uint8_t> payload);
-  milliseconds timeout(LoaderKind) const { return kTimeout; }
+  // SYNC_TIMEOUT for the first reply; the 7 that follow are read with
+  // DEFAULT_TIMEOUT (loader.py sync: command() with no opcode).
+  milliseconds timeout(const Timeouts& t, LoaderKind) const { return t.sync; }
+  static milliseconds later_replies_timeout(const Timeouts& t) { return t.standard; }
   bool operator==(const Sync&) const = default;
 };
 
@@ -36,7 +36,7 @@ struct ChangeBaudrate {
 
   Bytes encode() const;
   static std::optional<ChangeBaudrate> decode(std::span<const std::uint8_t> payload);  // 8 bytes
-  milliseconds timeout(LoaderKind) const { return kDefaultTimeout; }
+  milliseconds timeout(const Timeouts& t, LoaderKind) const { return t.standard; }
   bool operator==(const ChangeBaudrate&) const = default;
 };
 
@@ -46,7 +46,7 @@ struct GetSecurityInfo {
 
   Bytes encode() const { return {}; }
   static std::optional<GetSecurityInfo> decode(std::span<const std::uint8_t> payload);  // empty
-  milliseconds timeout(LoaderKind) const { return kDefaultTimeout; }
+  milliseconds timeout(const Timeouts& t, LoaderKind) const { return t.standard; }
   bool operator==(const GetSecurityInfo&) const = default;
 };
 

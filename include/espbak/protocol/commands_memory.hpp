@@ -17,28 +17,30 @@ struct MemBegin {
 
   Bytes encode() const;
   static std::optional<MemBegin> decode(std::span<const std::uint8_t> payload);  // 16 bytes
-  milliseconds timeout(LoaderKind) const { return kDefaultTimeout; }
+  milliseconds timeout(const Timeouts& t, LoaderKind) const { return t.standard; }
   bool operator==(const MemBegin&) const = default;
 };
 
 // MEM_DATA: one block of the RAM image (DataBlock layout, checksummed).
 struct MemData : DataCommand<MemData, Op::mem_data> {
-  milliseconds timeout(LoaderKind) const { return kDefaultTimeout; }
+  milliseconds timeout(const Timeouts& t, LoaderKind) const { return t.standard; }
 };
 
 // MEM_END: u32 flag (0 = jump to the entry point, else stay), u32 entry.
 struct MemEnd {
   static constexpr Op op = Op::mem_end;
-  // MEM_END_ROM_TIMEOUT: the code the ROM jumps to may retune the UART before
-  // the reply has left, so esptool waits briefly and ignores errors.
-  static constexpr milliseconds kRomTimeout{200};
   std::uint32_t flag = 0;
   std::uint32_t entry = 0;
 
   bool jumps() const { return flag == 0; }
   Bytes encode() const;
   static std::optional<MemEnd> decode(std::span<const std::uint8_t> payload);  // 8 bytes
-  milliseconds timeout(LoaderKind to) const { return to == LoaderKind::rom ? kRomTimeout : kDefaultTimeout; }
+  // MEM_END_ROM_TIMEOUT to a ROM: the code it jumps to may retune the UART
+  // before the reply has left, so esptool waits briefly and ignores errors
+  // (loader.py mem_finish); DEFAULT_TIMEOUT to a stub.
+  milliseconds timeout(const Timeouts& t, LoaderKind to) const {
+    return to == LoaderKind::rom ? t.mem_end_rom : t.standard;
+  }
   bool operator==(const MemEnd&) const = default;
 };
 
@@ -47,7 +49,7 @@ struct MemEnd {
 struct StubGreeting {
   // The host waits this long for it after MEM_END (loader.py run_stub's
   // DEFAULT_TIMEOUT read).
-  static constexpr milliseconds kTimeout = kDefaultTimeout;
+  static milliseconds timeout(const Timeouts& t) { return t.standard; }
   Bytes encode() const { return {'O', 'H', 'A', 'I'}; }
   static std::optional<StubGreeting> decode(std::span<const std::uint8_t> frame);  // exactly "OHAI"
   bool operator==(const StubGreeting&) const = default;

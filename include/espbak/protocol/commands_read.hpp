@@ -19,7 +19,7 @@ struct ReadFlashSlow {
 
   Bytes encode() const;
   static std::optional<ReadFlashSlow> decode(std::span<const std::uint8_t> payload);  // 8 bytes
-  milliseconds timeout(LoaderKind) const { return kDefaultTimeout; }
+  milliseconds timeout(const Timeouts& t, LoaderKind) const { return t.standard; }
   bool operator==(const ReadFlashSlow&) const = default;
 };
 
@@ -40,8 +40,9 @@ struct ReadFlashSlowResult {
 // bytes, each answered by a ReadFlashAck, then a ReadFlashDigest.
 struct ReadFlash {
   static constexpr Op op = Op::read_flash;
-  // esptool reads each stream frame with a 3 s port timeout (loader.py read_flash).
-  static constexpr milliseconds kFrameTimeout = kDefaultTimeout;
+  // esptool reads each stream frame with the port's DEFAULT_TIMEOUT
+  // (loader.py read_flash).
+  static milliseconds frame_timeout(const Timeouts& t) { return t.standard; }
   std::uint32_t offset = 0;
   std::uint32_t length = 0;
   std::uint32_t packet_size = 0x1000;
@@ -51,7 +52,7 @@ struct ReadFlash {
   std::uint32_t packet_length(std::uint32_t done) const;
   Bytes encode() const;
   static std::optional<ReadFlash> decode(std::span<const std::uint8_t> payload);  // 16 bytes
-  milliseconds timeout(LoaderKind) const { return kDefaultTimeout; }
+  milliseconds timeout(const Timeouts& t, LoaderKind) const { return t.standard; }
   bool operator==(const ReadFlash&) const = default;
 };
 
@@ -81,13 +82,13 @@ struct ReadFlashDigest {
 // SPI_FLASH_MD5 (ESP32-family ROMs, stubs): u32 address, u32 size, two u32 0.
 struct SpiFlashMd5 {
   static constexpr Op op = Op::spi_flash_md5;
-  static constexpr double kSecondsPerMb = 8;  // MD5_TIMEOUT_PER_MB
   std::uint32_t addr = 0;
   std::uint32_t size = 0;
 
   Bytes encode() const;
   static std::optional<SpiFlashMd5> decode(std::span<const std::uint8_t> payload);  // 16 bytes
-  milliseconds timeout(LoaderKind) const { return timeout_per_mb(kSecondsPerMb, size); }
+  // MD5_TIMEOUT_PER_MB of the region (loader.py flash_md5sum).
+  milliseconds timeout(const Timeouts& t, LoaderKind) const { return t.per_mb(t.md5_seconds_per_mb, size); }
   bool operator==(const SpiFlashMd5&) const = default;
 };
 

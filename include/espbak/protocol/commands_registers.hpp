@@ -15,7 +15,7 @@ struct ReadReg {
 
   Bytes encode() const;
   static std::optional<ReadReg> decode(std::span<const std::uint8_t> payload);  // 4 bytes
-  milliseconds timeout(LoaderKind) const { return kDefaultTimeout; }
+  milliseconds timeout(const Timeouts& t, LoaderKind) const { return t.standard; }
   bool operator==(const ReadReg&) const = default;
 };
 
@@ -35,7 +35,7 @@ struct WriteReg {
 
   Bytes encode() const;
   static std::optional<WriteReg> decode(std::span<const std::uint8_t> payload);
-  milliseconds timeout(LoaderKind) const { return kDefaultTimeout; }
+  milliseconds timeout(const Timeouts& t, LoaderKind) const { return t.standard; }
   bool operator==(const WriteReg&) const = default;
 };
 

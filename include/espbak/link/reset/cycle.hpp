@@ -36,9 +36,12 @@ struct ResetStrategy {
 // usb_reset) gets only its own sequence; otherwise UnixTight then Classic,
 // each with both delays, where the port sets both lines in one step
 // (TIOCMSET: not on Windows, not over rfc2217), and Classic alone elsewhere.
-// Never empty.
+// `reset_delay` (esptool's config-file reset_delay) replaces both delays:
+// esptool then uses it for the plain and the "extra" entry alike, so the
+// cycle keeps its length. Never empty.
 std::vector<ResetStrategy> reset_strategy_cycle(const Transport& link, BeforeReset before,
-                                                const std::optional<ResetSequence>& custom);
+                                                const std::optional<ResetSequence>& custom,
+                                                std::optional<std::chrono::milliseconds> reset_delay = std::nullopt);
 
 // Runs one strategy. Returns false when the medium refused a modem line.
 bool run_reset_strategy(Transport& link, const ResetStrategy& strategy, const Sleeper& sleep);
