@@ -134,7 +134,7 @@ namespace {
 void serve_tcp(Device& device, const LinkConfig& cfg, const Endpoint& where, const std::atomic<bool>& stop,
                const std::function<void(const std::string&)>& ready) {
   TcpListener opened = open_tcp_listener(where);
-  auto listener = std::make_unique<SocketGuard>(SocketGuard{opened.fd});
+  auto listener = std::unique_ptr<SocketGuard>(new SocketGuard{opened.fd});
   ready("espsim: listening on socket://" + opened.shown);
   // The port actually bound, to listen on again after a re-enumeration.
   Endpoint again = where;
@@ -159,7 +159,7 @@ void serve_tcp(Device& device, const LinkConfig& cfg, const Endpoint& where, con
     if (cfg.log) cfg.log(fmt::format("espsim: USB device left the bus: socket://{} away for {} ms", opened.shown,
                                      cfg.usb_reenumeration / kMs));
     if (!wait_unless_stopped(cfg.usb_reenumeration, stop)) break;
-    listener = std::make_unique<SocketGuard>(SocketGuard{open_tcp_listener(again).fd});
+    listener = std::unique_ptr<SocketGuard>(new SocketGuard{open_tcp_listener(again).fd});
     if (cfg.log) cfg.log("espsim: USB device back: socket://" + opened.shown);
   }
 }

@@ -138,9 +138,9 @@ TEST_CASE("USB-Serial/JTAG: the newer chips' rows round trip a write over a pty"
 // a reset in the middle of a read over USB-OTG takes the port away for
 // --usb-reenumerate-ms; espbak waits for it, reopens the same path and
 // resumes the read.
-TEST_CASE("USB-OTG: read_flash survives the port vanishing across a reset, over a pty",
+TEST_CASE("USB-OTG: read_flash survives the port vanishing across a reset, over a pty and over tcp",
           "[usb][otg][reenumeration]") {
-  for (const bool tcp : {false}) {
+  for (const bool tcp : {false, true}) {
     INFO((tcp ? "tcp" : "pty"));
     TempDir dir;
     const Bytes flash = random_bytes(1u << 20, 31);
