@@ -90,7 +90,13 @@ for (const r of [row("esp32s2"), row("esp32s3"), row("esp32p4", "1.0"), row("esp
     before(() => board.start());
     after(() => board.stop());
 
-    it("detects OTG through UARTDEV_BUF_NO, uploads the stub, writes, reads and hashes in 0x800-byte blocks", async () => {
+    // esptool-js 0.7.0 targets/esp32s3.js has no usesUsbOtg/usingUsbOtg
+    // helper (its usesUsbJtagSerial compares UARTDEV_BUF_NO with 3, the OTG
+    // value of esptool v4.8.1 esp32s3.py): without a USB PID it keeps
+    // 0x1800-byte RAM blocks over OTG, which the ROM cannot take (espsim
+    // refuses them). Reported on every run, not failing it.
+    const todo = r.chip === "esp32s3" ? "esptool-js 0.7.0 cannot tell OTG on the S3 without a USB PID (see comment)" : false;
+    it("detects OTG through UARTDEV_BUF_NO, uploads the stub, writes, reads and hashes in 0x800-byte blocks", { todo }, async () => {
       const { loader, terminal } = await board.open();
       assert.equal(loader.chip.CHIP_NAME, r.chipName, board.context());
       assert.equal(loader.IS_STUB, true, `stub upload in 0x800-byte RAM blocks${board.context()}`);
