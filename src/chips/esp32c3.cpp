@@ -152,12 +152,15 @@ ChipInfo chip_info_esp32c3() {
       // Security features (issue 14): get_flash_encryption_enabled,
       // get_secure_boot_enabled, get_encrypted_download_disabled over the fields above.
       .security = chip_family::later_security<kSpiBootCryptCnt, kSecureBootEn, kDisDownloadManualEncrypt>(),
-      // USB-Serial/JTAG download path: UARTDEV_BUF_NO 0x3FCDF07C = 3
-      // (esptool v4.8.1 targets/esp32c3.py); disable_watchdogs: RTC WDT as
-      // above, SWD CONF 0x600080AC / WPROTECT 0x600080B0, key 0x8F1D312A,
-      // AUTO_FEED bit 31 (v5.3.1). No USB-OTG.
-      .usb = UsbPaths{.uart_no_regs = {{0, 0x3FCDF07C}},
+      // USB-Serial/JTAG download path: UARTDEV_BUF_NO = UartDev .bss + 24,
+      // 0x3FCDF064 below revision v1.1, 0x3FCDF060 from it, = 3 (esptool
+      // v5.2.0 targets/esp32c3.py, commit 8bc2c50 "fix usb-serial detection
+      // for rev1.1"; v4.8.1 had 0x3FCDF07C for all); disable_watchdogs: RTC
+      // WDT as above, SWD CONF 0x600080AC / WPROTECT 0x600080B0, key
+      // 0x8F1D312A, AUTO_FEED bit 31 (v5.3.1). No USB-OTG.
+      .usb = UsbPaths{.uart_no_regs = {{0, 0x3FCDF064 + 24}, {101, 0x3FCDF060 + 24}},
                       .uart_no_usb_jtag_serial = 3,
+                      .usb_jtag_serial = true,
                       .jtag_watchdogs = UsbPaths::JtagWatchdogs{0x60008090, 0x600080A8, 0x50D83AA1, 0x600080AC,
                                                                0x600080B0, 0x8F1D312A, 1u << 31}},
   };

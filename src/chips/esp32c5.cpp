@@ -148,6 +148,19 @@ ChipInfo chip_info_esp32c5() {
       // uses_key_manager_for_flash_encryption over the fields above.
       .security = chip_family::later_security_with_key_manager<kSpiBootCryptCnt, kSecureBootEn,
                                                                kDisDownloadManualEncrypt, kForceUseKeyManagerKey>(),
+      // USB-Serial/JTAG download path: UARTDEV_BUF_NO 0x4085F514 (esptool
+      // v5.2.0 targets/esp32c5.py, commit 81bdb76 "Fix USB mode detection on
+      // ESP32-C5 and ESP32-C61"; v4.8.1 to v5.1.0 had 0x4085F51C) = 3
+      // (ESP32C6ROM's UARTDEV_BUF_NO_USB_JTAG_SERIAL,
+      // inherited); disable_watchdogs (ESP32C3ROM's, v5.3.1) over the C6's
+      // LP_WDT registers (inherited): RWDT CONFIG0 0x600B1C00, WPROTECT
+      // 0x600B1C18, SWD CONFIG 0x600B1C1C, WPROTECT 0x600B1C20, keys
+      // 0x50D83AA1, AUTO_FEED bit 18. No OTG.
+      .usb = UsbPaths{.uart_no_regs = {{0, 0x4085F514}},
+                      .uart_no_usb_jtag_serial = 3,
+                      .usb_jtag_serial = true,
+                      .jtag_watchdogs = UsbPaths::JtagWatchdogs{0x600B1C00, 0x600B1C18, 0x50D83AA1, 0x600B1C1C,
+                                                               0x600B1C20, 0x50D83AA1, 1u << 18}},
   };
 }
 

@@ -133,6 +133,7 @@ ChipInfo chip_info_esp32c6() {
       // both keys 0x50D83AA1, AUTO_FEED bit 18. No USB-OTG.
       .usb = UsbPaths{.uart_no_regs = {{0, 0x4087F580}},
                       .uart_no_usb_jtag_serial = 3,
+                      .usb_jtag_serial = true,
                       .jtag_watchdogs = UsbPaths::JtagWatchdogs{0x600B1C00, 0x600B1C18, 0x50D83AA1, 0x600B1C1C,
                                                                0x600B1C20, 0x50D83AA1, 1u << 18}},
   };

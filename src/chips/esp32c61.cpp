@@ -129,6 +129,17 @@ ChipInfo chip_info_esp32c61() {
       // Security features (issue 14): get_flash_encryption_enabled,
       // get_secure_boot_enabled, get_encrypted_download_disabled over the fields above.
       .security = chip_family::later_security<kSpiBootCryptCnt, kSecureBootEn, kDisDownloadManualEncrypt>(),
+      // USB-Serial/JTAG download path: UARTDEV_BUF_NO by revision (esptool
+      // v5.2.0 targets/esp32c61.py, commit 81bdb76): 0x4084F5EC = 3 up to v0.2
+      // (get_chip_revision() <= 2), 0x4084F5E4 = 4 after; disable_watchdogs
+      // (ESP32C3ROM's, v5.3.1) over the C6's LP_WDT registers (inherited):
+      // RWDT CONFIG0 0x600B1C00, WPROTECT 0x600B1C18, SWD CONFIG 0x600B1C1C,
+      // WPROTECT 0x600B1C20, keys 0x50D83AA1, AUTO_FEED bit 18. No OTG.
+      .usb = UsbPaths{.uart_no_regs = {{0, 0x4084F5EC}, {3, 0x4084F5E4, 4}},
+                      .uart_no_usb_jtag_serial = 3,
+                      .usb_jtag_serial = true,
+                      .jtag_watchdogs = UsbPaths::JtagWatchdogs{0x600B1C00, 0x600B1C18, 0x50D83AA1, 0x600B1C1C,
+                                                               0x600B1C20, 0x50D83AA1, 1u << 18}},
   };
 }
 

@@ -114,6 +114,16 @@ ChipInfo chip_info_esp32h2() {
       // Security features (issue 14): get_flash_encryption_enabled,
       // get_secure_boot_enabled, get_encrypted_download_disabled over the fields above.
       .security = chip_family::later_security<kSpiBootCryptCnt, kSecureBootEn, kDisDownloadManualEncrypt>(),
+      // USB-Serial/JTAG download path: UARTDEV_BUF_NO 0x4084FEFC = 3 (esptool
+      // v5.0.0 to v5.2.0 targets/esp32h2.py, the last releases with it);
+      // disable_watchdogs (ESP32C3ROM's, v5.3.1) over the H2's own LP_WDT
+      // offsets at 0x600B1C00: RWDT CONFIG0 +0x0, WPROTECT +0x1C, SWD CONFIG
+      // +0x20, WPROTECT +0x24, both keys 0x50D83AA1, AUTO_FEED bit 18. No OTG.
+      .usb = UsbPaths{.uart_no_regs = {{0, 0x4084FEFC}},
+                      .uart_no_usb_jtag_serial = 3,
+                      .usb_jtag_serial = true,
+                      .jtag_watchdogs = UsbPaths::JtagWatchdogs{0x600B1C00, 0x600B1C1C, 0x50D83AA1, 0x600B1C20,
+                                                               0x600B1C24, 0x50D83AA1, 1u << 18}},
   };
 }
 

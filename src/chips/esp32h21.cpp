@@ -118,6 +118,18 @@ ChipInfo chip_info_esp32h21() {
       // Security features (issue 14): get_flash_encryption_enabled,
       // get_secure_boot_enabled, get_encrypted_download_disabled over the fields above.
       .security = chip_family::later_security<kSpiBootCryptCnt, kSecureBootEn, kDisDownloadManualEncrypt>(),
+      // USB-Serial/JTAG download path ("GPIO pins 26 and 27 are used by
+      // USB-Serial/JTAG", v5.3.1 check_spi_connection). UARTDEV_BUF_NO: the
+      // H2's 0x4084FEFC = 3, which ESP32H21ROM inherited unchanged in esptool
+      // v5.2.0 (whether the H21 ROM keeps it there: UNVERIFIED);
+      // disable_watchdogs over the H21's LP_WDT (v5.3.1 esp32h21.py, the H2's
+      // offsets): RWDT CONFIG0 0x600B1C00, WPROTECT 0x600B1C1C, SWD CONFIG
+      // 0x600B1C20, WPROTECT 0x600B1C24, keys 0x50D83AA1, AUTO_FEED bit 18.
+      .usb = UsbPaths{.uart_no_regs = {{0, 0x4084FEFC}},
+                      .uart_no_usb_jtag_serial = 3,
+                      .usb_jtag_serial = true,
+                      .jtag_watchdogs = UsbPaths::JtagWatchdogs{0x600B1C00, 0x600B1C1C, 0x50D83AA1, 0x600B1C20,
+                                                               0x600B1C24, 0x50D83AA1, 1u << 18}},
   };
 }
 

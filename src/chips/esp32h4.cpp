@@ -139,6 +139,18 @@ ChipInfo chip_info_esp32h4() {
       // uses_key_manager_for_flash_encryption over the fields above.
       .security = chip_family::later_security_with_key_manager<kSpiBootCryptCnt, kSecureBootEn,
                                                                kDisDownloadManualEncrypt, kForceUseKeyManagerKey>(),
+      // USB-Serial/JTAG download path: UARTDEV_BUF_NO 0x4087F580 = 3 (esptool
+      // v4.9.0 to v5.2.0 targets/esp32h4.py; the C6's address, as esptool
+      // has it); disable_watchdogs (ESP32C3ROM's, v5.3.1) over esp32h4.py's
+      // registers: the "RTC WDT" is TIMG0's (0x60090000: CONFIG0 +0x48,
+      // WPROTECT +0x64, ESP32C3ROM's key 0x50D83AA1), the SWD LP_WDT's
+      // (0x600B5400: CONFIG +0x1C, WPROTECT +0x20, key 0x50D83AA1, AUTO_FEED
+      // bit 18). No OTG.
+      .usb = UsbPaths{.uart_no_regs = {{0, 0x4087F580}},
+                      .uart_no_usb_jtag_serial = 3,
+                      .usb_jtag_serial = true,
+                      .jtag_watchdogs = UsbPaths::JtagWatchdogs{0x60090048, 0x60090064, 0x50D83AA1, 0x600B541C,
+                                                               0x600B5420, 0x50D83AA1, 1u << 18}},
   };
 }
 

@@ -245,6 +245,7 @@ ChipInfo chip_info_esp32p4() {
                       .uart_no_usb_otg = 5,
                       .uart_no_usb_jtag_serial = 6,
                       .otg_pid = 18,
+                      .usb_jtag_serial = true,
                       .jtag_watchdogs = UsbPaths::JtagWatchdogs{0x50116000, 0x50116018, 0x50D83AA1, 0x5011601C,
                                                                0x50116020, 0x50D83AA1, 1u << 18}},
   };

@@ -164,6 +164,7 @@ ChipInfo chip_info_esp32s3() {
                       .uart_no_usb_otg = 3,
                       .uart_no_usb_jtag_serial = 4,
                       .otg_pid = 9,
+                      .usb_jtag_serial = true,
                       .jtag_watchdogs = UsbPaths::JtagWatchdogs{0x60008098, 0x600080B0, 0x50D83AA1, 0x600080B4,
                                                                0x600080B8, 0x8F1D312A, 1u << 31},
                       .otg_strap_check = UsbPaths::OtgStrapCheck{0x60004038, 1u << 3, 0x6000812C, 0x1},

@@ -149,6 +149,17 @@ ChipInfo chip_info_esp32s31() {
       // uses_key_manager_for_flash_encryption over the fields above.
       .security = chip_family::later_security_with_key_manager<kSpiBootCryptCnt, kSecureBootEn,
                                                                kDisDownloadManualEncrypt, kForceUseKeyManagerKey>(),
+      // USB download paths (esptool v5.3.1 targets/esp32s31.py): USB-OTG,
+      // port PID = IMAGE_CHIP_ID 32 (uses_usb_otg), 0x800-byte RAM and flash
+      // blocks (USB_RAM_BLOCK, _post_connect, ESP32S31StubLoader), hard_reset
+      // over OTG always the watchdog reset (no strap check, as the P4);
+      // USB-Serial/JTAG ("GPIO pins 33 and 34 are used by USB-Serial/JTAG").
+      // No UARTDEV_BUF_NO: the S31 arrived in v5.3.0, after esptool dropped
+      // it, so over a port without a USB id (socket://, rfc2217://) espbak
+      // cannot tell and takes a UART, as esptool does. No disable_watchdogs:
+      // esp32s31.py's _post_connect replaces ESP32C3ROM's (v5.2.0: "TODO:
+      // Disable watchdogs when USB modes are supported in the stub").
+      .usb = UsbPaths{.otg_pid = 32, .usb_jtag_serial = true},
   };
 }
 

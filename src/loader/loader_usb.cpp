@@ -15,8 +15,8 @@ UsbPath Loader::detect_usb_path() {
   const UsbPaths& usb = *chip().usb;
   // A local port: its USB id says it, as esptool v5 decides.
   if (auto id = link_.usb_id()) {
-    if (is_usb_jtag_serial(id) && usb.uart_no_usb_jtag_serial) return UsbPath::usb_jtag_serial;
-    if (usb.uart_no_usb_otg && id->vid == kEspressifVid && id->pid == usb.otg_pid) return UsbPath::usb_otg;
+    if (is_usb_jtag_serial(id) && usb.usb_jtag_serial) return UsbPath::usb_jtag_serial;
+    if (usb.has_otg() && id->vid == kEspressifVid && id->pid == usb.otg_pid) return UsbPath::usb_otg;
     return UsbPath::uart;
   }
   // No USB id (socket://, rfc2217://, a pty): ask the ROM which console it
@@ -30,13 +30,14 @@ UsbPath Loader::detect_usb_path() {
   if (!reg) return UsbPath::uart;
   std::uint32_t uart_no = 0;
   try {
-    uart_no = read_reg(*reg);
+    uart_no = read_reg(*reg) & 0xFF;  // esptool v5.2.0 get_uart_no: the low byte
   } catch (const Error& e) {
     if (e.kind() == ErrorKind::port) throw;
     return UsbPath::uart;
   }
   if (usb.uart_no_usb_otg && uart_no == *usb.uart_no_usb_otg) return UsbPath::usb_otg;
-  if (usb.uart_no_usb_jtag_serial && uart_no == *usb.uart_no_usb_jtag_serial) return UsbPath::usb_jtag_serial;
+  const std::optional<std::uint32_t> jtag = usb.uart_no_jtag_value(revision);
+  if (usb.usb_jtag_serial && jtag && uart_no == *jtag) return UsbPath::usb_jtag_serial;
   return UsbPath::uart;
 }
 
@@ -84,8 +85,12 @@ void Loader::run_watchdog_reset() {
     } catch (const Error& e) {
       // Once armed, the watchdog (2000 slow-clock cycles, about 15 ms) may
       // reset the chip before the lock write is answered: the reset asked
-      // for has happened. esptool would fail there; espbak carries on.
-      if (!armed || e.kind() != ErrorKind::timeout) throw;
+      // for has happened. Over the chip's own USB the reset also takes the
+      // port away (a system reset re-enumerates: esptool advanced-options.rst
+      // --after watchdog-reset), so the write fails on a port that is gone.
+      // esptool would fail there; espbak carries on.
+      if (!armed || (e.kind() != ErrorKind::timeout && e.kind() != ErrorKind::port)) throw;
+      if (e.kind() == ErrorKind::port) break;  // nothing left to talk to; the reset has happened
     }
     if (op.kind == RegOp::Kind::write && op.addr == wdt.config0) armed = true;
   }

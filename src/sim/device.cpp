@@ -60,9 +60,28 @@ void Device::reset(SimTime now) {
   flash_attached_ = chip_.quirks.rom_attaches_flash_at_boot;
   init_registers();
   // USB-Serial/JTAG: the RTC watchdog survives the USB reset (esptool
-  // disable_watchdogs); it fires unless the host disables it.
-  if (cfg_.download_path == DownloadPath::usb_jtag_serial && cfg_.usb_jtag_rtc_wdt > 0 && chip_.rtc_watchdog)
+  // disable_watchdogs); it fires unless the host disables it. Only on chips
+  // esptool disables it on (the row's jtag_watchdogs): what a chip esptool
+  // leaves alone (ESP32-S31) does is not known, so nothing fires there.
+  if (cfg_.download_path == DownloadPath::usb_jtag_serial && cfg_.usb_jtag_rtc_wdt > 0 && chip_.usb &&
+      chip_.usb->jtag_watchdogs)
     wdt_fire_at_ = now + cfg_.usb_jtag_rtc_wdt;
+}
+
+bool usb_reenumerates(DownloadPath path, bool system_reset) {
+  if (path == DownloadPath::usb_otg) return true;
+  return path == DownloadPath::usb_jtag_serial && system_reset;
+}
+
+void Device::note_usb_reset(SimTime at, bool system_reset) {
+  if (!usb_reenumerates(cfg_.download_path, system_reset)) return;
+  ++usb_disconnects_;
+  usb_disconnect_at_ = at;
+}
+
+void Device::external_reset(SimTime now) {
+  reset(now);
+  note_usb_reset(now, false);
 }
 
 bool Device::over_usb_otg_block_limit(std::size_t length) const {

@@ -77,7 +77,7 @@ void Device::init_registers() {
     if (auto reg = chip_.usb->uart_no_reg(rev)) {
       std::uint32_t v = 0;
       if (cfg_.download_path == DownloadPath::usb_otg) v = chip_.usb->uart_no_usb_otg.value_or(0);
-      if (cfg_.download_path == DownloadPath::usb_jtag_serial) v = chip_.usb->uart_no_usb_jtag_serial.value_or(0);
+      if (cfg_.download_path == DownloadPath::usb_jtag_serial) v = chip_.usb->uart_no_jtag_value(rev).value_or(0);
       regs_[*reg] = v;
     }
   }
@@ -235,6 +235,14 @@ constexpr std::uint64_t kRtcSlowClockHz = 136'000;
 }  // namespace
 
 void Device::watch_watchdog(std::uint32_t addr, std::uint32_t value) {
+  // disable_watchdogs' CONFIG0 = 0, at the register esptool disables over
+  // USB-Serial/JTAG: on the ESP32-H4 that is TIMG0's watchdog, and the H2 and
+  // H4 have no watchdog_reset row at all.
+  const auto& jtag = chip_.usb ? chip_.usb->jtag_watchdogs : std::nullopt;
+  if (jtag && addr == jtag->wdt_config0 && !(value & RtcWatchdog::kEnableBit)) {
+    wdt_fire_at_ = kNever;
+    return;
+  }
   if (!chip_.rtc_watchdog) return;
   const RtcWatchdog& wdt = *chip_.rtc_watchdog;
   if (addr != wdt.config0) return;
@@ -260,6 +268,7 @@ void Device::watchdog_fires() {
   init_registers();
   ++self_resets_;
   self_reset_at_ = at;
+  note_usb_reset(at, true);  // a system reset
 }
 
 }  // namespace espbak::sim

@@ -22,6 +22,7 @@ void Link::start(SimTime now) {
   to_host_stall_until_ = 0;
   faults_.start_connection();
   dev_.reset(now);
+  usb_disconnects_at_start_ = dev_.usb_disconnects();
   if (host_baud_) dev_.autobaud(*host_baud_);
 }
 
@@ -41,8 +42,9 @@ void Link::reset_device(SimTime at) {
   // A reset with GPIO0 held low: the chip forgets everything (stub, baud,
   // commands in progress), drops what its UART had not sent yet and comes
   // back in the ROM's download mode, printing its boot banner first.
-  dev_.reset(at);
+  dev_.external_reset(at);
   dev_.take_tx();
+  if (usb_gone()) return;  // no banner: the port it would reach is gone
   if (host_baud_) dev_.autobaud(*host_baud_);
   // A ROM that assumes another crystal logs off its nominal rate.
   const auto banner_baud = std::uint32_t(kRomBaud * dev_.rom_uart_scale());
@@ -150,10 +152,12 @@ void Link::pump(SimTime now) {
 
 std::vector<std::uint8_t> Link::to_host(SimTime now) {
   std::vector<std::uint8_t> out;
-  while (!to_host_.empty() && to_host_.front().at <= now) {
+  const SimTime until = usb_gone() ? std::min(now, dev_.usb_disconnect_at()) : now;
+  while (!to_host_.empty() && to_host_.front().at <= until) {
     out.push_back(to_host_.front().byte);
     to_host_.pop_front();
   }
+  if (usb_gone()) to_host_.clear();  // in flight when the device left the bus
   return out;
 }
 

@@ -1,7 +1,11 @@
 #include "espbak/sim/server.hpp"
 
 #include <algorithm>
+#include <memory>
+#include <thread>
 #include <vector>
+
+#include <fmt/format.h>
 
 #include "espbak/util/error.hpp"
 #include "server_internal.hpp"
@@ -25,6 +29,7 @@ End serve_connection(HostStream& stream, Link& link, const std::atomic<bool>& st
       else if (n < 0) return End::peer_closed;
     }
     if (pending.empty() && link.closed()) return End::peer_closed;  // a `close` fault (docs/espsim.md)
+    if (pending.empty() && link.usb_gone()) return End::usb_gone;
     SimTime deadline = link.next_deadline();
     SimTime wait = deadline == kNever ? kMaxWait : std::clamp<SimTime>(deadline - clock_now(), 0, kMaxWait);
     auto ready = stream.wait(!pending.empty(), wait);
@@ -36,6 +41,16 @@ End serve_connection(HostStream& stream, Link& link, const std::atomic<bool>& st
     }
   }
   return End::stopped;
+}
+
+bool wait_unless_stopped(SimTime duration, const std::atomic<bool>& stop) {
+  const SimTime until = clock_now() + duration;
+  while (!stop) {
+    const SimTime left = until - clock_now();
+    if (left <= 0) return true;
+    std::this_thread::sleep_for(std::chrono::nanoseconds(std::min(left, kMaxWait)));
+  }
+  return false;
 }
 
 }  // namespace detail
@@ -119,17 +134,33 @@ namespace {
 void serve_tcp(Device& device, const LinkConfig& cfg, const Endpoint& where, const std::atomic<bool>& stop,
                const std::function<void(const std::string&)>& ready) {
   TcpListener opened = open_tcp_listener(where);
-  SocketGuard listener{opened.fd};
+  auto listener = std::unique_ptr<SocketGuard>(new SocketGuard{opened.fd});
   ready("espsim: listening on socket://" + opened.shown);
+  // The port actually bound, to listen on again after a re-enumeration.
+  Endpoint again = where;
+  again.port = std::uint16_t(std::stoul(opened.shown.substr(opened.shown.rfind(':') + 1)));
 
   Link link(device, cfg);
   while (!stop) {
-    if (net::wait_socket(listener.fd, POLLIN, std::chrono::nanoseconds(kMaxWait)) <= 0) continue;
-    SocketGuard conn{net::accept_connection(listener.fd)};
-    if (conn.fd == net::kNoSocket) continue;
-    net::set_no_delay(conn.fd);
-    SocketStream stream(conn.fd);
-    if (serve_connection(stream, link, stop) == End::stopped) break;
+    if (net::wait_socket(listener->fd, POLLIN, std::chrono::nanoseconds(kMaxWait)) <= 0) continue;
+    End end;
+    {
+      SocketGuard conn{net::accept_connection(listener->fd)};
+      if (conn.fd == net::kNoSocket) continue;
+      net::set_no_delay(conn.fd);
+      SocketStream stream(conn.fd);
+      end = serve_connection(stream, link, stop);
+    }
+    if (end == End::stopped) break;
+    if (end != End::usb_gone) continue;
+    // The chip's USB device left the bus: the client is dropped and nothing
+    // listens (connections are refused) until it is back.
+    listener.reset();
+    if (cfg.log) cfg.log(fmt::format("espsim: USB device left the bus: socket://{} away for {} ms", opened.shown,
+                                     cfg.usb_reenumeration / kMs));
+    if (!wait_unless_stopped(cfg.usb_reenumeration, stop)) break;
+    listener = std::unique_ptr<SocketGuard>(new SocketGuard{open_tcp_listener(again).fd});
+    if (cfg.log) cfg.log("espsim: USB device back: socket://" + opened.shown);
   }
 }
 

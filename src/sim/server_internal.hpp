@@ -32,9 +32,15 @@ class HostStream {
   virtual long write(const std::uint8_t* buf, std::size_t len) = 0;
 };
 
-enum class End { peer_closed, stopped };
-// Serves one host on `stream` until it goes away or `stop` is set.
+enum class End { peer_closed, stopped, usb_gone };
+// Serves one host on `stream` until it goes away, the chip's USB device
+// leaves the bus (Link::usb_gone: the endpoint then takes the port away for
+// LinkConfig::usb_reenumeration) or `stop` is set.
 End serve_connection(HostStream& stream, Link& link, const std::atomic<bool>& stop);
+
+// Waits `duration` (the port away across a USB re-enumeration), checking
+// `stop`; false when stopped.
+bool wait_unless_stopped(SimTime duration, const std::atomic<bool>& stop);
 
 void serve_pty(Device& device, const LinkConfig& cfg, const Endpoint& where, const std::atomic<bool>& stop,
                const std::function<void(const std::string&)>& ready);

@@ -8,7 +8,10 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <thread>
+
+#include <fmt/format.h>
 
 #include "espbak/util/error.hpp"
 #include "server_internal.hpp"
@@ -74,33 +77,49 @@ class PtyStream final : public HostStream {
 
 }  // namespace
 
+namespace {
+
+// A new pty whose slave `link_path` points to. The master is raw and
+// non-blocking; the slave has been opened and closed once, so from then on
+// the master reports POLLHUP whenever no host has the slave open, which is
+// how a host's close and a new host's open are told apart.
+struct Pty {
+  std::unique_ptr<Fd> master;
+  std::string slave;
+};
+
+Pty open_pty(const std::string& link_path) {
+  Pty pty{std::make_unique<Fd>(::posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC)), {}};
+  const int fd = pty.master->fd;
+  if (fd < 0 || ::grantpt(fd) != 0 || ::unlockpt(fd) != 0)
+    throw Error(ErrorKind::port, std::string("cannot create a pty: ") + std::strerror(errno));
+  const char* slave_name = ::ptsname(fd);
+  if (!slave_name) throw Error(ErrorKind::port, "cannot name the pty slave");
+  pty.slave = slave_name;
+  make_raw(fd);
+  { Fd s(::open(pty.slave.c_str(), O_RDWR | O_NOCTTY | O_CLOEXEC)); }
+  set_nonblocking(fd);
+  ::unlink(link_path.c_str());
+  if (::symlink(pty.slave.c_str(), link_path.c_str()) != 0)
+    throw Error(ErrorKind::port, "cannot create " + link_path + ": " + std::strerror(errno));
+  return pty;
+}
+
+}  // namespace
+
 void serve_pty(Device& device, const LinkConfig& cfg, const Endpoint& where, const std::atomic<bool>& stop,
                const std::function<void(const std::string&)>& ready) {
-  Fd master(::posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC));
-  if (master.fd < 0 || ::grantpt(master.fd) != 0 || ::unlockpt(master.fd) != 0)
-    throw Error(ErrorKind::port, std::string("cannot create a pty: ") + std::strerror(errno));
-  const char* slave_name = ::ptsname(master.fd);
-  if (!slave_name) throw Error(ErrorKind::port, "cannot name the pty slave");
-  std::string slave = slave_name;
-  make_raw(master.fd);
-  // Open and close the slave once: from then on the master reports POLLHUP
-  // whenever no host has the slave open, which is how a host's close and a
-  // new host's open are told apart.
-  { Fd s(::open(slave.c_str(), O_RDWR | O_NOCTTY | O_CLOEXEC)); }
-  set_nonblocking(master.fd);
-  ::unlink(where.link_path.c_str());
-  if (::symlink(slave.c_str(), where.link_path.c_str()) != 0)
-    throw Error(ErrorKind::port, "cannot create " + where.link_path + ": " + std::strerror(errno));
+  Pty pty = open_pty(where.link_path);
   struct Unlink {
     std::string path;
     ~Unlink() { ::unlink(path.c_str()); }
   } cleanup{where.link_path};
-  ready("espsim: pty " + slave + " -> " + where.link_path);
+  ready("espsim: pty " + pty.slave + " -> " + where.link_path);
 
   Link link(device, cfg);
-  PtyStream stream(master.fd);
   while (!stop) {
-    pollfd p{master.fd, POLLIN, 0};
+    const int fd = pty.master->fd;
+    pollfd p{fd, POLLIN, 0};
     timespec ts = to_timespec(20 * kMs);
     int r = ::ppoll(&p, 1, &ts, nullptr);
     if (r < 0 || (p.revents & POLLHUP)) {
@@ -108,10 +127,27 @@ void serve_pty(Device& device, const LinkConfig& cfg, const Endpoint& where, con
       continue;
     }
     // A host has the slave open (possibly already written to it).
-    if (serve_connection(stream, link, stop) == End::stopped) break;
+    PtyStream stream(fd);
+    const End end = serve_connection(stream, link, stop);
+    if (end == End::stopped) break;
+    if (end == End::usb_gone) {
+      // The chip's USB device left the bus: the tty vanishes under the host
+      // (its reads and writes fail with EIO), the path is gone until the
+      // device is back, then a new tty appears under the same name, as a
+      // udev by-id link would give it.
+      pty.master.reset();
+      ::unlink(where.link_path.c_str());
+      if (cfg.log)
+        cfg.log(fmt::format("espsim: USB device left the bus: {} gone for {} ms", where.link_path,
+                            cfg.usb_reenumeration / kMs));
+      if (!wait_unless_stopped(cfg.usb_reenumeration, stop)) break;
+      pty = open_pty(where.link_path);
+      if (cfg.log) cfg.log("espsim: USB device back: pty " + pty.slave + " -> " + where.link_path);
+      continue;
+    }
     // Drain what the old host left unread so a new host starts clean.
     std::uint8_t junk[4096];
-    while (::read(master.fd, junk, sizeof junk) > 0) {
+    while (::read(fd, junk, sizeof junk) > 0) {
     }
   }
 }

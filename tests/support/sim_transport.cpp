@@ -30,6 +30,7 @@ sim::LinkConfig link_config(const SimChipConfig& c) {
   l.latency = c.latency;
   l.faults = c.faults;
   l.bridge = c.bridge;
+  l.usb_reenumeration = c.usb_reenumeration;
   return l;
 }
 
@@ -53,6 +54,7 @@ class SimTransport final : public Transport {
       collect(clock.t());
       if (!pending_.empty()) break;
       if (chip_.link_->closed()) throw Error(ErrorKind::port, name_ + ": connection closed by the chip's side");
+      check_usb();
       const sim::SimTime next = chip_.link_->next_deadline();
       if (next == sim::kNever || next > deadline) {
         clock.advance_to(deadline);
@@ -69,6 +71,8 @@ class SimTransport final : public Transport {
 
   void write(std::span<const std::uint8_t> data) override {
     check_open();
+    collect(chip_.clock_.t());
+    check_usb();
     record_commands(data);
     chip_.link_->from_host(chip_.clock_.t(), data);
   }
@@ -93,6 +97,10 @@ class SimTransport final : public Transport {
   void check_open() const {
     // A later open() started a new connection: this one is gone.
     if (connection_ != chip_.connections_) throw Error(ErrorKind::port, name_ + ": connection replaced");
+  }
+  void check_usb() const {
+    // The chip's USB device left the bus: the tty is gone (EIO on a real one).
+    if (chip_.link_->usb_gone()) throw Error(ErrorKind::port, "lost " + name_ + ": device disconnected");
   }
   void collect(sim::SimTime t) {
     chip_.link_->pump(t);
@@ -121,6 +129,13 @@ SimChip::SimChip(SimChipConfig config) : cfg_(std::move(config)) {
 }
 
 std::unique_ptr<Transport> SimChip::open(const std::string& port, std::uint32_t baud) {
+  if (connections_ > 0) {
+    link_->pump(clock_.t());  // the chip runs on while no host is there
+    if (link_->usb_gone() && clock_.t() < device_->usb_disconnect_at() + cfg_.usb_reenumeration) {
+      ++refused_opens_;
+      throw Error(ErrorKind::port, "cannot open " + port + ": no such file or directory");
+    }
+  }
   return std::make_unique<SimTransport>(*this, port, baud);
 }
 

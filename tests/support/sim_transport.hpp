@@ -45,6 +45,7 @@ struct SimChipConfig {
   std::uint32_t xtal_mhz = 0;  // espsim --crystal; 0: the chip file's
   sim::DownloadPath download_path = sim::DownloadPath::uart;  // espsim --usb-otg / --usb-jtag-serial
   sim::SimTime usb_jtag_rtc_wdt = 0;                           // espsim --usb-jtag-wdt-ms
+  sim::SimTime usb_reenumeration = 500 * sim::kMs;             // espsim --usb-reenumerate-ms
 };
 
 // One simulated board: what an espsim process holds.
@@ -54,8 +55,13 @@ class SimChip {
   sim::FlashModel& flash() { return *flash_; }
   const sim::Device& device() const { return *device_; }
   VirtualClock& clock() { return clock_; }
-  // Opens a new connection (the chip is reset into download mode).
+  // Opens a new connection (the chip is reset into download mode). While
+  // the chip's USB device is off the bus (a reset over --usb-otg, a system
+  // reset over --usb-jtag-serial; sim::usb_reenumerates), the port does not
+  // exist: Error(port), as espsim's pty path is missing then.
   std::unique_ptr<Transport> open(const std::string& port, std::uint32_t baud);
+  // Ports refused by open() because the USB device was away.
+  int refused_opens() const { return refused_opens_; }
   // Every command frame the host sent, decoded, in order (acknowledgements
   // and other non-command frames are left out).
   const std::vector<Command>& commands() const { return commands_; }
@@ -73,6 +79,7 @@ class SimChip {
   VirtualClock clock_;
   std::vector<Command> commands_;
   int connections_ = 0;
+  int refused_opens_ = 0;
 };
 
 }  // namespace espbak::testing

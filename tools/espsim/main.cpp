@@ -92,8 +92,12 @@ int main(int argc, char** argv) {
                "download over the chip's USB-Serial/JTAG port (UARTDEV_BUF_NO, the RTC watchdog left running; "
                "rfc2217: its reset logic instead of the auto-reset circuit)");
   app.add_flag("--usb-otg", usb_otg,
-               "download over the chip's USB-OTG port (esp32s2, esp32s3, esp32p4): UARTDEV_BUF_NO, RAM and flash "
+               "download over the chip's USB-OTG port (esp32s2, esp32s3, esp32p4, esp32s31): UARTDEV_BUF_NO, RAM and flash "
                "blocks of at most 0x800 bytes");
+  std::optional<std::uint32_t> usb_reenumerate_ms;
+  app.add_option("--usb-reenumerate-ms", usb_reenumerate_ms,
+                 "--usb-otg / --usb-jtag-serial, pty and tcp: how long the port is gone after a reset that makes "
+                 "the chip's USB device leave the bus (default 500)");
   app.add_flag("--no-auto-reset", no_auto_reset, "rfc2217: DTR/RTS not connected (reset by hand only)");
   app.add_option("--usb-jtag-wdt-ms", usb_jtag_wdt_ms,
                  "--usb-jtag-serial: when the RTC watchdog left running fires unless the host disables it "
@@ -154,8 +158,11 @@ int main(int argc, char** argv) {
     usage_error("--pty is not available on Windows (use --listen tcp:HOST:PORT or rfc2217:HOST:PORT)");
   if (usb_jtag_serial && no_auto_reset) usage_error("--usb-jtag-serial and --no-auto-reset exclude each other");
   if (usb_otg && usb_jtag_serial) usage_error("--usb-otg and --usb-jtag-serial exclude each other");
-  if (usb_otg && !(chip->usb && chip->usb->uart_no_usb_otg))
-    usage_error("--usb-otg: the " + std::string(chip->name) + " has no USB-OTG download path (esp32s2, esp32s3, esp32p4 do)");
+  if (usb_otg && !(chip->usb && chip->usb->has_otg()))
+    usage_error("--usb-otg: the " + std::string(chip->name) +
+                " has no USB-OTG download path (esp32s2, esp32s3, esp32p4, esp32s31 do)");
+  if (usb_reenumerate_ms && !usb_otg && !usb_jtag_serial)
+    usage_error("--usb-reenumerate-ms needs --usb-otg or --usb-jtag-serial (only the chip's own USB port goes away)");
   if (link_mode != "instant" && link_mode != "realistic")
     usage_error("--link must be instant or realistic, got '" + link_mode + "'");
 
@@ -237,8 +244,11 @@ int main(int argc, char** argv) {
     link.faults.faults.push_back(*f);
   }
   link.faults.seed = fault_seed;
-  if (!link.faults.empty()) {
+  if (usb_reenumerate_ms) link.usb_reenumeration = sim::SimTime(*usb_reenumerate_ms) * sim::kMs;
+  // The port going away and coming back is logged as the faults are.
+  if (!link.faults.empty() || usb_otg || usb_jtag_serial)
     link.log = [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); };
+  if (!link.faults.empty()) {
     std::string list;
     for (const auto& f : link.faults.faults) list += " " + sim::describe(f);
     std::fprintf(stderr, "espsim: faults:%s, seed %llu\n", list.c_str(), static_cast<unsigned long long>(fault_seed));

@@ -228,22 +228,31 @@ struct RtcWatchdog {
   }
 };
 
-// The chip's own USB download paths (esptool v5.3.1 targets/esp32s2.py,
-// esp32s3.py, esp32c3.py, esp32c6.py, esp32p4.py; v4.8.1/v5.1.0 for
-// UARTDEV_BUF_NO), cited per chip file. Which path a session runs over is
-// decided by the local port's USB id where the host sees one, else by the
-// ROM's UARTDEV_BUF_NO variable (docs/connecting.md "USB download paths").
+// The chip's own USB download paths (esptool v5.3.1 targets/<chip>.py;
+// v4.8.1 to v5.2.0 for UARTDEV_BUF_NO, which esptool v5.3.0 dropped for the
+// port's VID/PID, commit 0a5fe5c), cited per chip file. Which path a session
+// runs over is decided by the local port's USB id where the host sees one,
+// else by the ROM's UARTDEV_BUF_NO variable (docs/connecting.md "USB
+// download paths"); a chip esptool never gave that variable (ESP32-S31) is
+// then taken to be on a UART.
 struct UsbPaths {
   // ROM .bss variable naming the console in use (esptool v4 get_uart_no),
-  // by silicon revision: the first entry whose min_revision <= revision.
+  // by silicon revision: the last entry whose min_revision <= revision.
+  // `usb_jtag_serial`: the value over USB-Serial/JTAG on these parts where
+  // it differs from the row's (ESP32-C61 above v0.2: 4, not 3).
   struct UartNoReg {
     std::uint32_t min_revision;
     std::uint32_t addr;
+    std::optional<std::uint32_t> usb_jtag_serial = std::nullopt;
   };
-  std::vector<UartNoReg> uart_no_regs;
-  std::optional<std::uint32_t> uart_no_usb_otg;          // UARTDEV_BUF_NO_USB_OTG; nullopt: no OTG
-  std::optional<std::uint32_t> uart_no_usb_jtag_serial;  // UARTDEV_BUF_NO_USB_JTAG_SERIAL; nullopt: none
-  std::uint16_t otg_pid = 0;  // the OTG port's USB PID: esptool IMAGE_CHIP_ID (uses_usb_otg)
+  std::vector<UartNoReg> uart_no_regs = {};  // empty: esptool has no such variable for the chip
+  std::optional<std::uint32_t> uart_no_usb_otg = std::nullopt;          // UARTDEV_BUF_NO_USB_OTG
+  std::optional<std::uint32_t> uart_no_usb_jtag_serial = std::nullopt;  // UARTDEV_BUF_NO_USB_JTAG_SERIAL
+  // Which paths the chip has: OTG when otg_pid is set (esptool uses_usb_otg:
+  // VID 0x303A, PID = IMAGE_CHIP_ID); USB-Serial/JTAG (PID 0x1001) when
+  // usb_jtag_serial is set.
+  std::uint16_t otg_pid = 0;
+  bool usb_jtag_serial = false;
   // esptool disable_watchdogs over USB-Serial/JTAG: the RTC WDT and the
   // super watchdog survive the USB reset and would reset the chip during a
   // long operation. The RTC WDT's CONFIG0/WPROTECT, the SWD's CONF/WPROTECT.
@@ -256,7 +265,7 @@ struct UsbPaths {
               {RegOp::Kind::set_bits, swd_conf, swd_auto_feed}, {RegOp::Kind::write, swd_wprotect, 0}};
     }
   };
-  std::optional<JtagWatchdogs> jtag_watchdogs;
+  std::optional<JtagWatchdogs> jtag_watchdogs = std::nullopt;
   // esptool hard_reset over OTG: a watchdog reset when the strapping
   // register says GPIO0 is not holding download mode and force-download is
   // clear (an RTS reset would make the USB device vanish); nullopt: always
@@ -265,16 +274,27 @@ struct UsbPaths {
     std::uint32_t strap_reg, strap_spi_boot_mask;  // GPIO_STRAP_REG, GPIO_STRAP_SPI_BOOT_MASK
     std::uint32_t option1_reg, force_download_mask;  // RTC_CNTL_OPTION1_REG, FORCE_DOWNLOAD_BOOT_MASK
   };
-  std::optional<OtgStrapCheck> otg_strap_check;
+  std::optional<OtgStrapCheck> otg_strap_check = std::nullopt;
   // Clear force-download-boot before any hard reset (ESP32-S3:
   // arduino-esp32 #6762), errors ignored.
   bool clear_force_download_on_hard_reset = false;
 
-  std::optional<std::uint32_t> uart_no_reg(std::optional<std::uint32_t> revision) const {
-    std::optional<std::uint32_t> addr;
+  bool has_otg() const { return otg_pid != 0; }
+  const UartNoReg* uart_no_entry(std::optional<std::uint32_t> revision) const {
+    const UartNoReg* entry = nullptr;
     for (const auto& r : uart_no_regs)
-      if (!addr || r.min_revision <= revision.value_or(0)) addr = r.addr;
-    return addr;
+      if (!entry || r.min_revision <= revision.value_or(0)) entry = &r;
+    return entry;
+  }
+  std::optional<std::uint32_t> uart_no_reg(std::optional<std::uint32_t> revision) const {
+    const UartNoReg* entry = uart_no_entry(revision);
+    return entry ? std::optional<std::uint32_t>(entry->addr) : std::nullopt;
+  }
+  // UARTDEV_BUF_NO's value over USB-Serial/JTAG on a part of `revision`.
+  std::optional<std::uint32_t> uart_no_jtag_value(std::optional<std::uint32_t> revision) const {
+    const UartNoReg* entry = uart_no_entry(revision);
+    if (entry && entry->usb_jtag_serial) return entry->usb_jtag_serial;
+    return uart_no_usb_jtag_serial;
   }
 };
 

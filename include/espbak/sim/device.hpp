@@ -49,6 +49,21 @@ struct FlashTimings {
 // RAM and flash blocks over 0x800 bytes are refused).
 enum class DownloadPath { uart, usb_jtag_serial, usb_otg };
 
+// Whether a reset makes the chip's USB device leave the bus and enumerate
+// again, so the host's port closes under it and comes back (docs/espsim.md
+// "USB download paths"). Over USB-OTG every reset does: the CDC port is the
+// ROM's (or the firmware's) software USB stack, which a reset stops (ESP-IDF
+// docs api-guides/usb-otg-console.rst, "USB CDC is implemented in
+// software"; "The port name may change"). USB-Serial/JTAG is a hardware
+// peripheral that stays enumerated across the core reset its own DTR/RTS
+// logic makes (ESP-IDF usb-serial-jtag-console.rst: "keep the USB CDC device
+// alive during software reset"; esptool troubleshooting.rst: that peripheral
+// "can only trigger a core reset"), but not across a system reset, as the
+// RTC watchdog's (esptool advanced-options.rst, --after watchdog-reset "may
+// cause the port to re-enumerate on Linux (e.g. /dev/ttyACM0 ->
+// /dev/ttyACM1)"; targets/esp32c6.py: "can cause the port to disappear").
+bool usb_reenumerates(DownloadPath path, bool system_reset);
+
 struct DeviceConfig {
   const ChipInfo* chip = nullptr;
   DownloadPath download_path = DownloadPath::uart;
@@ -141,6 +156,13 @@ class Device {
   // armed over WRITE_REG, ChipInfo::rtc_watchdog), and when the last one was.
   std::uint32_t self_resets() const { return self_resets_; }
   SimTime self_reset_at() const { return self_reset_at_; }
+  // Times the chip's USB device left the bus with a reset (usb_reenumerates),
+  // and when it last did. The endpoint takes the host's port away then.
+  std::uint32_t usb_disconnects() const { return usb_disconnects_; }
+  SimTime usb_disconnect_at() const { return usb_disconnect_at_; }
+  // A reset from outside the chip (a `reset` fault): into download mode at
+  // `now`, and off the bus where usb_reenumerates says so (a core reset).
+  void external_reset(SimTime now);
   const FlashModel& flash() const { return flash_; }
   // Host bytes the stub's single receive buffer dropped (frame already held).
   std::uint64_t stub_rx_dropped() const { return stub_rx_dropped_; }
@@ -263,6 +285,9 @@ class Device {
   SimTime wdt_fire_at_ = kNever;
   std::uint32_t self_resets_ = 0;
   SimTime self_reset_at_ = 0;
+  std::uint32_t usb_disconnects_ = 0;
+  SimTime usb_disconnect_at_ = 0;
+  void note_usb_reset(SimTime at, bool system_reset);
 };
 
 }  // namespace espbak::sim

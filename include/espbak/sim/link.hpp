@@ -37,6 +37,9 @@ struct LinkConfig {
   std::function<void(const std::string&)> log;
   // --bridge: above its reliable maximum baud, bytes both ways get corrupted.
   std::optional<BridgeModel> bridge;
+  // How long the host's port stays away after the chip's USB device left
+  // the bus (espsim --usb-reenumerate-ms; docs/espsim.md, UNVERIFIED).
+  SimTime usb_reenumeration = 500 * kMs;
 };
 
 class Link {
@@ -56,6 +59,11 @@ class Link {
   // A `close` fault fired: the server ends this connection once the bytes
   // before it have been written.
   bool closed() const { return faults_.closed() && to_host_.empty(); }
+  // The chip's USB device left the bus with a reset since this connection
+  // started (Device::usb_disconnects, usb_reenumerates): the host's port is
+  // gone. What the chip sent before the reset still reaches the host; what
+  // was still in flight after it is lost.
+  bool usb_gone() const { return dev_.usb_disconnects() != usb_disconnects_at_start_; }
   // The rate the host's port runs at, where the endpoint tells it (RFC 2217
   // SET-BAUDRATE, the in-process transport). From then on bytes cross at two
   // rates: where the chip's UART runs elsewhere (a ROM baud change the host
@@ -83,6 +91,7 @@ class Link {
   std::deque<Timed> to_host_;
   std::mt19937_64 bridge_rng_;
   std::optional<std::uint32_t> host_baud_;
+  std::uint32_t usb_disconnects_at_start_ = 0;
 };
 
 }  // namespace espbak::sim
