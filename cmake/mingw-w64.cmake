@@ -14,7 +14,7 @@ set(CMAKE_FIND_ROOT_PATH_MODE_LIBRARY ONLY)
 set(CMAKE_FIND_ROOT_PATH_MODE_INCLUDE ONLY)
 set(CMAKE_FIND_ROOT_PATH_MODE_PACKAGE ONLY)
 # Run the test executables under wine where it is installed (ctest, scripts/test-windows.sh).
-find_program(ESPBAK_WINE NAMES wine64 wine)
+find_program(ESPBAK_WINE NAMES wine64 wine PATHS /usr/lib/wine)  # Debian wine64 without the wine wrapper
 if(ESPBAK_WINE)
   set(CMAKE_CROSSCOMPILING_EMULATOR ${ESPBAK_WINE})
 endif()

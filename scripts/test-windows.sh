@@ -3,12 +3,15 @@
 # espbak.exe --version, the unit tests, espbak.exe against the Linux espsim
 # over socket:// and rfc2217:// (write_flash then read_flash, byte-compared)
 # and the Linux espbak against espsim.exe over socket:// the same way. Needs wine (Debian: wine64) and
-# the Linux build in ./build (scripts/build.sh espbak espsim). Exits
+# the Linux build in ./build (scripts/build.sh espbak espsim). Also: a
+# read_flash of espbak.exe interrupted by Ctrl+C. Exits
 # non-zero on the first failure. Not covered: real COM ports, port
 # discovery (wine has no USB serial devices), espsim.exe's RFC 2217 server.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-WINE=$(command -v wine64 || command -v wine || true)
+# Debian's wine64 without the wine package (its /usr/bin wrapper) has only
+# /usr/lib/wine/wine64.
+WINE=$(command -v wine64 || command -v wine || { [ -x /usr/lib/wine/wine64 ] && echo /usr/lib/wine/wine64; } || true)
 [ -n "$WINE" ] || { echo "test-windows: wine not found (apt-get install -y wine64)" >&2; exit 1; }
 for f in build-win/espbak.exe build-win/espsim.exe build-win/tests/unit_tests.exe build/espbak build/espsim; do
   [ -x "$f" ] || [ -f "$f" ] || { echo "test-windows: $f missing (scripts/build-windows.sh, scripts/build.sh)" >&2; exit 1; }
@@ -81,6 +84,37 @@ round_trip "espbak.exe vs Linux espsim (rfc2217)" "$url" "$WINE" build-win/espba
 pids+=($!)
 url=$(wait_for_port "$work/sim-win.log" "${pids[-1]}") || fail "espsim.exe did not start"
 round_trip "Linux espbak vs espsim.exe (socket)" "$url" build/espbak
+
+# An interrupted read_flash: wine turns the SIGINT its process gets into a
+# console Ctrl+C event (interruption_win.cpp), which espbak.exe must handle
+# as the POSIX build handles SIGINT: one line, no file left, exit 130.
+build/espsim --chip esp8266 --flash-size 4MB --link realistic --listen tcp:127.0.0.1:0 >"$work/sim-slow.log" 2>&1 &
+pids+=($!)
+url=$(wait_for_port "$work/sim-slow.log" "${pids[-1]}") || fail "Linux espsim (slow link) did not start"
+printf old >"$work/dump.bin"
+"$WINE" build-win/espbak.exe --port "$url" read_flash --no-skip-erased 0 ALL "$(winpath "$work/dump.bin")" \
+  >"$work/int.out" 2>"$work/int.err" &
+reader=$!
+pids+=("$reader")
+for _ in $(seq 600); do
+  compgen -G "$work/dump.bin.*.part" >/dev/null && break
+  kill -0 "$reader" 2>/dev/null || break
+  sleep 0.1
+done
+compgen -G "$work/dump.bin.*.part" >/dev/null || { cat "$work/int.err" >&2; fail "interrupted read: no temporary file appeared"; }
+kill -INT "$reader"
+set +e
+wait "$reader"
+rc=$?
+set -e
+err=$(tr -d '\r' <"$work/int.err" | grep 'espbak: error:' || true)
+[ "$rc" -eq 130 ] || { cat "$work/int.err" >&2; fail "interrupted read: exit $rc, not 130"; }
+[ "$(printf '%s\n' "$err" | wc -l)" -eq 1 ] && [[ "$err" == *"interrupted by Ctrl+C"* ]] &&
+  [[ "$err" == *"nothing was written to"* ]] && [[ "$err" == *"the existing file is untouched"* ]] ||
+  fail "interrupted read: error line '$err'"
+[ "$(cat "$work/dump.bin")" = old ] || fail "interrupted read: the earlier dump.bin was changed"
+! compgen -G "$work/dump.bin.*.part" >/dev/null || fail "interrupted read: a temporary file was left"
+echo "test-windows: ok: read_flash interrupted (SIGINT -> Ctrl+C): exit 130, $err"
 
 # espsim.exe refuses --pty in one line, exit code 2.
 set +e

@@ -5,7 +5,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <csignal>
 #include <cstdio>
 #include <exception>
 #include <optional>
@@ -132,7 +131,7 @@ int main(int argc, char** argv) {
   } catch (const espbak::Interrupted& e) {
     // One line, then the process ends by the signal (status 128 + N). A
     // closed stdout (SIGPIPE) must not turn the JSON into a second signal.
-    std::signal(SIGPIPE, SIG_IGN);
+    espbak::ignore_broken_pipe();
     fail(128 + e.signal(), e.what());
     std::fflush(nullptr);
     espbak::end_by_signal(e.signal());

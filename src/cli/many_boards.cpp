@@ -1,7 +1,6 @@
 #include "many_boards.hpp"
 
 #include <algorithm>
-#include <csignal>
 #include <cstdio>
 #include <map>
 #include <memory>
@@ -340,7 +339,7 @@ int run_many_boards(const CommandSpec& command, const Invocation& call, const Se
     }
     objects.push_back(json.dump());
   }
-  if (signal) std::signal(SIGPIPE, SIG_IGN);  // as main(): a closed stdout must not be a second signal
+  if (signal) ignore_broken_pipe();  // as main(): a closed stdout must not be a second signal
   const std::string table = summary_table(boards);
   if (!mode.json) console.line(console.out(), table.substr(0, table.size() - 1));
   else if (!mode.quiet) console.line(console.err(), table.substr(0, table.size() - 1));

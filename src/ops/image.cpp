@@ -1,17 +1,12 @@
 #include "espbak/ops/image.hpp"
 
 #include <algorithm>
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
 
 #include <fmt/format.h>
 
 #include "espbak/util/error.hpp"
 #include "espbak/util/numbers.hpp"
+#include "file_stamp.hpp"
 
 namespace espbak {
 
@@ -60,15 +55,6 @@ Bytes pad_to(Bytes data, std::size_t alignment, std::uint8_t fill) {
 
 namespace {
 
-FileStamp stamp_of(const struct stat& st) {
-  FileStamp f;
-  f.size = std::uint64_t(st.st_size);
-  f.mtime_ns = std::int64_t(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
-  f.device = std::uint64_t(st.st_dev);
-  f.inode = std::uint64_t(st.st_ino);
-  return f;
-}
-
 std::string describe_change(const FileStamp& before, const FileStamp& now) {
   if (before.device != now.device || before.inode != now.inode) return "replaced by another file";
   if (before.size != now.size) return fmt::format("size {} -> {} bytes", before.size, now.size);
@@ -80,32 +66,17 @@ std::string describe_change(const FileStamp& before, const FileStamp& now) {
 std::vector<FlashRegion> load_regions(const std::vector<std::pair<std::uint32_t, std::string>>& pairs) {
   std::vector<FlashRegion> regions;
   for (const auto& [address, file] : pairs) {
-    const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) throw Error(ErrorKind::input, fmt::format("cannot open '{}': {}", file, std::strerror(errno)));
+    detail::FileRead read = detail::read_file_once(file);
     FlashRegion r;
     r.address = address;
     r.file = file;
-    struct stat before {}, after {};
-    bool ok = ::fstat(fd, &before) == 0;
-    if (ok && S_ISREG(before.st_mode)) r.data.reserve(std::size_t(before.st_size));
-    unsigned char buf[65536];
-    for (ssize_t n; ok;) {
-      n = ::read(fd, buf, sizeof buf);
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) ok = false;
-      if (n <= 0) break;
-      r.data.insert(r.data.end(), buf, buf + n);
-    }
-    const int err = errno;
-    ok = ok && ::fstat(fd, &after) == 0;
-    ::close(fd);
-    if (!ok) throw Error(ErrorKind::input, fmt::format("cannot read '{}': {}", file, std::strerror(err)));
-    r.stamp = stamp_of(before);
-    if (S_ISREG(before.st_mode) && (stamp_of(after) != r.stamp || r.data.size() != r.stamp.size))
+    r.data = std::move(read.data);
+    r.stamp = read.before;
+    if (read.regular && (read.after != r.stamp || r.data.size() != r.stamp.size))
       throw Error(ErrorKind::input, fmt::format("'{}' changed while it was being read ({}); nothing was written", file,
                                                 r.data.size() != r.stamp.size
                                                     ? fmt::format("{} bytes read of {}", r.data.size(), r.stamp.size)
-                                                    : describe_change(r.stamp, stamp_of(after))));
+                                                    : describe_change(r.stamp, read.after)));
     r.file_md5 = Md5::of(r.data);
     regions.push_back(std::move(r));
   }
@@ -113,12 +84,12 @@ std::vector<FlashRegion> load_regions(const std::vector<std::pair<std::uint32_t,
 }
 
 std::optional<std::string> file_change(const FlashRegion& region) {
-  struct stat st {};
-  if (::stat(region.file.c_str(), &st) != 0) return std::string("removed");
-  if (!S_ISREG(st.st_mode)) return std::nullopt;  // a pipe or device: nothing to compare
-  const FileStamp now = stamp_of(st);
-  if (now == region.stamp) return std::nullopt;
-  return describe_change(region.stamp, now);
+  bool regular = false;
+  const std::optional<FileStamp> now = detail::stamp_now(region.file, regular);
+  if (!now) return std::string("removed");
+  if (!regular) return std::nullopt;  // a pipe or device: nothing to compare
+  if (*now == region.stamp) return std::nullopt;
+  return describe_change(region.stamp, *now);
 }
 
 void check_no_overlap(const std::vector<FlashRegion>& regions) {

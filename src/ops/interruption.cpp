@@ -11,6 +11,7 @@
 
 #include <atomic>
 #include <climits>
+#include <csignal>
 #include <cstring>
 
 namespace espbak {
@@ -105,6 +106,8 @@ void install_interruption_handlers() {
   sigemptyset(&ignore.sa_mask);
   sigaction(SIGXFSZ, &ignore, nullptr);  // writes past ulimit -f fail with EFBIG
 }
+
+void ignore_broken_pipe() { std::signal(SIGPIPE, SIG_IGN); }
 
 int pending_signal() { return g_pending; }
 

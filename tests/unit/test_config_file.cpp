@@ -37,6 +37,16 @@ struct TempTree {
   }
 };
 
+// config.py's per-user directory (AppData\Local\esptool on Windows).
+#ifdef _WIN32
+const std::string kUserDir = "home/AppData/Local/esptool/";
+#else
+const std::string kUserDir = "home/.config/esptool/";
+#endif
+
+// The name as the search builds it: with Windows' separator there.
+std::string native(fs::path p) { return p.make_preferred().string(); }
+
 int error_kind(const std::function<void()>& f) {
   try {
     f();
@@ -78,24 +88,24 @@ TEST_CASE("config: ESPTOOL_CFGFILE first, then esptool.cfg, setup.cfg, tox.ini i
   auto note = [&](const std::string& n) { notes.push_back(n); };
   CHECK_FALSE(find_config_file(where, note));
   t.put("home/esptool.cfg", "[esptool]\nconnect_attempts = 1\n");
-  CHECK(find_config_file(where, note)->path == (t.root / "home/esptool.cfg").string());
-  t.put("home/.config/esptool/tox.ini", "[esptool]\nconnect_attempts = 2\n");
-  CHECK(find_config_file(where, note)->path == (t.root / "home/.config/esptool/tox.ini").string());
+  CHECK(find_config_file(where, note)->path == native(t.root / "home/esptool.cfg"));
+  t.put(kUserDir + "tox.ini", "[esptool]\nconnect_attempts = 2\n");
+  CHECK(find_config_file(where, note)->path == native(t.root / (kUserDir + "tox.ini")));
   t.put("cwd/setup.cfg", "[metadata]\nname = x\n");  // no [esptool]: not a config file
-  CHECK(find_config_file(where, note)->path == (t.root / "home/.config/esptool/tox.ini").string());
+  CHECK(find_config_file(where, note)->path == native(t.root / (kUserDir + "tox.ini")));
   t.put("cwd/tox.ini", "[esptool]\nconnect_attempts = 3\n");
   t.put("cwd/esptool.cfg", "[esptool]\nbroken line\n");  // invalid: skipped with esptool's note
   auto found = find_config_file(where, note);
-  CHECK(found->path == (t.root / "cwd/tox.ini").string());
+  CHECK(found->path == native(t.root / "cwd/tox.ini"));
   CHECK_FALSE(found->from_env);
   REQUIRE(notes.size() == 1);
-  CHECK(notes[0].rfind("Ignoring invalid config file " + (t.root / "cwd/esptool.cfg").string() + ": line 2", 0) == 0);
+  CHECK(notes[0].rfind("Ignoring invalid config file " + native(t.root / "cwd/esptool.cfg") + ": line 2", 0) == 0);
   where.env_path = t.put("elsewhere.ini", "[esptool]\nconnect_attempts = 4\n").string();
   found = find_config_file(where, note);
   CHECK(found->from_env);
   CHECK(read_config_values(found->entries).connect_attempts == 4);
-  where.env_path = (t.root / "missing.cfg").string();  // esptool falls back to the search
-  CHECK(find_config_file(where, note)->path == (t.root / "cwd/tox.ini").string());
+  where.env_path = native(t.root / "missing.cfg");  // esptool falls back to the search
+  CHECK(find_config_file(where, note)->path == native(t.root / "cwd/tox.ini"));
 }
 
 TEST_CASE("config: the keys espbak applies, unknown ones, bad values") {

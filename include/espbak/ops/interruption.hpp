@@ -18,8 +18,13 @@ namespace espbak {
 // Installs the handlers for the whole process; main() calls it once.
 void install_interruption_handlers();
 
-// "SIGINT", "SIGTERM", ...
+// "SIGINT", "SIGTERM", ... (Windows: "Ctrl+C", "Ctrl+Break", ...,
+// interruption_win.cpp, whose console events carry these signals' numbers).
 const char* signal_name(int sig);
+
+// Before an interruption is reported: a closed stdout must not turn the
+// report into a second signal (SIGPIPE ignored; Windows has no SIGPIPE).
+void ignore_broken_pipe();
 
 // A signal that arrived while something was at stake; 0 if none.
 int pending_signal();
