@@ -145,13 +145,19 @@ TEST_CASE("every chip: read_mem, chip_id, write_mem, load_ram, dump_mem, the sta
     args.insert(args.begin(), {"-p", sim.port()});
     return run_espbak(args, 60s);
   };
+  // The chip left as the last command left it (its loader, RAM, the stub if
+  // it runs): no reset before or after, which also keeps the row fast.
+  auto chained = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), {"--before", "no_reset", "--after", "no_reset"});
+    return espbak(args);
+  };
   const auto mac = mac_bytes(row.mac);
 
-  // The MAC's eFuse words, on the ROM and with the stub.
+  // The MAC's eFuse words and chip_id, on the ROM.
   if (row.mac_reg == 0) {
-    auto mac0 = espbak({"--no-stub", "-q", "read_mem", "0x3ff00050"});
-    auto mac1 = espbak({"-q", "read_mem", "0x3ff00054"});
-    auto mac3 = espbak({"-q", "read-mem", "0x3ff0005c"});
+    auto mac0 = espbak({"--after", "no_reset", "--no-stub", "-q", "read_mem", "0x3ff00050"});
+    auto mac1 = chained({"--no-stub", "-q", "read_mem", "0x3ff00054"});
+    auto mac3 = chained({"--no-stub", "-q", "read-mem", "0x3ff0005c"});
     INFO(describe(mac0) << describe(mac1) << describe(mac3) << "\nespsim:\n" << sim.log());
     auto w0 = read_word(mac0, 0x3FF00050), w1 = read_word(mac1, 0x3FF00054), w3 = read_word(mac3, 0x3FF0005C);
     REQUIRE((w0 && w1 && w3));
@@ -159,43 +165,42 @@ TEST_CASE("every chip: read_mem, chip_id, write_mem, load_ram, dump_mem, the sta
     CHECK(((*w1 >> 8) & 0xFF) == mac[3]);
     CHECK((*w1 & 0xFF) == mac[4]);
     CHECK((*w0 >> 24) == mac[5]);
-    auto id = espbak({"-q", "chip_id"});
+    auto id = chained({"--no-stub", "-q", "chip_id"});
     INFO(describe(id));
     REQUIRE(id.code == 0);
     CHECK(id.out == "Chip ID: " + hex8((*w0 >> 24) | (*w1 & 0xFFFFFF) << 8) + "\n");
   } else {
-    auto lo = espbak({"--no-stub", "-q", "read_mem", hex8(row.mac_reg)});
-    auto hi = espbak({"-q", "read_mem", hex8(row.mac_reg + 4)});
+    auto lo = espbak({"--after", "no_reset", "--no-stub", "-q", "read_mem", hex8(row.mac_reg)});
+    auto hi = chained({"--no-stub", "-q", "read_mem", hex8(row.mac_reg + 4)});
     INFO(describe(lo) << describe(hi) << "\nespsim:\n" << sim.log());
     auto w0 = read_word(lo, row.mac_reg), w1 = read_word(hi, row.mac_reg + 4);
     REQUIRE((w0 && w1));
     CHECK(*w0 == (mac[2] << 24 | mac[3] << 16 | mac[4] << 8 | mac[5]));
     CHECK((*w1 & 0xFFFF) == (mac[0] << 8 | mac[1]));
     // esptool v4.8.1's wording (docs/cli.md "Output"): a warning, then read_mac.
-    auto id = espbak({"chip_id"});
+    auto id = chained({"--no-stub", "chip_id"});
     INFO(describe(id));
     REQUIRE(id.code == 0);
     CHECK(contains(id.err, std::string("Warning: ") + row.name + " has no Chip ID. Reading MAC instead.\n"));
-    auto q = espbak({"-q", "chip_id"});  // read_mac's lines alone: the MAC, or the EUI-64 (OUI first) and its parts
+    auto q = chained({"--no-stub", "-q", "chip_id"});  // read_mac's lines alone: the MAC, or the EUI-64 (OUI first) and its parts
     INFO(describe(q));
     REQUIRE(q.code == 0);
     CHECK(q.out.rfind("MAC: " + std::string(row.mac).substr(0, 8), 0) == 0);
     CHECK(contains(q.out, std::string(row.mac).substr(9) + "\n"));
   }
 
-  // A RAM word written whole, then half of it under a mask, read back. The
-  // stub (or the ROM) stays running between the commands: no reset.
+  // A RAM word written whole, then half of it under a mask, read back, with
+  // the stub (uploaded now, to the ROM still waiting) from here on.
   const std::string ram = hex8(row.ram);
-  auto w = espbak({"--after", "no_reset", "-q", "write_mem", ram, "0x12345678"});
+  auto w = chained({"-q", "write_mem", ram, "0x12345678"});
   INFO(describe(w) << "\nespsim:\n" << sim.log());
   REQUIRE(w.code == 0);
   CHECK(w.out == "Wrote 0x12345678 with mask 0xffffffff to " + ram + ".\n");
-  auto masked = espbak({"--before", "no_reset", "--after", "no_reset", "-q", "write_mem", ram, "0xabcd0000",
-                        "0xffff0000"});
+  auto masked = chained({"-q", "write_mem", ram, "0xabcd0000", "0xffff0000"});
   INFO(describe(masked));
   REQUIRE(masked.code == 0);
   CHECK(masked.out == "Wrote 0xabcd0000 with mask 0xffff0000 to " + ram + ".\n");
-  auto back = espbak({"--before", "no_reset", "--after", "no_reset", "-q", "read_mem", ram});
+  auto back = chained({"-q", "read_mem", ram});
   INFO(describe(back));
   CHECK(read_word(back, row.ram) == 0xABCD5678u);
 
@@ -206,7 +211,7 @@ TEST_CASE("every chip: read_mem, chip_id, write_mem, load_ram, dump_mem, the sta
                                      {row.ram + 0x3000, random_bytes(40, 22)}};
   write_file(dir / "stay.bin", image_of(*chip, 0, segs));
   const std::string stay = (dir / "stay.bin").string();
-  auto load = espbak({"--before", "no_reset", "--after", "no_reset", "load_ram", stay});
+  auto load = chained({"load_ram", stay});
   INFO(describe(load) << "\nespsim:\n" << sim.log());
   REQUIRE(load.code == 0);
   CHECK(contains(load.out, "Loading '" + stay + "' to RAM...\n"));
@@ -215,30 +220,30 @@ TEST_CASE("every chip: read_mem, chip_id, write_mem, load_ram, dump_mem, the sta
   CHECK(contains(load.out, "Loaded 2 segments from '" + stay + "' to RAM, executing at 0x00000000.\n"));
   CHECK_FALSE(contains(flat(load), "Unexpected chip ID"));
   // 0x80 bytes across the boundary of the two blocks, then the second segment.
-  auto dump = espbak({"--before", "no_reset", "--after", "no_reset", "dump_mem", hex8(row.ram + 0x1000 + 0x17C0),
-                      "128", (dir / "edge.bin").string()});
+  auto dump = chained({"dump_mem", hex8(row.ram + 0x1000 + 0x17C0), "128", (dir / "edge.bin").string()});
   INFO(describe(dump));
   REQUIRE(dump.code == 0);
   CHECK(contains(dump.out, "Dumping 128 bytes from " + hex8(row.ram + 0x27C0) + " to file '"));
   CHECK(contains(dump.out, "Dumped 128 bytes from " + hex8(row.ram + 0x27C0) + " in "));
   CHECK(read_file(dir / "edge.bin") == Bytes(segs[0].data.begin() + 0x17C0, segs[0].data.end()));
-  auto dump2 = espbak({"--before", "no_reset", "dump_mem", hex8(row.ram + 0x3000), "40", (dir / "seg2.bin").string()});
+  auto dump2 = chained({"dump_mem", hex8(row.ram + 0x3000), "40", (dir / "seg2.bin").string()});
   INFO(describe(dump2));
   REQUIRE(dump2.code == 0);
   CHECK(read_file(dir / "seg2.bin") == segs[1].data);
 
-  // The flash's status register: a non-volatile write, read back on the ROM.
-  auto ws = espbak({"write_flash_status", "--non-volatile", "0x0200"});
+  // The flash's status register: a non-volatile write with the stub, read
+  // back on the ROM after a reset; SFDP on the ROM.
+  auto ws = espbak({"--before", "no_reset", "write_flash_status", "--non-volatile", "0x0200"});
   INFO(describe(ws));
   REQUIRE(ws.code == 0);
   CHECK(contains(ws.out, "Initial flash memory status: 0x0000\n"));
   CHECK(contains(ws.out, "Setting flash memory status: 0x0200\n"));
   CHECK(contains(ws.out, "After flash memory status:   0x0200\n"));
-  auto rs = espbak({"--no-stub", "read_flash_status"});
+  auto rs = espbak({"--after", "no_reset", "--no-stub", "read_flash_status"});
   INFO(describe(rs));
   REQUIRE(rs.code == 0);
   CHECK(contains(rs.out, "Flash memory status: 0x0200\n"));
-  auto sfdp = espbak({"read_flash_sfdp", "0", "4"});
+  auto sfdp = espbak({"--before", "no_reset", "--no-stub", "read_flash_sfdp", "0", "4"});
   INFO(describe(sfdp));
   REQUIRE(sfdp.code == 0);
   CHECK(contains(sfdp.out, "Manufacturer: ef\nDevice: 4016\nDetected flash size: 4MB\n"));
