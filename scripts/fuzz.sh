@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 SECONDS_PER_TARGET="${1:-60}"
 shift || true
 TARGETS=("$@")
-if [ "${#TARGETS[@]}" -eq 0 ]; then TARGETS=(slip response device commands image config ram_image usb_device_id partition_table backup_diff nvs name_template manifest telnet); fi
+if [ "${#TARGETS[@]}" -eq 0 ]; then TARGETS=(slip response device commands image config usb_device_id partition_table backup_diff nvs name_template manifest telnet); fi
 BUILD="${ESPBAK_FUZZ_BUILD:-build-fuzz}"
 
 cmake -S . -B "$BUILD" -DCMAKE_CXX_COMPILER=clang++ -DESPBAK_FUZZ=ON -DESPBAK_BUILD_TESTS=OFF \

@@ -18,7 +18,6 @@
 #include "espbak/ops/image_commands.hpp"
 #include "espbak/ops/list_ports.hpp"
 #include "espbak/ops/nvs_dump.hpp"
-#include "espbak/ops/ram_image.hpp"
 #include "espbak/util/error.hpp"
 #include "espbak/util/numbers.hpp"
 
@@ -336,15 +335,17 @@ SessionStep prepare_load_ram(const Invocation& call) {
   // error). cmd_load_ram reads it again for the chip found.
   const std::string chip_name = option_or_env(call.global, "chip", "ESPTOOL_CHIP");
   if (const ChipInfo* chip = find_chip(lower(chip_name))) {
-    read_ram_image_file(file, chip->quirks.extended_image_header);
+    read_load_ram_image(file, *chip);
   } else {
+    const ChipInfo& esp32 = *find_chip("esp32");
+    const ChipInfo& esp8266 = *find_chip("esp8266");
     try {
-      read_ram_image_file(file, true);
+      read_load_ram_image(file, esp32);
     } catch (const Error&) {
       try {
-        read_ram_image_file(file, false);
+        read_load_ram_image(file, esp8266);
       } catch (const Error&) {
-        read_ram_image_file(file, true);  // rethrows the first form's error
+        read_load_ram_image(file, esp32);  // rethrows the first form's error
       }
     }
   }

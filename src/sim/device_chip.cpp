@@ -197,6 +197,17 @@ void Device::write_regs(const cmd::WriteReg& req) {
   }
 }
 
+void Device::write_ram(std::uint32_t addr, std::span<const std::uint8_t> bytes) {
+  // RAM is kept as the little-endian words READ_REG reads (the loaders'
+  // MEM_DATA copies the block to its address: esptool loader.py mem_block),
+  // so what load_ram put there can be dumped back with dump_mem.
+  for (std::size_t i = 0; i < bytes.size(); ++i) {
+    const std::uint32_t at = addr + std::uint32_t(i), word = at & ~3u, shift = (at & 3u) * 8;
+    std::uint32_t& w = regs_[word];
+    w = (w & ~(0xFFu << shift)) | (std::uint32_t(bytes[i]) << shift);
+  }
+}
+
 cmd::SecurityInfo Device::security_info() const {
   // Fact sheet 2.1 (S3 and later, 20 bytes): u32 flags, u8 flash_crypt_cnt,
   // 7 x u8 key purposes, u32 chip id, u32 API version. A chip whose row has

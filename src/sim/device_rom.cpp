@@ -173,6 +173,7 @@ void Device::handle_rom(const Bytes& frame) {
       if (checksum(block->data) != (block->checksum & 0xFF)) return reply(rom_error::bad_checksum);
       if (!rom_mem_.active || block->seq != rom_mem_.next_seq) return reply(rom_error::invalid_param);
       if (rom_mem_.written + block->length > rom_mem_.size) return reply(0x0E);  // invalid RAM binary size
+      write_ram(rom_mem_.offset + rom_mem_.written, block->data);
       ++rom_mem_.next_seq;
       rom_mem_.written += block->length;
       return reply(0);

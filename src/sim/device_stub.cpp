@@ -224,7 +224,7 @@ void Device::handle_stub(const Bytes& frame) {
     case Op::mem_begin: {
       auto req = cmd::MemBegin::decode(d);
       if (!req) { result = code::bad_data_len; break; }
-      stub_mem_ = StubMem{true, req->total_size};
+      stub_mem_ = StubMem{true, req->total_size, req->offset};
       break;
     }
     case Op::mem_data: {
@@ -234,6 +234,8 @@ void Device::handle_stub(const Bytes& frame) {
       if (stub_mem_.remaining < block->length) { result = code::too_much_data; break; }
       if (!block->length_matches()) { result = code::too_much_data; break; }
       stub_mem_.remaining -= block->length;  // the stub does not check MEM_DATA checksums
+      write_ram(stub_mem_.next_addr, block->data);
+      stub_mem_.next_addr += block->length;
       break;
     }
     case Op::mem_end: {

@@ -188,7 +188,7 @@ TEST_CASE("bad input of the device commands is refused in one line before the po
       {{"read_flash_sfdp", "0x1000000", "1"}, 2, "24-bit"},
       {{"read_flash_sfdp", "zero", "1"}, 2, "zero"},
       {{"load_ram", (dir / "missing.bin").string()}, 3, "cannot read image file"},
-      {{"--chip", "esp32", "load_ram", (dir / "short.bin").string()}, 3, "image too short"},
+      {{"--chip", "esp32", "load_ram", (dir / "short.bin").string()}, 3, "Image is truncated"},
       {{"load_ram", (dir / "magic.bin").string()}, 3, "Invalid firmware image magic=0x0"},
       {{"--chip", "esp8266", "load_ram", (dir / "truncated.bin").string()}, 3,
        "End of file reading segment 0x40100000, length 4096 (actual length 2)"},

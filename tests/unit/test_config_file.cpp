@@ -8,7 +8,6 @@
 
 #include "config_file.hpp"
 #include "espbak/protocol/packet.hpp"
-#include "espbak/ops/ram_image.hpp"
 #include "espbak/util/error.hpp"
 #include "espbak/util/ini.hpp"
 
@@ -169,35 +168,4 @@ TEST_CASE("config: the timeout keys, write_block_attempts and reset_delay fill t
   // A positive time under a millisecond stays a wait; 0 is 0.
   CHECK(values_of("sync_timeout = 0.0001\n").tuning.timeouts.sync == milliseconds(1));
   CHECK(values_of("reset_delay = 0\n").tuning.reset_delay == milliseconds(0));
-}
-
-TEST_CASE("ram image: segments and entry in the ESP8266 and the ESP32 header forms") {
-  Bytes img = {0xE9, 2, 0, 0, 0x04, 0x00, 0x10, 0x40};
-  Bytes ext = img;
-  ext.insert(ext.end(), 16, 0);
-  for (Bytes* b : {&img, &ext}) {
-    Bytes segs = {0x00, 0x00, 0x10, 0x40, 3, 0, 0, 0, 1, 2, 3, 0x00, 0x00, 0xFE, 0x3F, 0, 0, 0, 0};
-    b->insert(b->end(), segs.begin(), segs.end());
-  }
-  for (bool extended : {false, true}) {
-    auto r = parse_ram_image(extended ? ext : img, extended);
-    CHECK(r.entry == 0x40100004);
-    REQUIRE(r.segments.size() == 2);
-    CHECK(r.segments[0].addr == 0x40100000);
-    CHECK(r.segments[0].data == Bytes{1, 2, 3});
-    CHECK(r.segments[1].addr == 0x3FFE0000);
-    CHECK(r.segments[1].data.empty());
-  }
-}
-
-TEST_CASE("ram image: short, wrong magic, V2, too many segments and truncated segments are refused") {
-  auto kind = [](Bytes b, bool ext) { return error_kind([&] { parse_ram_image(b, ext); }); };
-  CHECK(kind({0xE9, 0, 0}, false) == int(ErrorKind::input));
-  CHECK(kind({0xE9, 0, 0, 0, 0, 0, 0, 0}, true) == int(ErrorKind::input));  // no room for the extended header
-  CHECK(kind({0xE8, 0, 0, 0, 0, 0, 0, 0}, false) == int(ErrorKind::input));
-  CHECK(kind({0xEA, 4, 0, 0, 0, 0, 0, 0}, false) == int(ErrorKind::input));
-  CHECK(kind({0xE9, 17, 0, 0, 0, 0, 0, 0}, false) == int(ErrorKind::input));
-  CHECK(kind({0xE9, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}, false) == int(ErrorKind::input));
-  CHECK(kind({0xE9, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF, 0xFF, 0xFF, 1}, false) == int(ErrorKind::input));
-  CHECK(kind({0xE9, 0, 0, 0, 0, 0, 0, 0}, false) == 0);  // no segments: nothing to load, not malformed
 }

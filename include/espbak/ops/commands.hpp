@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "espbak/image/firmware_image.hpp"
 #include "espbak/ops/image.hpp"
 #include "espbak/ops/partitions.hpp"
 #include "espbak/ops/session.hpp"
@@ -88,9 +89,12 @@ void cmd_read_flash_status(Session& s, unsigned bytes);
 void cmd_write_flash_status(Session& s, std::uint32_t value, unsigned bytes, bool non_volatile);
 void cmd_read_flash_sfdp(Session& s, std::uint32_t address, std::uint32_t bytes);
 
-// load_ram FILE (load_ram.cpp; the reader in ram_image.hpp): segments to
-// RAM, then a jump to the entry point; the session then leaves the chip
-// running it (no --after).
+// load_ram FILE (load_ram.cpp): segments to RAM, then a jump to the entry
+// point; the session then leaves the chip running it (no --after).
+// read_load_ram_image: the file read by the shared image parser in `chip`'s
+// header form (image/firmware_image.hpp), Error(input) naming the file and
+// what is wrong (docs/errors.md); an ESP8266 V2 image is refused.
+image::FirmwareImage read_load_ram_image(const std::string& path, const ChipInfo& chip);
 void cmd_load_ram(Session& s, const std::string& path);
 
 // run (load_ram.cpp): esptool's run(), FLASH_BEGIN(0, 0) + FLASH_END(run).

@@ -185,6 +185,7 @@ class Device {
   struct StubMem {
     bool in_progress = false;
     std::uint32_t remaining = 0;
+    std::uint32_t next_addr = 0;  // where the next MEM_DATA block lands
   };
   // The stub's READ_FLASH loop (device_read_flash.cpp).
   struct ReadLoop {
@@ -217,6 +218,9 @@ class Device {
   cmd::SecurityInfo security_info() const;  // GET_SECURITY_INFO result (20 bytes; 12 without a chip id)
   void write_register(std::uint32_t addr, std::uint32_t value, std::uint32_t mask);
   void write_regs(const cmd::WriteReg& req);
+  // MEM_DATA's bytes into the memory READ_REG reads (RAM has no side
+  // effects, so no write_register hooks run).
+  void write_ram(std::uint32_t addr, std::span<const std::uint8_t> bytes);
   // Powers the flash as the chip row's gate for this revision says.
   void update_flash_power();
   // Runs the SPI user command the host set up in the SPI registers; the W0 result.
