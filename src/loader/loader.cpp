@@ -56,7 +56,7 @@ std::uint32_t Loader::read_reg(std::uint32_t addr) {
   if (!s.ok()) {
     std::string text =
         fmt::format("READ_REG 0x{:08x} failed: {} (0x{:02x} 0x{:02x})", addr, status_text(s.s0, s.s1), s.s0, s.s1);
-    if (s.unsupported()) drain_after_unsupported();
+    if (s.unsupported()) after_unsupported();
     if (s.unsupported() || s.stub_unsupported()) throw Error(ErrorKind::unsupported, text);
     throw Error(ErrorKind::device, text);
   }
@@ -64,11 +64,19 @@ std::uint32_t Loader::read_reg(std::uint32_t addr) {
 }
 
 void Loader::write_reg(std::uint32_t addr, std::uint32_t value, std::uint32_t mask, std::uint32_t delay_us) {
+  // Any write may change what a field word reads (a power-on step, the
+  // user's write_mem): read them again afterwards.
+  field_regs_.clear();
   check(cmd::WriteReg{{{addr, value, mask, delay_us}}});
 }
 
 RegReader Loader::reg_reader() {
-  return [this](std::uint32_t addr) { return read_reg(addr); };
+  return [this](std::uint32_t addr) {
+    if (auto it = field_regs_.find(addr); it != field_regs_.end()) return it->second;
+    const std::uint32_t value = read_reg(addr);
+    field_regs_.emplace(addr, value);
+    return value;
+  };
 }
 
 // ---- connect ---------------------------------------------------------------------
@@ -193,6 +201,8 @@ void Loader::connect(const ConnectOptions& opts) {
   stub_ = false;
   sdm_ = false;
   connect_si_.reset();
+  field_regs_.clear();
+  stale_invalid_replies_ = 0;
   sync_stub_detected_ = false;
   usb_path_ = UsbPath::uart;
   flash_id_cache_.reset();
@@ -282,11 +292,16 @@ void Loader::detect_chip(const ChipInfo* expected) {
   std::optional<std::uint32_t> chip_id;
   std::optional<std::uint32_t> magic;
   try {
+    // The ESP8266 and ESP32 ROMs refuse it; the READ_REG that follows skips
+    // the refusal's repeats (after_unsupported).
+    defer_unsupported_drain_ = true;
     SecurityInfo si = security_info();
+    defer_unsupported_drain_ = false;
     sdm_ = si.flags & kSecureDownloadEnableFlag;
     connect_si_ = si;
     if (si.chip_id && *si.chip_id != 0) chip_id = si.chip_id;
   } catch (const Error& e) {
+    defer_unsupported_drain_ = false;
     if (e.kind() == ErrorKind::port) throw;
   }
   if (chip_id) {

@@ -83,7 +83,17 @@ std::optional<Bytes> Loader::read_frame(milliseconds timeout) {
   return take_frame();
 }
 
+void Loader::after_unsupported() {
+  if (!defer_unsupported_drain_) return drain_after_unsupported();
+  // The ROM sends its refusal 8 times (loader.py command(): "Unsupported
+  // command response is sent 8 times") and answers commands in order, so
+  // the 7 repeats come before the next command's reply: that command skips
+  // them (wait_response) instead of this one waiting esptool's 0.2 s.
+  stale_invalid_replies_ = kInvalidReplyRepeats - 1;
+}
+
 void Loader::drain_after_unsupported() {
+  stale_invalid_replies_ = 0;
   // The ROM repeats its "invalid message" reply (esptool reads up to 8 x 14
   // bytes after 0.2 s, then flushes): drop all of it so the next command
   // does not see stale replies.
@@ -103,9 +113,16 @@ Response Loader::wait_response(std::optional<std::uint8_t> op, milliseconds time
     if (!frame) throw Error(ErrorKind::timeout, "timed out waiting for the chip to answer " + what);
     auto r = decode_response(*frame);
     if (!r) continue;  // shorter than a header, or not a response
-    if (!op || r->op == *op) return std::move(*r);
+    if (!op || r->op == *op) {
+      stale_invalid_replies_ = 0;  // any left of an earlier refusal came before this reply
+      return std::move(*r);
+    }
     if (r->data.size() >= 2 && r->data[0] != 0 && r->data[1] == rom_error::invalid_message) {
-      drain_after_unsupported();
+      if (stale_invalid_replies_ > 0) {
+        --stale_invalid_replies_;  // a repeat of the refusal before this command
+        continue;
+      }
+      after_unsupported();
       throw Error(ErrorKind::unsupported,
                   fmt::format("{} is not supported by the {} {}", what, chip_name_for_messages(),
                               stub_ ? "flasher stub" : "ROM loader"));
@@ -137,7 +154,7 @@ Bytes Loader::check(Op op, std::span<const std::uint8_t> data, std::size_t resul
     std::string text = fmt::format("{} failed: {} (0x{:02x} 0x{:02x})", name, status_text(s.s0, s.s1), s.s0, s.s1);
     if (s.unsupported()) {
       // Same opcode, "invalid message": the ROM may repeat this reply too.
-      drain_after_unsupported();
+      after_unsupported();
       throw Error(ErrorKind::unsupported, text);
     }
     if (s.stub_unsupported()) throw Error(ErrorKind::unsupported, text);

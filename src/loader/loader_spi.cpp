@@ -35,6 +35,21 @@ constexpr std::uint8_t kResetDevice = 0x99;
 
 }  // namespace
 
+void Loader::write_regs(const std::vector<cmd::WriteReg::Entry>& entries) {
+  // The flasher stub takes a sequence of writes in one WRITE_REG, done in
+  // order (esp-flasher-stub src/command_handler.c s_write_reg, since v0.2.0;
+  // the legacy stub's stub_flasher.c cmd_loop alike): one round trip. The
+  // ROMs are documented for one write a command (esptool
+  // docs/en/advanced-topics/serial-protocol.rst, WRITE_REG: "Four 32-bit
+  // words") and esptool sends them no more, so neither does espbak. Only
+  // SPI controller registers come here: the field-word cache stays.
+  if (stub_) {
+    check(cmd::WriteReg{entries});
+    return;
+  }
+  for (const auto& e : entries) check(cmd::WriteReg{{e}});
+}
+
 std::uint32_t Loader::run_spiflash_command(const SpiFlashCommand& c) {
   // Register layout from the chip row (fact sheet 4.2 and 9).
   if (c.read_bits > 32) throw Error(ErrorKind::internal, "SPI flash commands read at most 32 bits");
@@ -54,42 +69,44 @@ std::uint32_t Loader::run_spiflash_command(const SpiFlashCommand& c) {
   std::uint32_t phase_lengths = 0;  // USR1: dummy cycles - 1, address bits - 1
   if (c.dummy_len > 0) phase_lengths |= c.dummy_len - 1;
   if (c.addr_len > 0) phase_lengths |= (c.addr_len - 1) << kUsrAddrLenShift;
+  std::vector<cmd::WriteReg::Entry> setup;  // in esptool's order, the command start last
+  auto set = [&](std::uint32_t addr, std::uint32_t value) { setup.push_back({addr, value}); };
   if (spi.mosi_dlen != 0) {
     // ESP32 and later: separate bit-length registers, each written only when used.
-    if (data_bits > 0) write_reg(spi.base + spi.mosi_dlen, data_bits - 1);
-    if (c.read_bits > 0) write_reg(spi.base + spi.miso_dlen, c.read_bits - 1);
-    if (phase_lengths) write_reg(usr1, phase_lengths);
+    if (data_bits > 0) set(spi.base + spi.mosi_dlen, data_bits - 1);
+    if (c.read_bits > 0) set(spi.base + spi.miso_dlen, c.read_bits - 1);
+    if (phase_lengths) set(usr1, phase_lengths);
   } else {
     // ESP8266: both bit lengths in USR1, always written.
     std::uint32_t miso = c.read_bits == 0 ? 0 : c.read_bits - 1;
     std::uint32_t mosi = data_bits == 0 ? 0 : data_bits - 1;
-    write_reg(usr1, (miso << kEsp8266MisoBitlenShift) | (mosi << kEsp8266MosiBitlenShift) | phase_lengths);
+    set(usr1, (miso << kEsp8266MisoBitlenShift) | (mosi << kEsp8266MosiBitlenShift) | phase_lengths);
   }
-  write_reg(usr, flags);
-  write_reg(usr2, (7u << kUsr2CommandLenShift) | c.command);
+  set(usr, flags);
+  set(usr2, (7u << kUsr2CommandLenShift) | c.command);
   if (c.addr_len > 0) {
     // SPI_ADDR_REG_MSB: the ESP8266 / ESP32 controller clocks the address
     // from the register's top bits.
     std::uint32_t a = spi.addr_msb_aligned && c.addr_len < 32 ? c.addr << (32 - c.addr_len) : c.addr;
-    write_reg(spi.addr(), a);
+    set(spi.addr(), a);
   }
   if (data_bits == 0) {
-    write_reg(w0, 0);  // clear the data register before reading it
+    set(w0, 0);  // clear the data register before reading it
   } else {
     // Little-endian words from W0 on, the last one padded with zeros.
     for (std::size_t i = 0; i < c.data.size(); i += 4) {
       std::uint32_t word = 0;
       for (std::size_t b = 0; b < 4 && i + b < c.data.size(); ++b) word |= std::uint32_t(c.data[i + b]) << (8 * b);
-      write_reg(w0 + std::uint32_t(i), word);
+      set(w0 + std::uint32_t(i), word);
     }
   }
-  write_reg(spi.cmd(), kSpiCmdUsr);
+  set(spi.cmd(), kSpiCmdUsr);
+  write_regs(setup);
   bool done = false;
   for (int i = 0; i < 10 && !done; ++i) done = (read_reg(spi.cmd()) & kSpiCmdUsr) == 0;
   if (!done) throw Error(ErrorKind::device, "SPI flash command did not complete in time");
   std::uint32_t result = read_reg(w0);
-  write_reg(usr, old_usr);
-  write_reg(usr2, old_usr2);
+  write_regs({{usr, old_usr}, {usr2, old_usr2}});
   return result;
 }
 

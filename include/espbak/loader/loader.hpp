@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <span>
 #include <string>
@@ -267,6 +268,12 @@ class Loader {
   }
   void flush_input();
   void drain_after_unsupported();
+  // After a ROM's "invalid message" refusal: drain its repeats now, or, in
+  // detect_chip, leave them for the next command to skip.
+  void after_unsupported();
+  static constexpr int kInvalidReplyRepeats = 8;
+  // A SPI user-command register write, batched for the stub (loader_spi.cpp).
+  void write_regs(const std::vector<cmd::WriteReg::Entry>& entries);
   void flash_begin(std::uint32_t size, std::uint32_t offset);
   // FLASH_DATA / FLASH_DEFL_DATA with esptool's retries.
   template <class DataCommand>
@@ -291,6 +298,15 @@ class Loader {
   bool sync_stub_detected_ = false;
   UsbPath usb_path_ = UsbPath::uart;
   std::optional<std::uint32_t> flash_id_cache_;
+  // eFuse, revision and calibration words read through reg_reader() since
+  // connect(): fixed while the chip runs, so each is read once, not once
+  // per decoder (a description, the features and the MAC share words).
+  std::map<std::uint32_t, std::uint32_t> field_regs_;
+  // The ROM's "invalid message" replies still to come after an unsupported
+  // command whose drain was not waited for (detect_chip): skipped by the
+  // next command's wait_response.
+  int stale_invalid_replies_ = 0;
+  bool defer_unsupported_drain_ = false;
   std::uint64_t rx_bytes_ = 0;  // every byte read, for "no serial data" diagnostics
   std::string last_noise_;      // non-SLIP bytes seen during the last failed SYNC (app chatter?)
   std::function<void(const std::string&)> trace_sink_;
