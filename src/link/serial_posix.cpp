@@ -165,11 +165,12 @@ class PosixSerial final : public Transport {
   // TIOCMSET changes both lines in one ioctl (esptool's UnixTightReset).
   bool sets_lines_together() const override { return modem_lines_; }
   std::optional<UsbId> usb_id() const override {
-    if (!usb_looked_up_) {
-      if (auto info = describe_port(path_)) usb_ = info->usb;
-      usb_looked_up_ = true;
-    }
+    look_up_usb();
     return usb_;
+  }
+  std::string usb_serial_number() const override {
+    look_up_usb();
+    return usb_serial_;
   }
   std::string name() const override { return path_; }
 
@@ -181,6 +182,15 @@ class PosixSerial final : public Transport {
   [[noreturn]] void fail(const char* what) {
     throw Error(ErrorKind::port, std::string(what) + " on " + path_ + ": " + std::strerror(errno));
   }
+  // Once, on first use: sysfs reads through libserialport.
+  void look_up_usb() const {
+    if (usb_looked_up_) return;
+    if (auto info = describe_port(path_)) {
+      usb_ = info->usb;
+      usb_serial_ = info->serial_number;
+    }
+    usb_looked_up_ = true;
+  }
 
   std::string path_;
   int fd_;
@@ -189,6 +199,7 @@ class PosixSerial final : public Transport {
   bool modem_lines_ = false;
   mutable bool usb_looked_up_ = false;
   mutable std::optional<UsbId> usb_;
+  mutable std::string usb_serial_;
 };
 
 }  // namespace

@@ -75,11 +75,12 @@ class Win32Serial final : public Transport {
   }
   bool has_modem_lines() const override { return true; }
   std::optional<UsbId> usb_id() const override {
-    if (!usb_looked_up_) {
-      if (auto info = describe_port(name_)) usb_ = info->usb;
-      usb_looked_up_ = true;
-    }
+    look_up_usb();
     return usb_;
+  }
+  std::string usb_serial_number() const override {
+    look_up_usb();
+    return usb_serial_;
   }
   std::string name() const override { return name_; }
 
@@ -134,6 +135,16 @@ class Win32Serial final : public Transport {
   bool dtr_ = false;
   mutable bool usb_looked_up_ = false;
   mutable std::optional<UsbId> usb_;
+  mutable std::string usb_serial_;
+  // Once, on first use: SetupAPI through describe_port.
+  void look_up_usb() const {
+    if (usb_looked_up_) return;
+    if (auto info = describe_port(name_)) {
+      usb_ = info->usb;
+      usb_serial_ = info->serial_number;
+    }
+    usb_looked_up_ = true;
+  }
 };
 
 }  // namespace

@@ -54,10 +54,42 @@ void Session::reopen_link() {
       connect_to(options_.port, 2);
       return;
     } catch (const Error& e) {
-      if (e.kind() != ErrorKind::port || i >= kReopenAttempts) throw;
+      if (e.kind() != ErrorKind::port) throw;
+      if (reopen_renamed_port()) return;
+      if (i >= kReopenAttempts) throw;
       clock().sleep(kReopenPause);
     }
   }
+}
+
+std::vector<PortInfo> Session::system_ports() const {
+  return options_.enumerate_ports ? options_.enumerate_ports() : enumerate_serial_ports();
+}
+
+bool Session::reopen_renamed_port() {
+  // A USB serial device that comes back while its old node is still held
+  // open gets the next free name (Linux: ttyACM0 -> ttyACM1), and Windows
+  // may give it another COM number. The port with the same VID:PID and
+  // serial number is the same board (Espressif's USB-Serial/JTAG reports
+  // the chip's MAC as its serial number). Without a serial number nothing
+  // is guessed: two identical boards would be indistinguishable.
+  if (!usb_identity_) return false;
+  const UsbIdentity was = *usb_identity_;
+  for (const auto& p : system_ports()) {
+    if (p.device == options_.port || !p.usb || p.usb->vid != was.id.vid || p.usb->pid != was.id.pid ||
+        p.serial_number != was.serial_number)
+      continue;
+    try {
+      connect_to(p.device, 2);
+    } catch (const Error& e) {
+      if (e.kind() != ErrorKind::port) throw;
+      continue;
+    }
+    report_.info(fmt::format("{} came back as {}", options_.port, p.device));
+    options_.port = p.device;
+    return true;
+  }
+  return false;
 }
 
 void Session::resync() {

@@ -66,6 +66,10 @@ void Session::connect_to(const std::string& port, int attempts) {
     co.attempts = resets ? int(reset_strategy_cycle(*link_, co.before, co.custom_reset).size()) : 1;
   }
   loader_->connect(co);
+  if (const auto id = link_->usb_id(); id && !link_->usb_serial_number().empty())
+    usb_identity_ = UsbIdentity{*id, link_->usb_serial_number()};
+  else
+    usb_identity_.reset();
 }
 
 void Session::connect_with_open_retries() {
@@ -105,7 +109,7 @@ void Session::discover() {
   // dead port costs seconds, not the full default budget.
   const bool from_list = !options_.port_list.empty();
   std::vector<PortInfo> candidates =
-      order_candidates(from_list ? parse_port_list(options_.port_list) : enumerate_serial_ports(),
+      order_candidates(from_list ? parse_port_list(options_.port_list) : system_ports(),
                        parse_port_filters(options_.port_filters));
   std::string source = from_list ? "ESPBAK_PORTS" : "the system";
   if (candidates.empty()) {

@@ -91,6 +91,8 @@ class SimTransport final : public Transport {
   bool set_rts(bool) override { return false; }
   bool has_modem_lines() const override { return false; }
   std::string name() const override { return name_; }
+  std::optional<UsbId> usb_id() const override { return chip_.cfg_.port_usb_id; }
+  std::string usb_serial_number() const override { return chip_.cfg_.port_usb_serial; }
   Clock& clock() override { return chip_.clock_; }
 
  private:

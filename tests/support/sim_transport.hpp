@@ -9,6 +9,7 @@
 // opened on it is a new connection to a freshly reset chip.
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -46,6 +47,10 @@ struct SimChipConfig {
   sim::DownloadPath download_path = sim::DownloadPath::uart;  // espsim --usb-otg / --usb-jtag-serial
   sim::SimTime usb_jtag_rtc_wdt = 0;                           // espsim --usb-jtag-wdt-ms
   sim::SimTime usb_reenumeration = 500 * sim::kMs;             // espsim --usb-reenumerate-ms
+  // What the port reports as its USB device (Transport::usb_id,
+  // usb_serial_number); none by default, like a pty.
+  std::optional<UsbId> port_usb_id;
+  std::string port_usb_serial;
 };
 
 // One simulated board: what an espsim process holds.

@@ -81,6 +81,12 @@ std::filesystem::path temp_file(const std::string& name) {
   return p;
 }
 
+struct InfoLines : NullReporter {
+  std::vector<std::string> lines;
+  void info(const std::string& line) override { lines.push_back(line); }
+  bool has(const std::string& line) const { return std::find(lines.begin(), lines.end(), line) != lines.end(); }
+};
+
 Bytes read_file(const std::filesystem::path& p) {
   std::ifstream in(p, std::ios::binary);
   return Bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -196,4 +202,62 @@ TEST_CASE("espbak gives up with one line naming the port when the USB port does 
   CHECK(waited < std::chrono::seconds(7));
   CHECK(rig.chip.refused_opens() == 15);
   CHECK_FALSE(std::filesystem::exists(out));
+}
+
+TEST_CASE("espbak finds a USB port that came back under another name by its VID:PID and serial number",
+          "[ops][usb][reenumeration]") {
+  // The chip's USB-OTG port vanishes at the fault and comes back as
+  // /dev/ttyACM1 (the old node was still open: Linux gives the next name).
+  SimChipConfig cfg = usb_chip(ChipId::esp32s3, DownloadPath::usb_otg);
+  cfg.faults = reset_at_to_host_byte(300'000);
+  cfg.port_usb_id = UsbId{0x303A, 9};
+  cfg.port_usb_serial = "0123456789AB";
+  SimChip chip(cfg);
+  const Bytes data = random_bytes(1u << 20, 5);
+  chip.flash().program(0, data);
+  std::vector<std::string> opened;
+  auto ports = [](bool serial_matches) {
+    // Another board of the same kind is listed first: same VID:PID, other serial.
+    PortInfo other{"/dev/ttyACM2", UsbId{0x303A, 9}, "FEDCBA987654", "", "", "", false};
+    PortInfo back{"/dev/ttyACM1", UsbId{0x303A, 9}, serial_matches ? "0123456789AB" : "", "", "", "", false};
+    return std::vector<PortInfo>{other, back};
+  };
+  auto run = [&](bool serial_matches, InfoLines& report) {
+    SessionOptions o;
+    o.port = "/dev/ttyACM0";
+    o.before = BeforeReset::no_reset;
+    o.after = AfterReset::no_reset_stub;
+    o.baud = 460800;
+    o.clock = &chip.clock();
+    o.enumerate_ports = [&] { return ports(serial_matches); };
+    o.open_port = [&](const std::string& port, std::uint32_t b) {
+      opened.push_back(port);
+      // After the first connection the old name is gone for good.
+      if (port != "/dev/ttyACM1" && chip.device().usb_disconnects() > 0)
+        throw Error(ErrorKind::port, "cannot open " + port + ": no such file or directory");
+      return chip.open(port, b);
+    };
+    Session session(std::move(o), report);
+    session.connect();
+    const auto out = temp_file("renamed.bin");
+    ReadFlashArgs args;
+    args.address = 0;
+    args.size = 1u << 20;
+    args.file = out.string();
+    cmd_read_flash(session, args);
+    return read_file(out);
+  };
+  SECTION("the same serial number: reopened under the new name, the read finishes") {
+    InfoLines report;
+    CHECK(run(true, report) == data);
+    CHECK(report.has("/dev/ttyACM0 came back as /dev/ttyACM1"));
+    CHECK(std::find(opened.begin(), opened.end(), "/dev/ttyACM2") == opened.end());
+    CHECK(std::find(opened.begin(), opened.end(), "/dev/ttyACM1") != opened.end());
+  }
+  SECTION("no matching serial number: nothing is guessed, espbak gives up on the named port") {
+    InfoLines report;
+    CHECK_THROWS_AS(run(false, report), Error);
+    CHECK(std::find(opened.begin(), opened.end(), "/dev/ttyACM1") == opened.end());
+    CHECK(std::find(opened.begin(), opened.end(), "/dev/ttyACM2") == opened.end());
+  }
 }

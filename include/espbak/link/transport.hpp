@@ -55,6 +55,9 @@ class Transport {
   virtual bool sets_lines_together() const { return false; }
   // The USB adapter's VID:PID (picks the USB-JTAG-Serial reset for 303A:1001).
   virtual std::optional<UsbId> usb_id() const { return std::nullopt; }
+  // The USB device's serial number string ("" when none, or not USB): with
+  // usb_id(), what finds the port again if it comes back under another name.
+  virtual std::string usb_serial_number() const { return ""; }
 
   // What the user named: "/dev/ttyUSB0", "socket://127.0.0.1:5555".
   virtual std::string name() const = 0;

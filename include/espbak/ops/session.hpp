@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "espbak/link/discovery.hpp"
 #include "espbak/link/reset/modes.hpp"
 #include "espbak/loader/loader.hpp"
 #include "espbak/ops/report.hpp"
@@ -53,6 +54,10 @@ struct SessionOptions {
   // in-process simulated chip instead, whose transports all run on `clock`.
   std::function<std::unique_ptr<Transport>(const std::string& port, std::uint32_t baud)> open_port;
   Clock* clock = nullptr;  // the clock of open_port's transports; nullptr: the machine's
+  // The OS's serial ports (default enumerate_serial_ports): discovery's
+  // candidates, and where a USB port that came back under another name is
+  // looked for (reopen_link). Tests list their own.
+  std::function<std::vector<PortInfo>()> enumerate_ports;
 };
 
 class Session {
@@ -183,6 +188,16 @@ class Session {
   int recoveries_ = 0;
   const ChipInfo* recovering_chip_ = nullptr;  // the chip found by connect(), for re-syncs
   void reopen_link();
+  // The USB device behind the port in use (VID:PID and serial number), when
+  // the OS names one: the same device under a new name is the same board.
+  struct UsbIdentity {
+    UsbId id;
+    std::string serial_number;
+  };
+  std::optional<UsbIdentity> usb_identity_;
+  // reopen_link: the device found under another port name and connected; false: not there.
+  bool reopen_renamed_port();
+  std::vector<PortInfo> system_ports() const;
   void resync();
   // -b auto: tries rates from high to low, each proven by a verified read.
   void choose_baud();
