@@ -8,6 +8,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <random>
 
 #include "espbak/loader/loader.hpp"
@@ -61,7 +62,10 @@ struct SessionRig {
   SimChip chip;
   NullReporter report;
   std::unique_ptr<Session> session;
-  explicit SessionRig(SimChipConfig cfg) : chip(std::move(cfg)) {
+  // `adjust`: the test's changes to the options (its own open_port, ports).
+  explicit SessionRig(SimChipConfig cfg, const std::function<void(SessionOptions&)>& adjust = {},
+                      Reporter* reporter = nullptr)
+      : chip(std::move(cfg)) {
     SessionOptions o;
     o.port = "/dev/ttyACM0";
     o.before = BeforeReset::no_reset;
@@ -69,7 +73,8 @@ struct SessionRig {
     o.baud = 460800;
     o.clock = &chip.clock();
     o.open_port = [this](const std::string& port, std::uint32_t b) { return chip.open(port, b); };
-    session = std::make_unique<Session>(std::move(o), report);
+    if (adjust) adjust(o);
+    session = std::make_unique<Session>(std::move(o), reporter ? *reporter : report);
   }
 };
 
@@ -212,52 +217,49 @@ TEST_CASE("espbak finds a USB port that came back under another name by its VID:
   cfg.faults = reset_at_to_host_byte(300'000);
   cfg.port_usb_id = UsbId{0x303A, 9};
   cfg.port_usb_serial = "0123456789AB";
-  SimChip chip(cfg);
   const Bytes data = random_bytes(1u << 20, 5);
-  chip.flash().program(0, data);
   std::vector<std::string> opened;
-  auto ports = [](bool serial_matches) {
-    // Another board of the same kind is listed first: same VID:PID, other serial.
-    PortInfo other{"/dev/ttyACM2", UsbId{0x303A, 9}, "FEDCBA987654", "", "", "", false};
-    PortInfo back{"/dev/ttyACM1", UsbId{0x303A, 9}, serial_matches ? "0123456789AB" : "", "", "", "", false};
-    return std::vector<PortInfo>{other, back};
-  };
-  auto run = [&](bool serial_matches, InfoLines& report) {
-    SessionOptions o;
-    o.port = "/dev/ttyACM0";
-    o.before = BeforeReset::no_reset;
-    o.after = AfterReset::no_reset_stub;
-    o.baud = 460800;
-    o.clock = &chip.clock();
-    o.enumerate_ports = [&] { return ports(serial_matches); };
-    o.open_port = [&](const std::string& port, std::uint32_t b) {
-      opened.push_back(port);
-      // After the first connection the old name is gone for good.
-      if (port != "/dev/ttyACM1" && chip.device().usb_disconnects() > 0)
-        throw Error(ErrorKind::port, "cannot open " + port + ": no such file or directory");
-      return chip.open(port, b);
-    };
-    Session session(std::move(o), report);
-    session.connect();
+  InfoLines report;
+  auto run = [&](bool serial_matches) {
+    std::unique_ptr<SessionRig> rig;
+    rig = std::make_unique<SessionRig>(
+        cfg,
+        [&](SessionOptions& o) {
+          o.enumerate_ports = [serial_matches] {
+            // Another board of the same kind is listed first: same VID:PID, other serial.
+            PortInfo other{"/dev/ttyACM2", UsbId{0x303A, 9}, "FEDCBA987654", "", "", "", false};
+            PortInfo back{"/dev/ttyACM1", UsbId{0x303A, 9}, serial_matches ? "0123456789AB" : "", "", "", "", false};
+            return std::vector<PortInfo>{other, back};
+          };
+          o.open_port = [&](const std::string& port, std::uint32_t b) {
+            opened.push_back(port);
+            // After the first connection the old name is gone for good.
+            if (port != "/dev/ttyACM1" && rig->chip.device().usb_disconnects() > 0)
+              throw Error(ErrorKind::port, "cannot open " + port + ": no such file or directory");
+            return rig->chip.open(port, b);
+          };
+        },
+        &report);
+    rig->chip.flash().program(0, data);
+    rig->session->connect();
     const auto out = temp_file("renamed.bin");
     ReadFlashArgs args;
     args.address = 0;
     args.size = 1u << 20;
     args.file = out.string();
-    cmd_read_flash(session, args);
+    cmd_read_flash(*rig->session, args);
     return read_file(out);
   };
+  auto was_opened = [&](const std::string& port) { return std::find(opened.begin(), opened.end(), port) != opened.end(); };
   SECTION("the same serial number: reopened under the new name, the read finishes") {
-    InfoLines report;
-    CHECK(run(true, report) == data);
+    CHECK(run(true) == data);
     CHECK(report.has("/dev/ttyACM0 came back as /dev/ttyACM1"));
-    CHECK(std::find(opened.begin(), opened.end(), "/dev/ttyACM2") == opened.end());
-    CHECK(std::find(opened.begin(), opened.end(), "/dev/ttyACM1") != opened.end());
+    CHECK(was_opened("/dev/ttyACM1"));
+    CHECK_FALSE(was_opened("/dev/ttyACM2"));
   }
   SECTION("no matching serial number: nothing is guessed, espbak gives up on the named port") {
-    InfoLines report;
-    CHECK_THROWS_AS(run(false, report), Error);
-    CHECK(std::find(opened.begin(), opened.end(), "/dev/ttyACM1") == opened.end());
-    CHECK(std::find(opened.begin(), opened.end(), "/dev/ttyACM2") == opened.end());
+    CHECK_THROWS_AS(run(false), Error);
+    CHECK_FALSE(was_opened("/dev/ttyACM1"));
+    CHECK_FALSE(was_opened("/dev/ttyACM2"));
   }
 }
