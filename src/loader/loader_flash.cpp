@@ -124,15 +124,33 @@ void Loader::run_stub() {
   if (!image)
     throw Error(ErrorKind::internal, fmt::format("no flasher stub {} for {} in this build", stub_name, chip().name));
 
-  const std::uint32_t block = ram_block_size();
-  for (const auto& seg : image->segments) {
-    const std::uint32_t size = std::uint32_t(seg.bytes.size());
-    const std::uint32_t blocks = (size + block - 1) / block;
-    check(cmd::MemBegin{size, blocks, block, seg.addr});
-    for (std::uint32_t seq = 0; seq < blocks; ++seq) {
-      auto chunk = std::span(seg.bytes).subspan(seq * block, std::min(block, size - seq * block));
-      check(cmd::MemData::of(seq, chunk));
+  auto upload = [&] {
+    const std::uint32_t block = ram_block_size();
+    for (const auto& seg : image->segments) {
+      const std::uint32_t size = std::uint32_t(seg.bytes.size());
+      const std::uint32_t blocks = (size + block - 1) / block;
+      check(cmd::MemBegin{size, blocks, block, seg.addr});
+      for (std::uint32_t seq = 0; seq < blocks; ++seq) {
+        auto chunk = std::span(seg.bytes).subspan(seq * block, std::min(block, size - seq * block));
+        check(cmd::MemData::of(seq, chunk));
+      }
     }
+  };
+  try {
+    upload();
+  } catch (const Error& e) {
+    // A chip with a USB-OTG path whose port said nothing of it (a pty or
+    // TCP bridge in front of it, and no console register to ask, as on the
+    // ESP32-S31): a refused full-size block means the OTG limit
+    // (esptool USB_RAM_BLOCK). The upload starts over at 0x800 bytes, and
+    // the flash blocks follow (flash_write_size); MEM_BEGIN begins anew.
+    const bool may_be_otg = chip().usb && chip().usb->has_otg() && usb_path_ == UsbPath::uart;
+    if (e.kind() != ErrorKind::device || !may_be_otg) throw;
+    usb_path_ = UsbPath::usb_otg;
+    log(LoaderEvent::note, fmt::format("the ROM refused a 0x{:x}-byte RAM block: taking {} for the chip's USB-OTG "
+                                       "port, 0x{:x}-byte RAM and flash blocks",
+                                       kRamBlockSize, link_.name(), kUsbOtgBlockSize));
+    upload();
   }
   // MEM_END(0 = jump, entry). The ROM may retune its UART before the reply
   // leaves: short timeout, errors ignored (loader.py mem_finish).

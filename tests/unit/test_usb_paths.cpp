@@ -2,7 +2,8 @@
 // docs/connecting.md): espsim's USB-OTG block limit, UARTDEV_BUF_NO and the
 // RTC watchdog left running over USB-Serial/JTAG; espbak's choice of path
 // from UARTDEV_BUF_NO, its 0x800 blocks over OTG, disable_watchdogs and the
-// OTG hard reset by watchdog (esptool v5.3.1 targets/esp32s2.py, esp32s3.py,
+// OTG hard reset by watchdog, its turn to 0x800 blocks when the ROM refuses
+// a full one on a chip that has OTG (esptool v5.3.1 targets/esp32s2.py, esp32s3.py,
 // esp32c3.py, esp32p4.py).
 #include <catch2/catch.hpp>
 
@@ -16,6 +17,7 @@
 #include "espbak/util/error.hpp"
 #include "../support/device_rig.hpp"
 #include "../support/sim_transport.hpp"
+#include "test_loader_fake_device.hpp"
 
 using namespace espbak;
 using namespace espbak::sim;
@@ -148,6 +150,58 @@ TEST_CASE("espbak over USB-OTG uploads the stub and writes flash in 0x800 blocks
     CHECK(sim.device().self_resets() == 1);
     CHECK(sim.device().usb_disconnects() == 1);
   }
+}
+
+TEST_CASE("an ESP32-S31 over USB-OTG behind a port with no USB id: the refused 0x1800 block turns espbak to 0x800",
+          "[loader][usb][sim]") {
+  // No UARTDEV_BUF_NO to ask (esptool v5.2.0 has none for the S31) and no
+  // VID:PID through a pty: the ROM's refusal is the only sign.
+  testing::SimChipConfig cfg;
+  cfg.chip = &chip(ChipId::esp32s31);
+  cfg.download_path = DownloadPath::usb_otg;
+  testing::SimChip sim(cfg);
+  auto link = sim.open("sim://otg", 115200);
+  Loader loader(*link);
+  ConnectOptions co;
+  co.before = BeforeReset::no_reset;
+  loader.connect(co);
+  CHECK(loader.usb_path() == UsbPath::uart);
+  loader.run_stub();
+  REQUIRE(loader.stub_running());
+  CHECK(loader.usb_path() == UsbPath::usb_otg);
+  CHECK(loader.flash_write_size() == 0x800);
+  // One full-size block tried, then the whole upload again at 0x800.
+  std::size_t full = 0, small = 0;
+  for (const auto& c : sim.commands()) {
+    if (c.op != std::uint8_t(Op::mem_data)) continue;
+    const std::size_t n = c.data.size() - 16;
+    (n > 0x800 ? full : small) += 1;
+  }
+  CHECK(full == 1);
+  CHECK(small >= 2);
+  Bytes data(0x3000);
+  for (std::size_t i = 0; i < data.size(); ++i) data[i] = std::uint8_t(i * 5 + 3);
+  loader.write_flash(0x20000, data, false);
+  CHECK(loader.flash_md5(0x20000, std::uint32_t(data.size())) == Md5::of(data));
+  CHECK(largest_block(sim.commands(), Op::flash_data) == 0x800);
+}
+
+TEST_CASE("a chip without a USB-OTG path: a refused RAM block ends the upload, no smaller blocks tried",
+          "[loader][usb]") {
+  test::LoaderRig r(test::FakeChip::Kind::esp32_rom);
+  int mem_data = 0;
+  r.chip.custom = [&](const Command& c) {
+    if (c.op != std::uint8_t(Op::mem_data)) return false;
+    ++mem_data;
+    r.link.reply(c.op, 0, r.chip.fail_status(0x01));
+    return true;
+  };
+  ConnectOptions co;
+  co.before = BeforeReset::no_reset;
+  r.loader.connect(co);
+  CHECK_THROWS_AS(r.loader.run_stub(), Error);
+  CHECK(mem_data == 1);
+  CHECK(r.loader.usb_path() == UsbPath::uart);
 }
 
 TEST_CASE("espbak over a UART keeps 0x1800 RAM blocks and the RTS reset", "[loader][usb][sim]") {
