@@ -49,6 +49,26 @@ std::size_t largest_block(const std::vector<Command>& cmds, Op op) {
   return largest;
 }
 
+// A Loader connected (no reset) to an in-process chip on `cfg`'s download path.
+struct ConnectedSim {
+  testing::SimChip sim;
+  std::unique_ptr<Transport> link;
+  Loader loader;
+  explicit ConnectedSim(const testing::SimChipConfig& cfg)
+      : sim(cfg), link(sim.open("sim://usb", 115200)), loader(*link) {
+    ConnectOptions co;
+    co.before = BeforeReset::no_reset;
+    loader.connect(co);
+  }
+};
+
+testing::SimChipConfig on_path(ChipId id, DownloadPath path) {
+  testing::SimChipConfig cfg;
+  cfg.chip = &chip(id);
+  cfg.download_path = path;
+  return cfg;
+}
+
 }  // namespace
 
 TEST_CASE("espsim over USB-OTG refuses RAM blocks over 0x800 and takes 0x800", "[sim][usb]") {
@@ -116,16 +136,10 @@ TEST_CASE("espbak over USB-OTG uploads the stub and writes flash in 0x800 blocks
   for (auto part : {Part{ChipId::esp32s2, {}}, Part{ChipId::esp32s3, {}}, Part{ChipId::esp32p4, {{1, 0}}},
                     Part{ChipId::esp32p4, {{3, 1}}}}) {
     INFO(chip(part.id).name);
-    testing::SimChipConfig cfg;
-    cfg.chip = &chip(part.id);
+    testing::SimChipConfig cfg = on_path(part.id, DownloadPath::usb_otg);
     cfg.chip_revision = part.revision;
-    cfg.download_path = DownloadPath::usb_otg;
-    testing::SimChip sim(cfg);
-    auto link = sim.open("sim://otg", 115200);
-    Loader loader(*link);
-    ConnectOptions co;
-    co.before = BeforeReset::no_reset;
-    loader.connect(co);
+    ConnectedSim c(cfg);
+    auto& [sim, link, loader] = c;
     CHECK(loader.usb_path() == UsbPath::usb_otg);
     loader.run_stub();
     REQUIRE(loader.stub_running());
@@ -156,15 +170,8 @@ TEST_CASE("an ESP32-S31 over USB-OTG behind a port with no USB id: the refused 0
           "[loader][usb][sim]") {
   // No UARTDEV_BUF_NO to ask (esptool v5.2.0 has none for the S31) and no
   // VID:PID through a pty: the ROM's refusal is the only sign.
-  testing::SimChipConfig cfg;
-  cfg.chip = &chip(ChipId::esp32s31);
-  cfg.download_path = DownloadPath::usb_otg;
-  testing::SimChip sim(cfg);
-  auto link = sim.open("sim://otg", 115200);
-  Loader loader(*link);
-  ConnectOptions co;
-  co.before = BeforeReset::no_reset;
-  loader.connect(co);
+  ConnectedSim c(on_path(ChipId::esp32s31, DownloadPath::usb_otg));
+  auto& [sim, link, loader] = c;
   CHECK(loader.usb_path() == UsbPath::uart);
   loader.run_stub();
   REQUIRE(loader.stub_running());
@@ -205,14 +212,8 @@ TEST_CASE("a chip without a USB-OTG path: a refused RAM block ends the upload, n
 }
 
 TEST_CASE("espbak over a UART keeps 0x1800 RAM blocks and the RTS reset", "[loader][usb][sim]") {
-  testing::SimChipConfig cfg;
-  cfg.chip = &chip(ChipId::esp32s3);
-  testing::SimChip sim(cfg);
-  auto link = sim.open("sim://uart", 115200);
-  Loader loader(*link);
-  ConnectOptions co;
-  co.before = BeforeReset::no_reset;
-  loader.connect(co);
+  ConnectedSim c(on_path(ChipId::esp32s3, DownloadPath::uart));
+  auto& [sim, link, loader] = c;
   CHECK(loader.usb_path() == UsbPath::uart);
   loader.run_stub();
   CHECK(largest_block(sim.commands(), Op::mem_data) == 0x1800);
@@ -223,16 +224,10 @@ TEST_CASE("espbak over USB-Serial/JTAG disables the RTC watchdog so a long sessi
   for (ChipId id : {ChipId::esp32c3, ChipId::esp32s3, ChipId::esp32h2, ChipId::esp32c5, ChipId::esp32c61,
                     ChipId::esp32h4, ChipId::esp32h21}) {
     INFO(chip(id).name);
-    testing::SimChipConfig cfg;
-    cfg.chip = &chip(id);
-    cfg.download_path = DownloadPath::usb_jtag_serial;
+    testing::SimChipConfig cfg = on_path(id, DownloadPath::usb_jtag_serial);
     cfg.usb_jtag_rtc_wdt = 9000 * kMs;
-    testing::SimChip sim(cfg);
-    auto link = sim.open("sim://jtag", 115200);
-    Loader loader(*link);
-    ConnectOptions co;
-    co.before = BeforeReset::no_reset;
-    loader.connect(co);
+    ConnectedSim c(cfg);
+    auto& [sim, link, loader] = c;
     CHECK(loader.usb_path() == UsbPath::usb_jtag_serial);
     link->clock().sleep(std::chrono::seconds(20));  // a long operation's worth of virtual time
     CHECK_NOTHROW(loader.read_reg(0x40001000));  // the ROM still answers
