@@ -5,7 +5,8 @@
 //
 //   node bench/bench.mjs --build-dir DIR [--mode quick|full|connect|breakdown] [--out DIR]
 //                        [--chip esp32|esp8266] [--only REGEX] [--tools espbak,esptool-js]
-//                        [--repeat N] [--dry-run] [--skip-startup] [--skip-memory]
+//                        [--repeat N] [--baseline OLD/breakdown.csv] [--dry-run]
+//                        [--skip-startup] [--skip-memory]
 // connect and breakdown run 3 times by default (the median is reported) and
 // skip start-up and memory.
 // Usually started by bench/run.sh. Method and caveats: docs/benchmarks.md.
@@ -37,6 +38,7 @@ function parseArgs(argv) {
     only: null,
     tools: null, // default: each row's defaultTools (or its tools)
     repeat: null, // default: 3 for connect and breakdown, 1 otherwise
+    baseline: null, // an earlier breakdown.csv: its medians as the "before" columns
     dryRun: false,
     startup: null, // default: on, but for connect and breakdown
     memory: null,
@@ -56,6 +58,7 @@ function parseArgs(argv) {
     else if (a === "--only") o.only = new RegExp(next());
     else if (a === "--tools") o.tools = next().split(",");
     else if (a === "--repeat") o.repeat = Number(next());
+    else if (a === "--baseline") o.baseline = path.resolve(next());
     else if (a === "--connect") o.mode = "connect";
     else if (a === "--breakdown") o.mode = "breakdown";
     else if (a === "--dry-run") o.dryRun = true;

@@ -46,7 +46,7 @@ const CSV_COLUMNS = [
 ];
 const NUMERIC = CSV_COLUMNS.filter((c) => /_s$|_ms$|^fraction|^line|^model|^bytes|^data_blocks/.test(c));
 
-function csvLine(values) {
+export function csvLine(values) {
   return values
     .map((v) => {
       if (v === null || v === undefined || Number.isNaN(v)) return "";
@@ -196,8 +196,59 @@ export function connectSection(md, rows, find) {
   md.push("");
 }
 
-/** The breakdown table(s): per tool, one column per row of the breakdown group. */
-export function breakdownSection(md, rows, agg) {
+/** Splits one CSV line as csvLine writes it (quoted fields, "" inside quotes). */
+export function parseCsvLine(line) {
+  const out = [];
+  let cur = "";
+  let quoted = false;
+  for (let i = 0; i < line.length; i++) {
+    const ch = line[i];
+    if (quoted) {
+      if (ch === '"' && line[i + 1] === '"') {
+        cur += '"';
+        i++;
+      } else if (ch === '"') quoted = false;
+      else cur += ch;
+    } else if (ch === '"') quoted = true;
+    else if (ch === ",") {
+      out.push(cur);
+      cur = "";
+    } else cur += ch;
+  }
+  out.push(cur);
+  return out;
+}
+
+/**
+ * The breakdowns of an earlier run's CSV (--baseline FILE), as medians per
+ * scenario and tool: Map "scenario\0tool" -> medianBreakdown (no command counts).
+ */
+export function baselineBreakdowns(file) {
+  const lines = fs.readFileSync(file, "utf8").trim().split("\n");
+  const head = parseCsvLine(lines[0]);
+  const groups = new Map();
+  for (const line of lines.slice(1)) {
+    const v = Object.fromEntries(parseCsvLine(line).map((x, i) => [head[i], x]));
+    if (v.ok !== "true" || v.phase_data_s === undefined) continue;
+    const num = (x) => (x === "" || x === undefined ? null : Number(x));
+    const key = `${v.scenario}\u0000${v.tool}`;
+    if (!groups.has(key)) groups.set(key, []);
+    groups.get(key).push({
+      seconds: Object.fromEntries(PHASES.map(([k]) => [k, num(v[`phase_${k}_s`])])),
+      commands: {},
+      total: num(v.process_s),
+    });
+  }
+  const map = new Map([...groups].map(([k, list]) => [k, medianBreakdown(list)]));
+  map.file = file;
+  return map;
+}
+
+/**
+ * The breakdown table(s): per tool, one column per row of the breakdown
+ * group; with a baseline (an earlier run's breakdown.csv), its column first.
+ */
+export function breakdownSection(md, rows, agg, baseline = null) {
   const bdRows = rows.filter((r) => r.group === "breakdown");
   if (!bdRows.length) return;
   md.push("## Where each second of a full backup goes", "");
@@ -209,14 +260,21 @@ export function breakdownSection(md, rows, agg) {
     const columns = [];
     for (const row of bdRows) {
       const r = agg.find((x) => x.scenario === row.id && x.tool === tool);
-      if (r?.ok && r.breakdown) columns.push({ title: `${row.baud} / ${row.latencyMs} ms`, breakdown: r.breakdown, rec: r });
+      const before = baseline?.get(`${row.id}\u0000${tool}`);
+      const wire = wireSeconds(row.size, row.baud);
+      if (before) columns.push({ title: `before ${row.baud} / ${row.latencyMs} ms`, breakdown: before, wire });
+      if (r?.ok && r.breakdown)
+        columns.push({ title: `${baseline ? "after " : ""}${row.baud} / ${row.latencyMs} ms`, breakdown: r.breakdown, rec: r });
     }
     if (!columns.length) continue;
     md.push(`### ${tool}: ${bdRows[0].op === "read" ? "read_flash 0 ALL" : bdRows[0].title}, ${sizeName(bdRows[0].size)} used`, "");
+    if (baseline) md.push(`"before" = medians of ${path.relative(sourceRoot, baseline.file)} (its runs, phase by phase).`, "");
     md.push(breakdownMarkdown(columns));
     md.push("");
-    md.push(topCommandsMarkdown(columns));
-    for (const c of columns)
+    md.push(topCommandsMarkdown(columns.filter((c) => c.rec)));
+    for (const c of columns.filter((x) => !x.rec))
+      md.push(`- ${c.title}: whole command ${fmt(c.breakdown.total)} s = ${fmt(ratioOf(c.wire, c.breakdown.total), 3)} of the wire limit; ${c.breakdown.runs} runs.`);
+    for (const c of columns.filter((x) => x.rec))
       md.push(`- ${c.title}: wire limit ${fmt(c.rec.wire_s)} s; whole command ${fmt(c.rec.process_s)} s = ${fmt(c.rec.fraction_whole, 3)} of the wire limit; data phase fraction ${fmt(c.rec.fraction_data, 3)}; ${c.rec.okRuns} of ${c.rec.runs} runs.`);
     md.push("");
   }
@@ -262,7 +320,7 @@ export function writeResults(opts, r) {
   md.push("(above 1: espbak faster; the connect table's ratio is the other way round). All times in seconds.");
   md.push("");
   connectSection(md, rows, find);
-  breakdownSection(md, rows, agg);
+  breakdownSection(md, rows, agg, opts.baseline ? baselineBreakdowns(opts.baseline) : null);
   wireSection(md, rows, find);
   featureSection(md, rows, find, caps);
   md.push("## Diagnostics per run", "");
