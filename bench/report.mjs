@@ -194,6 +194,18 @@ export function connectSection(md, rows, find) {
     md.push(`| ${row.chip} | ${row.baud} | ${row.latencyMs} | ${cell(a, "connect_s")} | ${cell(b, "connect_s")} | ${ratio("connect_s")} | ${cell(a, "process_s")} | ${cell(b, "process_s")} | ${ratio("process_s")} | ${runs} | ${target} |`);
   }
   md.push("");
+  // The same runs phase by phase (bench/breakdown.mjs), to see where each tool's connect goes.
+  const shown = ["start", "sync", "detect", "stub", "baud", "attach", "exit"];
+  md.push("Phases of the same runs (medians, seconds; bench/breakdown.mjs):", "");
+  md.push(`| chip | lat ms | tool | ${shown.map((k) => PHASES.find(([p]) => p === k)[1]).join(" | ")} |`);
+  md.push(`|---|---:|---|${shown.map(() => "---:").join("|")}|`);
+  for (const row of connectRows)
+    for (const tool of ["espbak", "esptool-js"]) {
+      const r = find(row.id, tool);
+      if (!r?.ok || !r.breakdown) continue;
+      md.push(`| ${row.chip} | ${row.latencyMs} | ${tool} | ${shown.map((k) => fmt(r.breakdown.seconds[k], 3)).join(" | ")} |`);
+    }
+  md.push("");
 }
 
 /** Splits one CSV line as csvLine writes it (quoted fields, "" inside quotes). */
