@@ -4,8 +4,11 @@
 // its own, as espbak has.
 //
 //   node bench/esptooljs-runner.mjs '{"host":"127.0.0.1","port":1234,"baud":921600,
-//        "op":"read"|"write","address":0,"size":1048576,"file":"/path/image.bin"}'
+//        "op":"read"|"write"|"flash_id","address":0,"size":1048576,"file":"/path/image.bin"}'
 //
+// flash_id: main("no_reset") only (sync, chip detection, stub, baud change,
+//        flash id), then the disconnect below: esptool-js's equivalent of
+//        `espbak -b BAUD flash_id`; prints the chip and the flash id it read.
 // read:  ESPLoader.main("no_reset"), then readFlash(address, size); prints the
 //        MD5 of what was read (the harness compares it with the flash image).
 // write: main("no_reset"), then writeFlash of `file` at `address`, compressed
@@ -64,7 +67,14 @@ async function main() {
     await loader.main("no_reset");
     result.connect_ms = ms(t0);
     const t1 = process.hrtime.bigint();
-    if (job.op === "read") {
+    if (job.op === "flash_id") {
+      result.op_ms = 0;
+      result.chip = loader.chip?.CHIP_NAME;
+      // main() logs "Flash ID: <hex>" after reading it (esploader.js main()).
+      const line = terminal.lines.find((l) => /Flash ID: *[0-9a-f]+/i.test(l));
+      result.flash_id = line ? /Flash ID: *([0-9a-f]+)/i.exec(line)[1] : undefined;
+      if (!result.flash_id) throw new Error("main() logged no Flash ID");
+    } else if (job.op === "read") {
       const data = await loader.readFlash(job.address, job.size);
       result.op_ms = ms(t1);
       result.md5 = md5Hex(data);

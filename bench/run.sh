@@ -1,12 +1,19 @@
 #!/usr/bin/env bash
 # One command for the espbak benchmarks (docs/benchmarks.md):
 #
-#   bench/run.sh [--quick|--full] [--no-build] [--no-install] [--dry-run] [-- bench.mjs options]
+#   bench/run.sh [--quick|--full|--connect|--breakdown] [--no-build] [--no-install] [--dry-run] [-- bench.mjs options]
 #
 #   --quick       (default) 1 MB at 921600 and 2000000 baud, 1 and 16 ms, espbak and
 #                 esptool-js, plus the feature scenarios for espbak: 5-6 minutes
 #   --full        1 MB and 4 MB at 115200, 460800, 921600, 2000000 baud, 1 and 16 ms,
-#                 both tools, feature scenarios at two bauds and both latencies: about 2 hours
+#                 both tools, feature scenarios at two bauds and both latencies, the connect
+#                 rows once: about 2 hours
+#   --connect     `flash_id` at 921600 per chip family (esp8266, esp32, esp32s3, esp32c3,
+#                 esp32c6, esp32p4), 1 and 16 ms, both tools, 3 runs each: about 3 minutes
+#                 (bench/results/connect.md)
+#   --breakdown   where each second of `read_flash 0 ALL` of a fully used 4 MB ESP32 goes,
+#                 921600 baud, 1 and 16 ms, espbak, 3 runs each: about 5 minutes
+#                 (bench/results/breakdown.md)
 #   --no-build    use the binaries in BUILD_DIR as they are
 #   --no-install  never apt-get install gnuplot-nox / time / hyperfine
 #   --dry-run     list the runs and the estimated time; no install, no build, no run
@@ -27,11 +34,13 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --quick) MODE=quick ;;
     --full) MODE=full ;;
+    --connect) MODE=connect ;;
+    --breakdown) MODE=breakdown ;;
     --no-build) BUILD=0 ;;
     --no-install) INSTALL=0 ;;
     --dry-run) EXTRA+=(--dry-run); DRY=1 ;;
     --) shift; EXTRA+=("$@"); break ;;
-    -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench/run.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
   shift

@@ -8,7 +8,10 @@
 //             "feature": jobs later espbak features should speed up; measured
 //             with whatever espbak does today and labelled so
 //   title     what the row means, for the results table
-//   op        "read" | "write"
+//             "connect": `espbak -b BAUD flash_id` per chip family, both tools
+//             "breakdown": a full backup split into its phases (bench/breakdown.mjs)
+//   op        "read" | "write" | "flash_id"
+//   chip      espsim's --chip (default: bench.mjs --chip, esp32)
 //   flash     content of the flash before the run (an IMAGES key)
 //   image     write: the file written at address 0 (an IMAGES key)
 //   size      bytes the job covers (read length; write: the image size);
@@ -16,6 +19,8 @@
 //   previous  read: the earlier backup an incremental read may compare with
 //   baud, latencyMs
 //   tools     which tools run it ("espbak", "esptool-js")
+//   globalArgs espbak's options after -p and -b (default: -c CHIP --json)
+//   defaultTools the tools run when --tools is not given (default: tools)
 //   espbakArgs(ctx) -> the espbak command after the global options; ctx has
 //             {files: {out, image, previous}, caps} (caps: what `espbak ...
 //             --help` offers, so a row picks up a new option once it exists)
@@ -155,13 +160,72 @@ function featureRows(baud, latencyMs, tools) {
   ];
 }
 
+/** The chip families of the connect rows (one ROM and stub each; docs/benchmarks.md). */
+export const CONNECT_CHIPS = ["esp8266", "esp32", "esp32s3", "esp32c3", "esp32c6", "esp32p4"];
+
 /**
+ * Connect rows: what `espbak -b 921600 flash_id` costs from process start to
+ * exit, and its connect phase (port open to the stub running at the new
+ * rate), per chip; esptool-js does the same (main(): sync, chip detection,
+ * stub, baud change, flash id; then disconnect). No -c: espbak detects the
+ * chip, as the user's command does.
+ */
+function connectRows(baud = 921600) {
+  const rows = [];
+  for (const chip of CONNECT_CHIPS)
+    for (const latencyMs of LATENCIES_MS)
+      rows.push({
+        id: `connect-${chip}-${baud}-${latencyMs}ms`,
+        group: "connect",
+        title: `flash_id ${chip}`,
+        op: "flash_id",
+        chip,
+        flash: "random-4MB",
+        size: 0,
+        baud,
+        latencyMs,
+        tools: TOOLS,
+        globalArgs: [],
+        espbakArgs: () => ["flash_id"],
+      });
+  return rows;
+}
+
+/**
+ * Breakdown rows: `espbak -b 921600 read_flash 0 ALL FILE` of a fully used,
+ * incompressible 4 MB ESP32 flash, split into its phases. esptool-js can run
+ * them too (`--tools espbak,esptool-js`: readFlash of the whole 4 MB), but is
+ * left out by default (87 s per run at 16 ms).
+ */
+function breakdownRows(baud = 921600) {
+  return LATENCIES_MS.map((latencyMs) => ({
+    id: `breakdown-read-4MB-${baud}-${latencyMs}ms`,
+    group: "breakdown",
+    title: `read_flash 0 ALL, 4 MB used, ${baud} / ${latencyMs} ms`,
+    op: "read",
+    chip: "esp32",
+    flash: "random-4MB",
+    size: FLASH_BYTES,
+    baud,
+    latencyMs,
+    tools: TOOLS,
+    defaultTools: ["espbak"],
+    globalArgs: [],
+    espbakArgs: ({ files }) => ["read_flash", "0", "ALL", files.out],
+  }));
+}
+
+/**
+ * connect:   the connect rows (6 chips x 2 latencies x 2 tools), 3 runs each
+ * breakdown: the full-backup breakdown at 921600, 1 and 16 ms, 3 runs each
  * quick: 1 MB at 921600 and 2000000 baud, 1 and 16 ms, both tools; the
  *        feature rows at 2000000 baud / 1 ms, espbak only.
  * full:  1 MB and 4 MB at every baud and latency, both tools; the feature
- *        rows at 921600 and 2000000 baud, 1 and 16 ms, both tools.
+ *        rows at 921600 and 2000000 baud, 1 and 16 ms, both tools; the connect rows.
  */
 export function scenarios(mode) {
+  if (mode === "connect") return connectRows();
+  if (mode === "breakdown") return breakdownRows();
   const rows = [];
   const quick = mode === "quick";
   const sizes = quick ? [MB] : [MB, 4 * MB];
@@ -170,6 +234,9 @@ export function scenarios(mode) {
     for (const size of sizes)
       for (const baud of bauds) for (const latency of LATENCIES_MS) rows.push(wireRow(op, size, baud, latency));
   if (quick) rows.push(...featureRows(2000000, 1, ["espbak"]));
-  else for (const baud of [921600, 2000000]) for (const latency of LATENCIES_MS) rows.push(...featureRows(baud, latency, TOOLS));
+  else {
+    for (const baud of [921600, 2000000]) for (const latency of LATENCIES_MS) rows.push(...featureRows(baud, latency, TOOLS));
+    rows.push(...connectRows());
+  }
   return rows;
 }

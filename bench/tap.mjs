@@ -80,7 +80,7 @@ export class Tap {
  * {start: ns of the chunk holding its first byte, end: ns of the chunk holding
  *  its closing 0xC0, data: decoded bytes (only the first `keep` bytes), length}
  */
-function framesOf(chunks, dir, keep = 16) {
+export function framesOf(chunks, dir, keep = 16) {
   const frames = [];
   let inFrame = false;
   let escape = false;
@@ -123,24 +123,36 @@ function framesOf(chunks, dir, keep = 16) {
 const u16 = (h, i) => h[i] | (h[i + 1] << 8);
 
 /** A command (host) or response (device) packet: 8-byte header whose size field matches. */
-function packetOf(frame, direction) {
+export function packetOf(frame, direction) {
   const h = frame.head;
   if (frame.length < 8 || h[0] !== direction) return null;
   if (frame.length !== 8 + u16(h, 2)) return null;
   return { op: h[1] };
 }
 
+// Opcodes: esptool v5.3.1 esptool/loader.py, ESPLoader.ESP_CMDS (READ_FLASH 0xD2
+// is one of the stub-only commands).
 export const OP = {
   FLASH_BEGIN: 0x02,
   FLASH_DATA: 0x03,
+  FLASH_END: 0x04,
+  MEM_BEGIN: 0x05,
+  MEM_END: 0x06,
+  MEM_DATA: 0x07,
+  SYNC: 0x08,
+  WRITE_REG: 0x09,
+  READ_REG: 0x0a,
+  SPI_SET_PARAMS: 0x0b,
+  SPI_ATTACH: 0x0d,
   CHANGE_BAUDRATE: 0x0f,
   FLASH_DEFL_BEGIN: 0x10,
   FLASH_DEFL_DATA: 0x11,
   SPI_FLASH_MD5: 0x13,
+  GET_SECURITY_INFO: 0x14,
   READ_FLASH: 0xd2,
 };
 
-const OHAI = [0x4f, 0x48, 0x41, 0x49];
+export const OHAI = [0x4f, 0x48, 0x41, 0x49];
 
 /**
  * Phases of one flasher session, in seconds from the TCP accept:
