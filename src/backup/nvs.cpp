@@ -21,14 +21,6 @@ std::uint32_t crc32_of(std::span<const std::uint8_t> bytes, std::uint32_t crc) {
   return std::uint32_t(::crc32(crc, bytes.data(), uInt(bytes.size())));
 }
 
-std::uint32_t le32(const std::uint8_t* p) {
-  return std::uint32_t(p[0]) | std::uint32_t(p[1]) << 8 | std::uint32_t(p[2]) << 16 | std::uint32_t(p[3]) << 24;
-}
-
-bool all_ff(std::span<const std::uint8_t> bytes) {
-  return std::all_of(bytes.begin(), bytes.end(), [](std::uint8_t b) { return b == 0xFF; });
-}
-
 bool is_known_type(std::uint8_t type) {
   switch (NvsType(type)) {
     case NvsType::u8: case NvsType::i8: case NvsType::u16: case NvsType::i16: case NvsType::u32:
@@ -44,7 +36,7 @@ bool is_variable_length(std::uint8_t type) {
          type == std::uint8_t(NvsType::blob_data);
 }
 
-std::string quoted(std::string_view bytes) {
+std::string escaped_quoted(std::string_view bytes) {
   std::string out = "'";
   for (char c : bytes) {
     const auto b = static_cast<unsigned char>(c);
@@ -105,8 +97,8 @@ std::optional<std::string> key_of(std::span<const std::uint8_t> e) {
 }
 
 std::string shown_key(std::span<const std::uint8_t> e) {
-  if (auto key = key_of(e)) return quoted(*key);
-  return quoted(std::string_view(reinterpret_cast<const char*>(e.data() + kKeyOffset), kKeySize));
+  if (auto key = key_of(e)) return escaped_quoted(*key);
+  return escaped_quoted(std::string_view(reinterpret_cast<const char*>(e.data() + kKeyOffset), kKeySize));
 }
 
 // A plain (unencrypted) entry, even a damaged one, has a known type and a
@@ -232,7 +224,7 @@ class PageReader {
         if (entry_state(page_, j) != NvsEntryState::written) {
           problem(i, fmt::format("{} {} spans entries {}..{} but entry {} is not marked written (an interrupted "
                                  "write; nvs_flash drops it)",
-                                 nvs_type_name(item.type), quoted(item.key), i, i + span - 1, j));
+                                 nvs_type_name(item.type), escaped_quoted(item.key), i, i + span - 1, j));
           return span;
         }
       const std::size_t size = std::size_t(item.data8[0]) | std::size_t(item.data8[1]) << 8;
@@ -242,7 +234,7 @@ class PageReader {
       item.payload_ok = stored == computed;
       if (!item.payload_ok)
         problem(i, fmt::format("{} {}: data CRC32 0x{:08x} does not match its {} bytes (0x{:08x})",
-                               nvs_type_name(item.type), quoted(item.key), stored, size, computed));
+                               nvs_type_name(item.type), escaped_quoted(item.key), stored, size, computed));
     }
     items_.push_back(std::move(item));
     return span;

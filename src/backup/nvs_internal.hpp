@@ -10,8 +10,12 @@
 #include <vector>
 
 #include "espbak/backup/nvs.hpp"
+#include "espbak/util/bytes.hpp"
 
 namespace espbak::backup::nvs_detail {
+
+using util::all_ff;
+using util::le32;
 
 struct RawItem {
   std::size_t page = 0, entry = 0;
@@ -28,11 +32,9 @@ struct RawItem {
 void resolve_items(NvsPartition& nvs, std::vector<RawItem> items);
 
 std::uint32_t crc32_of(std::span<const std::uint8_t> bytes, std::uint32_t crc = 0xFFFFFFFF);
-std::uint32_t le32(const std::uint8_t* p);
-bool all_ff(std::span<const std::uint8_t> bytes);
 bool is_known_type(std::uint8_t type);
 bool is_variable_length(std::uint8_t type);
 // 'key' with quote, backslash and every byte outside printable ASCII escaped.
-std::string quoted(std::string_view bytes);
+std::string escaped_quoted(std::string_view bytes);
 
 }  // namespace espbak::backup::nvs_detail

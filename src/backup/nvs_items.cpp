@@ -66,11 +66,11 @@ class Resolver {
 
   std::string space_of(std::uint8_t index) const {
     auto it = names_.find(index);
-    return it != names_.end() ? quoted(it->second) : fmt::format("#{}", index);
+    return it != names_.end() ? escaped_quoted(it->second) : fmt::format("#{}", index);
   }
   std::string what(const RawItem& r, const char* type = nullptr) const {
     const std::string shown = type ? type : nvs_type_name(r.type);
-    return fmt::format("{} {} in namespace {}", shown, quoted(r.key), space_of(r.ns));
+    return fmt::format("{} {} in namespace {}", shown, escaped_quoted(r.key), space_of(r.ns));
   }
 
   // Namespace index 0: each key a namespace name, its u8 value the index.
@@ -78,19 +78,19 @@ class Resolver {
     for (const auto& r : items_) {
       if (r.ns != 0) continue;
       if (r.type != std::uint8_t(NvsType::u8)) {
-        problem(r, fmt::format("namespace entry {} has type {}, not u8; ignored", quoted(r.key),
+        problem(r, fmt::format("namespace entry {} has type {}, not u8; ignored", escaped_quoted(r.key),
                                nvs_type_name(r.type)));
         continue;
       }
       const std::uint8_t index = r.data8[0];
       if (index == 0 || index == 0xFF) {  // NS_INDEX and NS_ANY
-        problem(r, fmt::format("namespace {} has index {} (1 to 254 are valid); ignored", quoted(r.key), index));
+        problem(r, fmt::format("namespace {} has index {} (1 to 254 are valid); ignored", escaped_quoted(r.key), index));
         continue;
       }
       auto it = names_.find(index);
       if (it != names_.end() && it->second != r.key)
         problem(r, fmt::format("namespace index {} is named both {} and {}; the later, {}, is used", index,
-                               quoted(it->second), quoted(r.key), quoted(r.key)));
+                               escaped_quoted(it->second), escaped_quoted(r.key), escaped_quoted(r.key)));
       names_[index] = r.key;
     }
   }

@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "espbak/util/bytes.hpp"
 #include "espbak/util/error.hpp"
 #include "espbak/util/md5.hpp"
 
@@ -14,19 +15,14 @@ namespace espbak::backup {
 
 namespace {
 
+using util::all_ff;
+using util::le32;
+
 constexpr std::uint8_t kEntryMagic[2] = {0xAA, 0x50};  // PartitionDefinition.MAGIC_BYTES
 constexpr std::uint8_t kMd5Magic[2] = {0xEB, 0xEB};    // MD5_PARTITION_BEGIN[:2]
 
-std::uint32_t le32(const std::uint8_t* p) {
-  return std::uint32_t(p[0]) | std::uint32_t(p[1]) << 8 | std::uint32_t(p[2]) << 16 | std::uint32_t(p[3]) << 24;
-}
-
 void put_le32(std::uint8_t* p, std::uint32_t v) {
   for (int i = 0; i < 4; ++i) p[i] = std::uint8_t(v >> (8 * i));
-}
-
-bool all_ff(std::span<const std::uint8_t> bytes) {
-  return std::all_of(bytes.begin(), bytes.end(), [](std::uint8_t b) { return b == 0xFF; });
 }
 
 struct SubtypeName {

@@ -83,7 +83,7 @@ bool is_port_option(const OptionSpec& option) {
 }
 
 // Shell words: single quotes, a quote inside as '\''.
-std::string quoted(std::string_view text) {
+std::string shell_quoted(std::string_view text) {
   std::string out = "'";
   for (char c : text) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
   return out + "'";
@@ -215,7 +215,7 @@ std::string bash_completion(const ProgramSpec& spec) {
         out << "    " << joined(names, "|") << ") COMPREPLY=($(compgen -W \"$(_espbak_ports) socket:// rfc2217://\" -- "
                                                "\"$cur\")); return ;;\n";
       } else if (!option.values.empty()) {
-        out << "    " << joined(names, "|") << ") COMPREPLY=($(compgen -W " << quoted(joined(option.values))
+        out << "    " << joined(names, "|") << ") COMPREPLY=($(compgen -W " << shell_quoted(joined(option.values))
             << " -- \"$cur\")); return ;;\n";
       }
     }
@@ -224,12 +224,12 @@ std::string bash_completion(const ProgramSpec& spec) {
   for (const auto& command : spec.commands) value_cases(command.arguments);
   out << "  esac\n";
   out << "  if [[ -z \"$command\" ]]; then\n"
-      << "    if [[ \"$cur\" == -* ]]; then COMPREPLY=($(compgen -W " << quoted(joined(option_names(spec.global_options)))
-      << " -- \"$cur\")); else COMPREPLY=($(compgen -W " << quoted(all_command_names(spec))
+      << "    if [[ \"$cur\" == -* ]]; then COMPREPLY=($(compgen -W " << shell_quoted(joined(option_names(spec.global_options)))
+      << " -- \"$cur\")); else COMPREPLY=($(compgen -W " << shell_quoted(all_command_names(spec))
       << " -- \"$cur\")); fi\n    return\n  fi\n";
   out << "  local options=\"\"\n  case \"$command\" in\n";
   for (const auto& command : spec.commands)
-    out << "    " << command.name << ") options=" << quoted(joined(option_names(command.arguments))) << " ;;\n";
+    out << "    " << command.name << ") options=" << shell_quoted(joined(option_names(command.arguments))) << " ;;\n";
   out << "  esac\n";
   out << "  if [[ \"$cur\" == -* ]]; then COMPREPLY=($(compgen -W \"$options " << joined(option_names(spec.global_options))
       << "\" -- \"$cur\")); else COMPREPLY=($(compgen -f -- \"$cur\")); fi\n";
@@ -247,8 +247,8 @@ std::string zsh_completion(const ProgramSpec& spec) {
     std::string help = command.help;
     for (auto& c : help)
       if (c == ':') c = ';';
-    out << "    " << quoted(command.name + ":" + help) << "\n";
-    if (dashed_alias(command.name) != command.name) out << "    " << quoted(dashed_alias(command.name) + ":" + help) << "\n";
+    out << "    " << shell_quoted(command.name + ":" + help) << "\n";
+    if (dashed_alias(command.name) != command.name) out << "    " << shell_quoted(dashed_alias(command.name) + ":" + help) << "\n";
   }
   out << "  )\n";
   out << "  local -a ports\n  ports=(/dev/ttyUSB*(N) /dev/ttyACM*(N) /dev/serial/by-id/*(N) /dev/cu.*(N))\n";
@@ -289,7 +289,7 @@ std::string fish_completion(const ProgramSpec& spec) {
   std::string all = all_command_names(spec);
   auto fish_option = [&](const OptionSpec& option, const std::string& condition) {
     std::string line = "complete -c espbak";
-    if (!condition.empty()) line += " -n " + quoted(condition);
+    if (!condition.empty()) line += " -n " + shell_quoted(condition);
     for (const auto& name : option.names) {
       if (name.rfind("--", 0) == 0) line += " -l " + name.substr(2);
       else if (name.size() == 2) line += " -s " + name.substr(1);
@@ -298,21 +298,21 @@ std::string fish_completion(const ProgramSpec& spec) {
     if (takes_value(option.kind)) {
       line += " -r";
       if (is_port_option(option)) line += " -a '(__fish_complete_path /dev/tty; string join \\n socket:// rfc2217://)'";
-      else if (!option.values.empty()) line += " -a " + quoted(joined(option.values));
+      else if (!option.values.empty()) line += " -a " + shell_quoted(joined(option.values));
       else line += " -F";
     }
     std::string help = option.help.substr(0, option.help.find(" ("));
-    out << line << " -d " << quoted(help) << "\n";
+    out << line << " -d " << shell_quoted(help) << "\n";
   };
   for (const auto& option : spec.global_options) fish_option(option, "");
   for (const auto& command : spec.commands) {
-    out << "complete -c espbak -n " << quoted("not __fish_seen_subcommand_from " + all) << " -a "
-        << quoted(command.name) << " -d " << quoted(command.help) << "\n";
+    out << "complete -c espbak -n " << shell_quoted("not __fish_seen_subcommand_from " + all) << " -a "
+        << shell_quoted(command.name) << " -d " << shell_quoted(command.help) << "\n";
     const std::string seen = "__fish_seen_subcommand_from " + command.name +
                              (dashed_alias(command.name) != command.name ? " " + dashed_alias(command.name) : "");
     for (const auto& option : command.arguments)
       if (!option.positional) fish_option(option, seen);
-    out << "complete -c espbak -n " << quoted(seen) << " -F\n";
+    out << "complete -c espbak -n " << shell_quoted(seen) << " -F\n";
   }
   return out.str();
 }
