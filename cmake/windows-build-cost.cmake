@@ -10,8 +10,9 @@
 #    source file.
 #  - Precompiled Catch2 for the unit tests, whose files stay separate (their
 #    helpers share names across files).
-# OFF: not finished (helpers of the same name in src/backup/ clash, see the report of branch win).
-option(ESPBAK_WINDOWS_UNITY "Windows build: unity builds and precompiled headers" OFF)
+# ON by default; -DESPBAK_WINDOWS_UNITY=OFF (or ESPBAK_WINDOWS_UNITY=OFF for
+# scripts/build-windows.sh) compiles every file on its own, as the Linux build.
+option(ESPBAK_WINDOWS_UNITY "Windows build: unity builds and precompiled headers" ON)
 if(NOT ESPBAK_WINDOWS_UNITY)
   return()
 endif()
