@@ -6,11 +6,10 @@
 # the host's header-only CLI11, fmt and Catch2 (scripts/install-deps.sh).
 # Without arguments everything is built; with target names only those.
 # ESPBAK_WIN_BUILD_DIR: the build directory (default build-win);
-# ESPBAK_WINDOWS_UNITY=ON: unity builds and precompiled headers
-# (cmake/windows-build-cost.cmake), the cheaper cold build CI uses.
+# ESPBAK_WINDOWS_UNITY=OFF: every file compiled on its own instead of the
+# unity builds and precompiled headers of cmake/windows-build-cost.cmake.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# ESPBAK_WIN_BUILD_DIR: the build directory (default build-win).
 win_dir=${ESPBAK_WIN_BUILD_DIR:-build-win}
 if ! command -v x86_64-w64-mingw32-g++-posix >/dev/null; then
   echo "build-windows: x86_64-w64-mingw32-g++-posix not found (apt-get install -y g++-mingw-w64-x86-64 libz-mingw-w64-dev)" >&2
@@ -27,7 +26,7 @@ else
 fi
 # Only Windows system DLLs may be imported (no libstdc++, libgcc or
 # libwinpthread DLL to ship).
-for exe in ${win_dir}/*.exe ${win_dir}/tests/*.exe; do
+for exe in "$win_dir"/*.exe "$win_dir"/tests/*.exe; do
   dlls=$(x86_64-w64-mingw32-objdump -p "$exe" | sed -n 's/^\s*DLL Name: //p' | tr '\n' ' ')
   for dll in $dlls; do
     case "${dll,,}" in

@@ -10,17 +10,15 @@
 # ESPBAK_WIN_BUILD_DIR: the Windows build directory (default build-win).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-win=${ESPBAK_WIN_BUILD_DIR:-build-win}
-# ESPBAK_WIN_BUILD_DIR: the build directory (default build-win).
 win_dir=${ESPBAK_WIN_BUILD_DIR:-build-win}
 # Debian's wine64 without the wine package (its /usr/bin wrapper) has only
 # /usr/lib/wine/wine64.
 WINE=$(command -v wine64 || command -v wine || { [ -x /usr/lib/wine/wine64 ] && echo /usr/lib/wine/wine64; } || true)
 [ -n "$WINE" ] || { echo "test-windows: wine not found (apt-get install -y wine64)" >&2; exit 1; }
-for f in ${win_dir}/espbak.exe ${win_dir}/espsim.exe ${win_dir}/tests/unit_tests.exe build/espbak build/espsim; do
+for f in "$win_dir"/espbak.exe "$win_dir"/espsim.exe "$win_dir"/tests/unit_tests.exe build/espbak build/espsim; do
   [ -x "$f" ] || [ -f "$f" ] || { echo "test-windows: $f missing (scripts/build-windows.sh, scripts/build.sh)" >&2; exit 1; }
 done
-export WINEDEBUG=-all WINEPREFIX="${WINEPREFIX:-$PWD/${win_dir}/wineprefix}"
+export WINEDEBUG=-all WINEPREFIX="${WINEPREFIX:-$PWD/$win_dir/wineprefix}"
 work=$(mktemp -d)
 pids=()
 cleanup() {
@@ -47,11 +45,11 @@ wait_for_port() {
   return 1
 }
 
-version=$("$WINE" ${win_dir}/espbak.exe --version 2>/dev/null | tr -d '\r')
+version=$("$WINE" "$win_dir"/espbak.exe --version 2>/dev/null | tr -d '\r')
 [[ "$version" == "espbak "* ]] || fail "espbak.exe --version printed '$version'"
 echo "test-windows: ok: espbak.exe --version: $version"
 
-"$WINE" ${win_dir}/tests/unit_tests.exe --warn NoTests >"$work/unit.log" 2>&1 || { tail -n 30 "$work/unit.log" >&2; fail "unit_tests.exe"; }
+"$WINE" "$win_dir"/tests/unit_tests.exe --warn NoTests >"$work/unit.log" 2>&1 || { tail -n 30 "$work/unit.log" >&2; fail "unit_tests.exe"; }
 echo "test-windows: ok: unit_tests.exe: $(grep -E 'All tests passed|test cases' "$work/unit.log" | tail -n1 | tr -d '\r')"
 
 head -c 262144 /dev/urandom >"$work/image.bin"
@@ -75,16 +73,16 @@ arg_path() { if [[ "$1" == *.exe || "$1" == "$WINE" ]]; then winpath "$2"; else 
 build/espsim --chip esp32 --flash-size 4MB --listen tcp:127.0.0.1:0 >"$work/sim-linux.log" 2>&1 &
 pids+=($!)
 url=$(wait_for_port "$work/sim-linux.log" "${pids[-1]}") || fail "Linux espsim did not start"
-round_trip "espbak.exe vs Linux espsim (socket)" "$url" "$WINE" ${win_dir}/espbak.exe
+round_trip "espbak.exe vs Linux espsim (socket)" "$url" "$WINE" "$win_dir"/espbak.exe
 
 # espbak.exe over rfc2217:// (Telnet COM-port control: DTR/RTS resets).
 build/espsim --chip esp32c3 --flash-size 4MB --listen rfc2217:127.0.0.1:0 >"$work/sim-rfc.log" 2>&1 &
 pids+=($!)
 url=$(wait_for_port "$work/sim-rfc.log" "${pids[-1]}") || fail "Linux espsim (rfc2217) did not start"
-round_trip "espbak.exe vs Linux espsim (rfc2217)" "$url" "$WINE" ${win_dir}/espbak.exe
+round_trip "espbak.exe vs Linux espsim (rfc2217)" "$url" "$WINE" "$win_dir"/espbak.exe
 
 # The Linux espbak against espsim.exe (under wine).
-"$WINE" ${win_dir}/espsim.exe --chip esp32s3 --flash-size 4MB --listen tcp:127.0.0.1:0 >"$work/sim-win.log" 2>&1 &
+"$WINE" "$win_dir"/espsim.exe --chip esp32s3 --flash-size 4MB --listen tcp:127.0.0.1:0 >"$work/sim-win.log" 2>&1 &
 pids+=($!)
 url=$(wait_for_port "$work/sim-win.log" "${pids[-1]}") || fail "espsim.exe did not start"
 round_trip "Linux espbak vs espsim.exe (socket)" "$url" build/espbak
@@ -96,7 +94,7 @@ build/espsim --chip esp8266 --flash-size 4MB --link realistic --listen tcp:127.0
 pids+=($!)
 url=$(wait_for_port "$work/sim-slow.log" "${pids[-1]}") || fail "Linux espsim (slow link) did not start"
 printf old >"$work/dump.bin"
-"$WINE" ${win_dir}/espbak.exe --port "$url" read_flash --no-skip-erased 0 ALL "$(winpath "$work/dump.bin")" \
+"$WINE" "$win_dir"/espbak.exe --port "$url" read_flash --no-skip-erased 0 ALL "$(winpath "$work/dump.bin")" \
   >"$work/int.out" 2>"$work/int.err" &
 reader=$!
 pids+=("$reader")
@@ -122,7 +120,7 @@ echo "test-windows: ok: read_flash interrupted (SIGINT -> Ctrl+C): exit 130, $er
 
 # espsim.exe refuses --pty in one line, exit code 2.
 set +e
-msg=$("$WINE" ${win_dir}/espsim.exe --chip esp32 --flash-size 4MB --pty "$work/tty" 2>&1 | tr -d '\r')
+msg=$("$WINE" "$win_dir"/espsim.exe --chip esp32 --flash-size 4MB --pty "$work/tty" 2>&1 | tr -d '\r')
 rc=${PIPESTATUS[0]}
 set -e
 [ "$rc" -eq 2 ] && [ "$(printf '%s\n' "$msg" | wc -l)" -eq 1 ] && [[ "$msg" == *"--pty is not available on Windows"* ]] ||
