@@ -290,6 +290,40 @@ TEST_CASE("guide command lines for the ESP32 (ESP-IDF, Arduino, PlatformIO, Micr
       {.source = "esptool v5.3.1 docs/en/esptool/basic-commands.rst",
        .chip = "esp32", .flash = "4MB",
        .argv = {"--port", "{PORT}", "write-flash", "0x00000", "{DATA}", "0x40000", "{APP}"}},
+      // basic-commands.rst "Fast Reflashing" (esptool 5.2's --diff-with, the
+      // options after the files): {OTA} stands for the old build, which the
+      // flash does not hold, so every sector that differs is written.
+      {.source = "esptool v5.3.1 docs/en/esptool/basic-commands.rst (Fast Reflashing)",
+       .chip = "esp32", .flash = "4MB",
+       .argv = {"-p", "{PORT}", "write-flash", "0x10000", "{APP}", "--diff-with", "{OTA}"}},
+      // One old file per new one, `skip` for a file without one.
+      {.source = "esptool v5.3.1 docs/en/esptool/basic-commands.rst (Fast Reflashing)",
+       .chip = "esp32", .flash = "4MB",
+       .argv = {"-p", "{PORT}", "write-flash", "0x1000", "{BOOT}", "0x10000", "{APP}", "0x20000", "{DATA}",
+                "--diff-with", "{OTA}", "skip", "{PART}"}},
+      // --trust-flash-content: the flash is taken to hold the old file (here
+      // the same application), so nothing needs writing.
+      {.source = "esptool v5.3.1 docs/en/esptool/basic-commands.rst (Fast Reflashing)",
+       .chip = "esp32", .flash = "4MB",
+       .argv = {"-p", "{PORT}", "write-flash", "0x10000", "{APP}", "--diff-with", "{APP}", "--trust-flash-content"},
+       .start = Start::holds_files},
+      // advanced-options.rst: dashed choice values and v5's global flags.
+      {.source = "esptool v5.3.1 docs/en/esptool/advanced-options.rst (--before no-reset)",
+       .chip = "esp32", .flash = "4MB",
+       .argv = {"-p", "{PORT}", "--before", "no-reset", "flash-id"},
+       .start = Start::random, .says = {"Detected flash size: 4MB"}},
+      {.source = "esptool v5.3.1 docs/en/esptool/advanced-options.rst (--verbose)",
+       .chip = "esp32", .flash = "4MB",
+       .argv = {"-p", "{PORT}", "--verbose", "flash-id"},
+       .start = Start::random, .says = {"Detected flash size: 4MB"}},
+      {.source = "esptool v5.3.1 docs/en/esptool/advanced-options.rst (--silent)",
+       .chip = "esp32", .flash = "4MB",
+       .argv = {"-p", "{PORT}", "-s", "write-flash", "0x0", "{DATA}"}},
+      // advanced-commands.rst: chip-id (the ESP32 has none: the MAC instead).
+      {.source = "esptool v5.3.1 docs/en/esptool/advanced-commands.rst (chip-id)",
+       .chip = "esp32", .flash = "4MB",
+       .argv = {"-p", "{PORT}", "chip-id"},
+       .start = Start::random, .says = {"has no Chip ID. Reading MAC instead.", "MAC: 24:0a:c4:"}},
   });
 }
 
@@ -340,6 +374,11 @@ TEST_CASE("guide command lines for the ESP32-S3 and ESP32-C3 (bootloader at 0x0)
        .argv = {"-p", "{PORT}", "verify-flash", "--diff", "0x0", "{FW}"},
        .start = Start::holds_files,
        .says = {"-- verify OK (digest matched)"}},
+      // advanced-commands.rst prints this one with an underscore.
+      {.source = "esptool v5.3.1 docs/en/esptool/advanced-commands.rst (get_security_info)",
+       .chip = "esp32c3", .flash = "4MB",
+       .argv = {"-p", "{PORT}", "get_security_info"},
+       .start = Start::random, .says = {"Chip ID: 5"}},
       {.source = "https://embedded-things.blogspot.com/2021/10/flash-micropython-firmware-on-esp32-c3.html",
        .chip = "esp32c3", .flash = "4MB",
        .argv = {"--port", "{PORT}", "erase_flash"},
@@ -369,4 +408,6 @@ TEST_CASE("guide command lines for the ESP32-S3 and ESP32-C3 (bootloader at 0x0)
 //   esptool v5.3.1 docs basic-commands.rst): sizes esptool v5's
 //   click.Choice no longer lists; espbak refuses them too.
 // - image-info, merge-bin, elf2image, read-flash-status, load-ram lines
-//   (esptool docs, oscardegroot wiki): covered by their own tests.
+//   (esptool docs, oscardegroot wiki): covered by their own tests; so are
+//   advanced-commands.rst's dump-mem, read-mem / write-mem and
+//   read-flash-sfdp (test_device_cmds*.cpp).
