@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <filesystem>
+#include <fstream>
 #include <memory>
 #include <optional>
 #include <string>
@@ -103,6 +104,36 @@ void check_partition_file(const std::string& file, const std::string& partition)
   std::error_code ec;
   if (std::filesystem::is_regular_file(file, ec) && std::filesystem::file_size(file, ec) == 0 && !ec)
     throw Error(ErrorKind::input, fmt::format("'{}' is empty: nothing to write to partition '{}'", file, partition));
+}
+
+// write_flash's --diff-with, --skip-flashed and --trust-flash-content as
+// esptool v5.3.1 checks them before connecting (__init__.py write_flash_cli,
+// cli_util.py DiffWithType: click.Path(exists=True, dir_okay=False,
+// readable=True), the `skip` keyword; MutuallyExclusiveOption). espbak does
+// not use the files' bytes, but a line esptool refuses is refused here too.
+void check_write_flash_diff_options(const ParsedArgs& args) {
+  namespace fs = std::filesystem;
+  const bool diff_with = args.given("diff-with");
+  if (args.flag("skip-flashed") && (diff_with || args.flag("trust-flash-content")))
+    throw Error(ErrorKind::usage, fmt::format("--skip-flashed cannot be used with {} (esptool: mutually exclusive)",
+                                              diff_with ? "--diff-with" : "--trust-flash-content"));
+  if (args.flag("trust-flash-content") && !diff_with)
+    throw Error(ErrorKind::usage, "Option --trust-flash-content requires --diff-with.");
+  if (!diff_with) return;
+  for (const auto& file : args.list("diff-with")) {
+    std::error_code ec;
+    if (lower(file) == "skip") {
+      if (fs::exists(file, ec))
+        throw Error(ErrorKind::input, fmt::format("--diff-with: a file named '{}' exists, but this name is the 'skip' "
+                                                  "keyword (rename the file)",
+                                                  file));
+      continue;
+    }
+    if (!fs::exists(file, ec)) throw Error(ErrorKind::input, fmt::format("--diff-with: '{}' does not exist", file));
+    if (fs::is_directory(file, ec)) throw Error(ErrorKind::input, fmt::format("--diff-with: '{}' is a directory", file));
+    if (!std::ifstream(file, std::ios::binary))
+      throw Error(ErrorKind::input, fmt::format("--diff-with: cannot read '{}'", file));
+  }
 }
 
 // The words given to text positionals, in order.
@@ -235,6 +266,7 @@ SessionStep prepare_write_flash(const Invocation& call) {
                             call.args.flag("encrypt") ? "--encrypt" : "--encrypt-files"));
   if (call.args.flag("verify"))
     call.report.info("espbak verifies every write (MD5 of each region); --verify (esptool v4) is not needed.");
+  check_write_flash_diff_options(call.args);
   if (call.args.given("diff-with"))
     call.report.info("espbak compares with the flash itself (MD5 of each block) and writes only what differs; "
                      "the --diff-with files are not needed.");

@@ -317,3 +317,56 @@ TEST_CASE("read_flash --flash_size sets the size the read is bounded by (esptool
   CHECK(bad.code == 2);
   CHECK(contains(bad.err, "invalid --flash_size '3MB'"));
 }
+
+// esptool v5.3.1 checks write-flash's --diff-with files (cli_util.py
+// DiffWithType: exists, not a directory, readable; `skip` a keyword) and
+// refuses --trust-flash-content without --diff-with and --skip-flashed with
+// either (__init__.py write_flash_cli, MutuallyExclusiveOption). espbak
+// refuses the same lines before the port is opened: the port here does not
+// exist, so any other failure would name it.
+TEST_CASE("write_flash refuses before the port is opened the --diff-with lines esptool refuses",
+          "[cli][esptool]") {
+  TempDir dir;
+  write_file(dir / "app.bin", random_bytes(0x1000, 5));
+  const std::string app = (dir / "app.bin").string();
+  const std::string port = (dir / "no-such-tty").string();
+  struct Case {
+    std::vector<std::string> args;
+    int code;
+    std::string says;
+  };
+  const std::vector<Case> cases = {
+      {{"--diff-with", (dir / "missing.bin").string()}, 3, "--diff-with: '" + (dir / "missing.bin").string() + "' does not exist"},
+      {{"--diff-with", dir.path().string()}, 3, "is a directory"},
+      {{"--diff-with", app, (dir / "gone.bin").string()}, 3, "gone.bin' does not exist"},
+      {{"--trust-flash-content"}, 2, "Option --trust-flash-content requires --diff-with."},
+      {{"-s", "--diff-with", app}, 2, "--skip-flashed cannot be used with --diff-with"},
+      {{"--skip-flashed", "--trust-flash-content"}, 2, "--skip-flashed cannot be used with --trust-flash-content"},
+  };
+  for (const auto& c : cases) {
+    std::vector<std::string> args = {"-p", port, "write-flash", "0x10000", app};
+    args.insert(args.end(), c.args.begin(), c.args.end());
+    auto r = run_espbak(args, std::chrono::seconds(30));
+    INFO(describe(r));
+    CHECK(r.code == c.code);
+    CHECK(contains(r.err, c.says));
+    CHECK(!contains(flat(r), "no-such-tty"));
+    CHECK(line_count(r.err) == 1);
+  }
+  // `skip` is the keyword, whatever its case; a file of that name is refused.
+  auto skip = run_espbak({"-p", port, "write-flash", "0x10000", app, "--diff-with", "SKIP"}, std::chrono::seconds(30));
+  INFO(describe(skip));
+  CHECK(contains(flat(skip), "no-such-tty"));  // got as far as the port
+  write_file(dir / "skip", Bytes(16, 0));
+  RunResult named;
+  {
+    // The check looks in the working directory, as esptool's os.path.exists("skip").
+    const auto here = fs::current_path();
+    fs::current_path(dir.path());
+    named = run_espbak({"-p", port, "write-flash", "0x10000", app, "--diff-with", "skip"}, std::chrono::seconds(30));
+    fs::current_path(here);
+  }
+  INFO(describe(named));
+  CHECK(named.code == 3);
+  CHECK(contains(named.err, "a file named 'skip' exists"));
+}
