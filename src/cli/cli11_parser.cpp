@@ -212,6 +212,11 @@ void Cli11Parser::parse(int argc, char** argv) {
   for (auto it = given.rbegin(); it != given.rend(); ++it) {  // CLI11 takes the vector reversed
     std::string arg = *it;
     if (auto found = long_name_of_.find(arg); found != long_name_of_.end()) arg = found->second;
+    // `-fm=dio` as argparse (esptool v4) and click (v5: a multi-letter
+    // single-dash name is a long option there, value after '=') take it.
+    if (auto eq = arg.find('='); eq != std::string::npos && arg.rfind("--", 0) != 0)
+      if (auto found = long_name_of_.find(arg.substr(0, eq)); found != long_name_of_.end())
+        arg = found->second + arg.substr(eq);
     args.push_back(std::move(arg));
   }
   app_.parse(args);

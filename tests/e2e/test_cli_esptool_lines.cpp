@@ -66,6 +66,15 @@ TEST_CASE("Tasmota's restore line: write_flash -fs 1MB -fm dout 0x0 FILE patches
   flash = read_file(sim.flash_file());
   CHECK(flash[2] == 0);        // qio
   CHECK(flash[3] == 0x0F);     // size kept (0: 512KB code from the file), 80m = 0xF
+
+  // The short names with '=' (argparse in v4 splits `-fm=dio`; click in v5
+  // takes a multi-letter single-dash name as a long option, value after '=').
+  auto eq = espbak(sim, {"write_flash", "-fm=dio", "-ff=40m", "-fs=1MB", "0x0", (dir / "tasmota.bin").string()});
+  INFO(describe(eq));
+  REQUIRE(eq.code == 0);
+  flash = read_file(sim.flash_file());
+  CHECK(flash[2] == 2);     // dio
+  CHECK(flash[3] == 0x20);  // 1MB, 40m = 0
 }
 
 TEST_CASE("read_flash and write_flash take -p after the command as --no-progress (esptool), and sizes as 512KB or 4MB", "[cli][esptool]") {
