@@ -161,16 +161,16 @@ void run_list_ports(const Invocation& call) {
 }
 
 void run_image_info(const Invocation& call) {
-  // esptool v4's --version 2 is v5's only output; v4's legacy form (1) is gone.
+  // esptool v4's --version: 2 is v5's only output, 1 v4's legacy lines
+  // (v4's default; without --version espbak prints v5's).
+  bool legacy = false;
   if (call.args.given("version")) {
     const std::string& version = call.args.text("version");
     if (version != "1" && version != "2")
       throw Error(ErrorKind::usage, fmt::format("image_info: --version '{}' is not 1 or 2", version));
-    if (version == "1")
-      call.report.warning("image_info --version 1 (esptool v4's legacy output) is gone from esptool v5; "
-                          "printing the v2 output");
+    legacy = version == "1";
   }
-  cmd_image_info(call.report, call.args.text("filename"), chosen_chip(call.global));
+  cmd_image_info(call.report, call.args.text("filename"), chosen_chip(call.global), legacy);
 }
 
 void run_merge_bin(const Invocation& call) {

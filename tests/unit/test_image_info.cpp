@@ -295,3 +295,56 @@ TEST_CASE("esp_app_desc_t: magic, field offsets, NULs removed, MMU page size", "
   desc[0] = 0;
   CHECK_FALSE(image::parse_app_description(desc));
 }
+
+// esptool v4.9.1 cmds.py image_info with --version 1 (v4's default): the
+// lines come from its format strings ("Entry point: {:8x}", "{} segments",
+// bin_image.py ImageSegment.__repr__ "len 0x%05x load 0x%08x file_offs
+// 0x%08x", "Checksum: {:02x}", "Validation Hash: "); v4's own test
+// (test/test_image_info.py test_v1_esp32) checks the same forms.
+TEST_CASE("image_info --version 1 prints esptool v4's legacy report line for line", "[image]") {
+  auto spec = test_images::esp32_app();
+  const Bytes img = test_images::build(spec);
+  auto legacy = [](const Bytes& bytes, const ChipInfo* chip = nullptr) {
+    std::string text;
+    for (const auto& line : image::describe_image_file_v1(bytes, chip))
+      text += (line.kind == image::InfoLine::Kind::warning ? "Warning: " : "") + line.text + "\n";
+    return text;
+  };
+  const std::string expected = fmt::format(R"(File size: 720 (bytes)
+Detected image type: ESP32
+Image version: 1
+Entry point: 40080604
+4 segments
+
+Segment 1: len 0x00110 load 0x3f400020 file_offs 0x00000018 [DROM]
+Segment 2: len 0x00020 load 0x3ffb0000 file_offs 0x00000130 [BYTE_ACCESSIBLE,DRAM]
+Segment 3: len 0x00040 load 0x40080000 file_offs 0x00000158 [IRAM]
+Segment 4: len 0x00100 load 0x400d0020 file_offs 0x000001a0 [IROM]
+Checksum: {:02x} (valid)
+Validation Hash: {} (valid)
+)",
+                                           xor_of_segments(spec), hex(std::span(img).subspan(0x2b0, 32)));
+  CHECK(legacy(img) == expected);
+  // With --chip: no detection line. A bad checksum: the calculated one too.
+  Bytes bad = img;
+  bad[0x2af] ^= 0xFF;
+  const std::string text = legacy(bad, &chip(ChipId::esp32));
+  CHECK(text.find("Detected image type") == std::string::npos);
+  CHECK(has_line(text, fmt::format("Checksum: {:02x} (invalid - calculated {:02x})", bad[0x2af], img[0x2af])));
+  // An ESP8266 image: no digest line; a file that is no image: v4's error.
+  test_images::Spec s;
+  s.extended = false;
+  s.entry = 0x40100004;
+  s.segments = {{0x40100000, Bytes(0x10, 0xAA)}};
+  const std::string e = legacy(test_images::build(s));
+  CHECK(has_line(e, "Detected image type: ESP8266"));
+  CHECK(has_line(e, "1 segments"));
+  CHECK(has_line(e, "Segment 1: len 0x00010 load 0x40100000 file_offs 0x00000008 [IRAM]"));
+  CHECK(e.find("Validation Hash") == std::string::npos);
+  try {
+    legacy(Bytes{0x12, 0, 0, 0});
+    FAIL("no error");
+  } catch (const Error& err) {
+    CHECK(std::string(err.what()) == "This is not a valid image (invalid magic number: 0x12)");
+  }
+}
