@@ -1,5 +1,6 @@
 #include "command_handlers.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <filesystem>
 #include <fstream>
@@ -66,11 +67,32 @@ std::vector<std::pair<std::uint32_t, std::string>> parse_pairs(const std::vector
 
 // esptool v5.3.1 add_spi_flash_options: ESPTOOL_FM / ESPTOOL_FF / ESPTOOL_FS
 // are the defaults of -fm / -ff / -fs.
+// -fm/-ff/-fs (or ESPTOOL_FM/FF/FS) checked against esptool v5.3.1's
+// click.Choice lists (__init__.py add_spi_flash_options), before the port is
+// opened as click does; whether the connected chip takes the value is
+// checked once it is known (check_flash_params).
 FlashParams flash_params(const ParsedArgs& args) {
   FlashParams params;
   params.mode = lower(option_or_env(args, "flash-mode", "ESPTOOL_FM"));
   params.freq = lower(option_or_env(args, "flash-freq", "ESPTOOL_FF"));
   params.size = option_or_env(args, "flash-size", "ESPTOOL_FS");
+  auto check = [&args](const char* key, const char* env, const std::string& value,
+                       std::initializer_list<const char*> choices) {
+    for (const char* c : choices)
+      if (value == c) return;
+    std::string listed;
+    for (const char* c : choices) listed += (listed.empty() ? "" : ", ") + std::string(c);
+    std::string option = key;
+    std::replace(option.begin(), option.end(), '-', '_');  // --flash_size, as docs/cli.md names them
+    option = args.given(key) ? "--" + option : std::string(env);
+    throw Error(ErrorKind::usage, fmt::format("invalid {} value '{}' (choose from {})", option, value, listed));
+  };
+  check("flash-mode", "ESPTOOL_FM", params.mode, {"keep", "qio", "qout", "dio", "dout"});
+  check("flash-freq", "ESPTOOL_FF", params.freq,
+        {"keep", "80m", "60m", "48m", "40m", "30m", "26m", "24m", "20m", "16m", "15m", "12m"});
+  check("flash-size", "ESPTOOL_FS", params.size,
+        {"detect", "keep", "256KB", "512KB", "1MB", "2MB", "2MB-c1", "4MB", "4MB-c1", "8MB", "16MB", "32MB", "64MB",
+         "128MB"});
   return params;
 }
 

@@ -379,3 +379,45 @@ TEST_CASE("write_flash refuses before the port is opened the --diff-with lines e
   CHECK(named.code == 3);
   CHECK(contains(named.err, "a file named 'skip' exists"));
 }
+
+// esptool v5.3.1 __init__.py add_spi_flash_options: -fm/-ff/-fs are
+// click.Choice options, so a value outside the lists is a usage error before
+// any port is opened; the port here does not exist.
+TEST_CASE("values of -fm -ff -fs that esptool does not list are refused before the port is opened",
+          "[cli][esptool]") {
+  TempDir dir;
+  write_file(dir / "app.bin", random_bytes(0x1000, 6));
+  const std::string app = (dir / "app.bin").string();
+  const std::string port = (dir / "no-such-tty").string();
+  struct Case {
+    std::vector<std::string> args;
+    std::vector<std::string> env;
+    std::string says;
+  };
+  const std::vector<Case> cases = {
+      {{"write_flash", "-fm", "qqq", "0", app}, {}, "invalid --flash_mode value 'qqq' (choose from keep, qio"},
+      {{"write_flash", "--flash_freq", "33m", "0", app}, {}, "invalid --flash_freq value '33m'"},
+      {{"write-flash", "--flash-size=3MB", "0", app}, {}, "invalid --flash_size value '3MB'"},
+      {{"write_flash", "-fs", "4M", "0", app}, {}, "invalid --flash_size value '4M'"},
+      {{"verify_flash", "-fs", "5MB", "0", app}, {}, "invalid --flash_size value '5MB'"},
+      {{"write_flash", "0", app}, {"ESPTOOL_FS=9MB"}, "invalid ESPTOOL_FS value '9MB'"},
+      {{"write_flash", "0", app}, {"ESPTOOL_FM=fast"}, "invalid ESPTOOL_FM value 'fast'"},
+  };
+  for (const auto& c : cases) {
+    std::vector<std::string> args = {"-p", port};
+    args.insert(args.end(), c.args.begin(), c.args.end());
+    auto r = run_espbak(args, std::chrono::seconds(30), c.env);
+    INFO(describe(r));
+    CHECK(r.code == 2);
+    CHECK(contains(r.err, c.says));
+    CHECK(!contains(flat(r), "no-such-tty"));
+    CHECK(line_count(r.err) == 1);
+  }
+  // Every value esptool lists gets past the check (to the missing port).
+  for (const std::string size : {"256KB", "2MB-c1", "4MB-c1", "128MB", "detect", "keep"}) {
+    auto r = run_espbak({"-p", port, "write_flash", "-fs", size, "-ff", "12m", "-fm", "dout", "0", app},
+                        std::chrono::seconds(30));
+    INFO(describe(r));
+    CHECK(contains(flat(r), "no-such-tty"));
+  }
+}
