@@ -191,6 +191,36 @@ TEST_CASE("esptool's environment defaults ESPTOOL_CHIP, ESPTOOL_AFTER, ESPTOOL_F
                       std::chrono::seconds(60), {"ESPTOOL_FM=dout"});
   REQUIRE(o.code == 0);
   CHECK(read_file(sim.flash_file())[2] == 0);
+  // ESPTOOL_FF as -ff: 80m is 0xF in the low nibble, the size (1MB) kept.
+  auto ff = run_espbak({"-p", port, "write_flash", "0x0", (dir / "app.bin").string()}, std::chrono::seconds(60),
+                       {"ESPTOOL_FF=80m"});
+  INFO(describe(ff));
+  REQUIRE(ff.code == 0);
+  CHECK(read_file(sim.flash_file())[3] == 0x0F);
+}
+
+// ESPTOOL_BEFORE as --before (esptool v5.3.1 __init__.py: the option's
+// default is os.environ.get("ESPTOOL_BEFORE", ...)): on a board with modem
+// lines that runs its firmware, no_reset leaves it there, so no SYNC; the
+// option given wins over the environment.
+TEST_CASE("ESPTOOL_BEFORE sets the reset before connecting where --before is not given", "[cli][esptool]") {
+  TempDir dir;
+  SimOptions so;
+  so.chip = "esp32";
+  so.rfc2217 = true;
+  Sim sim(dir, so);
+  auto stay = run_espbak({"-p", sim.port(), "--connect-attempts", "1", "flash_id"}, std::chrono::seconds(60),
+                         {"ESPTOOL_BEFORE=no_reset"});
+  INFO(describe(stay) << "\nespsim:\n" << sim.log());
+  CHECK(stay.code != 0);
+  CHECK(contains(flat(stay), "(--before no_reset)"));
+  auto given = run_espbak({"-p", sim.port(), "--before", "default_reset", "flash_id"}, std::chrono::seconds(60),
+                          {"ESPTOOL_BEFORE=no_reset"});
+  INFO(describe(given) << "\nespsim:\n" << sim.log());
+  CHECK(given.code == 0);
+  auto bad = run_espbak({"-p", sim.port(), "flash_id"}, std::chrono::seconds(60), {"ESPTOOL_BEFORE=sometimes"});
+  CHECK(bad.code == 2);
+  CHECK(contains(bad.err, "invalid ESPTOOL_BEFORE value 'sometimes'"));
 }
 
 TEST_CASE("open-port attempts (--open-port-attempts, ESPTOOL_OPEN_PORT_ATTEMPTS) wait for a board that is not plugged in yet",
