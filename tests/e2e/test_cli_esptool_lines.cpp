@@ -199,6 +199,24 @@ TEST_CASE("esptool's environment defaults ESPTOOL_CHIP, ESPTOOL_AFTER, ESPTOOL_F
   CHECK(read_file(sim.flash_file())[3] == 0x0F);
 }
 
+// argparse (esptool v4) splits `-b=460800` at '=' for one-letter names as
+// for long ones (`--baud=460800`); espbak takes the same line.
+TEST_CASE("one-letter options take -b=VALUE as esptool v4's argparse does", "[cli][esptool]") {
+  TempDir dir;
+  SimOptions so;
+  so.chip = "esp32";
+  Sim sim(dir, so);
+  auto r = run_espbak({"-p=" + sim.port(), "-b=460800", "-c=esp32", "flash_id"}, std::chrono::seconds(60));
+  INFO(describe(r) << "\nespsim:\n" << sim.log());
+  REQUIRE(r.code == 0);
+  CHECK(contains(r.out, "Detected flash size: 4MB"));
+  CHECK(contains(flat(r), "460800"));
+  // A bad value is still named as given, without the '='.
+  auto bad = run_espbak({"-p=" + sim.port(), "-b=fast", "flash_id"}, std::chrono::seconds(30));
+  CHECK(bad.code == 2);
+  CHECK(contains(bad.err, "invalid baud rate 'fast'"));
+}
+
 // ESPTOOL_BEFORE as --before (esptool v5.3.1 __init__.py: the option's
 // default is os.environ.get("ESPTOOL_BEFORE", ...)): on a board with modem
 // lines that runs its firmware, no_reset leaves it there, so no SYNC; the
