@@ -31,6 +31,14 @@ constexpr RegField kFlashVendor{"FLASH_VENDOR", block1(4), 0, 3};
 constexpr RegField kMinorHigh{"WAFER_VERSION_MINOR_HI", block1(5), 23, 1};
 constexpr RegField kMajor{"WAFER_VERSION_MAJOR", block1(5), 24, 2};
 
+// espsim --chip-revision: the inverse of the two reads above (the minor's
+// bit 3 in word 5, bits 0-2 in word 3; major 0-3).
+void encode_revision(std::uint32_t maj, std::uint32_t min, FieldWriter& w) {
+  w.set(kMajor, maj);
+  w.set(kMinorHigh, min >> 3);
+  w.set(kMinorLow, min & 7);
+}
+
 // Unlike the S3 there is no eco0 special case: the revision is read as is.
 std::string describe(const FieldReader& f) {
   std::string name;
@@ -124,7 +132,8 @@ ChipInfo chip_info_esp32c3() {
               .default_mac = {0x84, 0xFC, 0xE6, 0x12, 0x34, 0x56},
               .encode_mac = chip_family::encode_mac_words<kMacHigh, kMacLow>,
               .power_on_fields = {{kPkgVersion, 0}, {kMajor, 0}, {kMinorLow, 4}, {kMinorHigh, 0}, {kFlashCap, 1},
-                                  {kFlashVendor, 1}}},
+                                  {kFlashVendor, 1}},
+              .encode_revision = encode_revision},
       // --after watchdog_reset: esptool v5.3.1 targets/esp32c3.py
       // RTC_CNTL_WDTCONFIG0/1_REG, RTC_CNTL_WDTWPROTECT_REG (RTCCNTL_BASE_REG
       // 0x60008000) and watchdog_reset.

@@ -75,6 +75,14 @@ Cli11Parser::Cli11Parser(const ProgramSpec& spec) : spec_(spec), app_(spec.descr
   const std::string version_text = spec.name + " " + spec.version;
   std::map<std::string, CLI::Option*> global_by_key;
   add_options(app_, version_text, spec.global_options, global_, global_by_key);
+  auto note_short_value_names = [this](const std::vector<OptionSpec>& options) {
+    for (const auto& option : options)
+      if (option.kind != ValueKind::flag && option.kind != ValueKind::help_flag &&
+          option.kind != ValueKind::version_flag)
+        for (const auto& name : option.names)
+          if (name.size() == 2 && name[0] == '-' && name[1] != '-') short_value_names_.insert(name);
+  };
+  note_short_value_names(spec.global_options);
 
   command_args_.resize(spec.commands.size());
   command_options_.resize(spec.commands.size());
@@ -83,6 +91,7 @@ Cli11Parser::Cli11Parser(const ProgramSpec& spec) : spec_(spec), app_(spec.descr
     CLI::App* sub = app_.add_subcommand(command.name, command.help);
     if (std::string dashed = dashed_alias(command.name); dashed != command.name) sub->alias(dashed);
     add_options(*sub, version_text, command.arguments, command_args_[i], command_options_[i]);
+    note_short_value_names(command.arguments);
     subcommands_.push_back(sub);
     for (const auto& option : command.arguments)
       for (const auto& name : option.names)
@@ -212,6 +221,18 @@ void Cli11Parser::parse(int argc, char** argv) {
   for (auto it = given.rbegin(); it != given.rend(); ++it) {  // CLI11 takes the vector reversed
     std::string arg = *it;
     if (auto found = long_name_of_.find(arg); found != long_name_of_.end()) arg = found->second;
+    // `-fm=dio` as argparse (esptool v4) and click (v5: a multi-letter
+    // single-dash name is a long option there, value after '=') take it.
+    if (auto eq = arg.find('='); eq != std::string::npos && arg.rfind("--", 0) != 0) {
+      if (auto found = long_name_of_.find(arg.substr(0, eq)); found != long_name_of_.end())
+        arg = found->second + arg.substr(eq);
+      // `-b=460800`, `-p=COM5`: argparse (esptool v4) splits at '=' for a
+      // one-letter name too (CLI11 would keep "=460800" as the value).
+      if (eq == 2 && short_value_names_.count(arg.substr(0, 2))) {
+        args.push_back(arg.substr(3));  // reversed: the value goes in first
+        arg = arg.substr(0, 2);
+      }
+    }
     args.push_back(std::move(arg));
   }
   app_.parse(args);

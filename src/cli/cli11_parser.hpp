@@ -3,6 +3,7 @@
 // table becomes a CLI11 option or subcommand, its values landing in the
 // ParsedArgs the handlers read.
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -46,6 +47,7 @@ class Cli11Parser {
   std::vector<CLI::App*> subcommands_;    // likewise
   std::vector<std::map<std::string, CLI::Option*>> command_options_;  // likewise, by option key
   std::map<std::string, std::string, std::less<>> long_name_of_;  // "-fm" -> "--flash-mode"
+  std::set<std::string, std::less<>> short_value_names_;           // "-b", "-p": one-letter names taking a value
 };
 
 }  // namespace espbak::cli

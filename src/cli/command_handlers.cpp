@@ -1,7 +1,9 @@
 #include "command_handlers.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <filesystem>
+#include <fstream>
 #include <memory>
 #include <optional>
 #include <string>
@@ -65,11 +67,32 @@ std::vector<std::pair<std::uint32_t, std::string>> parse_pairs(const std::vector
 
 // esptool v5.3.1 add_spi_flash_options: ESPTOOL_FM / ESPTOOL_FF / ESPTOOL_FS
 // are the defaults of -fm / -ff / -fs.
+// -fm/-ff/-fs (or ESPTOOL_FM/FF/FS) checked against esptool v5.3.1's
+// click.Choice lists (__init__.py add_spi_flash_options), before the port is
+// opened as click does; whether the connected chip takes the value is
+// checked once it is known (check_flash_params).
 FlashParams flash_params(const ParsedArgs& args) {
   FlashParams params;
   params.mode = lower(option_or_env(args, "flash-mode", "ESPTOOL_FM"));
   params.freq = lower(option_or_env(args, "flash-freq", "ESPTOOL_FF"));
   params.size = option_or_env(args, "flash-size", "ESPTOOL_FS");
+  auto check = [&args](const char* key, const char* env, const std::string& value,
+                       std::initializer_list<const char*> choices) {
+    for (const char* c : choices)
+      if (value == c) return;
+    std::string listed;
+    for (const char* c : choices) listed += (listed.empty() ? "" : ", ") + std::string(c);
+    std::string option = key;
+    std::replace(option.begin(), option.end(), '-', '_');  // --flash_size, as docs/cli.md names them
+    option = args.given(key) ? "--" + option : std::string(env);
+    throw Error(ErrorKind::usage, fmt::format("invalid {} value '{}' (choose from {})", option, value, listed));
+  };
+  check("flash-mode", "ESPTOOL_FM", params.mode, {"keep", "qio", "qout", "dio", "dout"});
+  check("flash-freq", "ESPTOOL_FF", params.freq,
+        {"keep", "80m", "60m", "48m", "40m", "30m", "26m", "24m", "20m", "16m", "15m", "12m"});
+  check("flash-size", "ESPTOOL_FS", params.size,
+        {"detect", "keep", "256KB", "512KB", "1MB", "2MB", "2MB-c1", "4MB", "4MB-c1", "8MB", "16MB", "32MB", "64MB",
+         "128MB"});
   return params;
 }
 
@@ -105,6 +128,36 @@ void check_partition_file(const std::string& file, const std::string& partition)
     throw Error(ErrorKind::input, fmt::format("'{}' is empty: nothing to write to partition '{}'", file, partition));
 }
 
+// write_flash's --diff-with, --skip-flashed and --trust-flash-content as
+// esptool v5.3.1 checks them before connecting (__init__.py write_flash_cli,
+// cli_util.py DiffWithType: click.Path(exists=True, dir_okay=False,
+// readable=True), the `skip` keyword; MutuallyExclusiveOption). espbak does
+// not use the files' bytes, but a line esptool refuses is refused here too.
+void check_write_flash_diff_options(const ParsedArgs& args) {
+  namespace fs = std::filesystem;
+  const bool diff_with = args.given("diff-with");
+  if (args.flag("skip-flashed") && (diff_with || args.flag("trust-flash-content")))
+    throw Error(ErrorKind::usage, fmt::format("--skip-flashed cannot be used with {} (esptool: mutually exclusive)",
+                                              diff_with ? "--diff-with" : "--trust-flash-content"));
+  if (args.flag("trust-flash-content") && !diff_with)
+    throw Error(ErrorKind::usage, "Option --trust-flash-content requires --diff-with.");
+  if (!diff_with) return;
+  for (const auto& file : args.list("diff-with")) {
+    std::error_code ec;
+    if (lower(file) == "skip") {
+      if (fs::exists(file, ec))
+        throw Error(ErrorKind::input, fmt::format("--diff-with: a file named '{}' exists, but this name is the 'skip' "
+                                                  "keyword (rename the file)",
+                                                  file));
+      continue;
+    }
+    if (!fs::exists(file, ec)) throw Error(ErrorKind::input, fmt::format("--diff-with: '{}' does not exist", file));
+    if (fs::is_directory(file, ec)) throw Error(ErrorKind::input, fmt::format("--diff-with: '{}' is a directory", file));
+    if (!std::ifstream(file, std::ios::binary))
+      throw Error(ErrorKind::input, fmt::format("--diff-with: cannot read '{}'", file));
+  }
+}
+
 // The words given to text positionals, in order.
 std::vector<std::string> given_words(const ParsedArgs& args, std::initializer_list<const char*> keys) {
   std::vector<std::string> words;
@@ -130,16 +183,16 @@ void run_list_ports(const Invocation& call) {
 }
 
 void run_image_info(const Invocation& call) {
-  // esptool v4's --version 2 is v5's only output; v4's legacy form (1) is gone.
+  // esptool v4's --version: 2 is v5's only output, 1 v4's legacy lines
+  // (v4's default; without --version espbak prints v5's).
+  bool legacy = false;
   if (call.args.given("version")) {
     const std::string& version = call.args.text("version");
     if (version != "1" && version != "2")
       throw Error(ErrorKind::usage, fmt::format("image_info: --version '{}' is not 1 or 2", version));
-    if (version == "1")
-      call.report.warning("image_info --version 1 (esptool v4's legacy output) is gone from esptool v5; "
-                          "printing the v2 output");
+    legacy = version == "1";
   }
-  cmd_image_info(call.report, call.args.text("filename"), chosen_chip(call.global));
+  cmd_image_info(call.report, call.args.text("filename"), chosen_chip(call.global), legacy);
 }
 
 void run_merge_bin(const Invocation& call) {
@@ -235,6 +288,7 @@ SessionStep prepare_write_flash(const Invocation& call) {
                             call.args.flag("encrypt") ? "--encrypt" : "--encrypt-files"));
   if (call.args.flag("verify"))
     call.report.info("espbak verifies every write (MD5 of each region); --verify (esptool v4) is not needed.");
+  check_write_flash_diff_options(call.args);
   if (call.args.given("diff-with"))
     call.report.info("espbak compares with the flash itself (MD5 of each block) and writes only what differs; "
                      "the --diff-with files are not needed.");

@@ -220,7 +220,8 @@ std::vector<OptionSpec> write_flash_arguments() {
   arguments.push_back({.names = {"--verify"}, .kind = ValueKind::flag,
                        .help = "esptool v4: verify after writing (espbak always verifies)"});
   OptionSpec force = force_option();
-  force.help += "; also the refusals of a backup of another chip or flash size (FILE.json)";
+  force.help += "; also its check that an image is for this chip and revision, and the refusals of a backup of "
+                "another chip or flash size (FILE.json)";
   arguments.push_back(std::move(force));
   arguments.push_back({.names = names({}, "--encrypt"), .kind = ValueKind::flag,
                        .help = "Not supported by espbak: flash encryption (use esptool)"});

@@ -243,4 +243,43 @@ std::vector<InfoLine> describe_image_file(std::span<const std::uint8_t> bytes, c
   return out;
 }
 
+// esptool v4.9.1 cmds.py image_info with --version 1 (v4's default): the
+// legacy lines, `File size: N (bytes)`, the entry point as "{:8x}", one
+// "Segment N: len 0x%05x load 0x%08x file_offs 0x%08x [TYPES]" line per
+// segment (bin_image.py ImageSegment.__repr__, types joined by ","), the
+// checksum as "{:02x}" and, with a digest appended, `Validation Hash:`.
+std::vector<InfoLine> describe_image_file_v1(std::span<const std::uint8_t> bytes, const ChipInfo* chip) {
+  std::vector<InfoLine> out;
+  info(out, fmt::format("File size: {} (bytes)", bytes.size()));
+  if (bytes.empty()) throw Error(ErrorKind::input, "File is empty");
+  if (bytes[0] != kMagic && bytes[0] != kEsp8266V2Magic)
+    throw Error(ErrorKind::input, fmt::format("This is not a valid image (invalid magic number: {:#x})", bytes[0]));
+  const ChipInfo& target = chip ? *chip : detect_image_chip(bytes);
+  if (!chip) {
+    std::string upper(target.name);
+    for (auto& c : upper) c = char(std::toupper(static_cast<unsigned char>(c)));
+    info(out, "Detected image type: " + upper);
+  }
+  const FirmwareImage image = parse_firmware_image(target, bytes);
+  for (const auto& w : image.warnings) warn(out, w);
+  info(out, fmt::format("Image version: {}", image.version));
+  info(out, image.entry ? fmt::format("Entry point: {:8x}", image.entry) : "Entry point not set");
+  info(out, fmt::format("{} segments", image.segments.size()));
+  info(out, "");
+  for (std::size_t i = 0; i < image.segments.size(); ++i) {
+    const Segment& seg = image.segments[i];
+    std::string names;
+    for (auto t : memory_types(target, seg.addr)) names += (names.empty() ? "" : ",") + std::string(t);
+    info(out, fmt::format("Segment {}: len {:#07x} load {:#010x} file_offs {:#010x} [{}]", i + 1, seg.data.size(),
+                          seg.addr, seg.file_offset, names));
+  }
+  info(out, image.checksum_valid() ? fmt::format("Checksum: {:02x} (valid)", image.checksum)
+                                   : fmt::format("Checksum: {:02x} (invalid - calculated {:02x})", image.checksum,
+                                                 image.calculated_checksum));
+  if (image.digest_appended())
+    info(out, fmt::format("Validation Hash: {} ({})", lower_hex(image.calculated_digest),
+                          image.digest_valid() ? "valid" : "invalid"));
+  return out;
+}
+
 }  // namespace espbak::image

@@ -16,10 +16,12 @@
 
 namespace espbak {
 
-void cmd_image_info(Reporter& report, const std::string& file, const ChipInfo* chip) {
+void cmd_image_info(Reporter& report, const std::string& file, const ChipInfo* chip, bool legacy) {
   auto regions = load_regions({{0, file}});
   std::vector<std::string> lines;
-  for (const auto& line : image::describe_image_file(regions.front().data, chip)) {
+  const auto& bytes = regions.front().data;
+  for (const auto& line :
+       legacy ? image::describe_image_file_v1(bytes, chip) : image::describe_image_file(bytes, chip)) {
     if (line.kind == image::InfoLine::Kind::warning) {
       report.warning(line.text);
     } else {

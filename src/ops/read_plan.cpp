@@ -4,6 +4,7 @@
 
 #include "espbak/ops/interruption.hpp"
 #include "espbak/ops/md5_pacing.hpp"
+#include "espbak/ops/survey_pace.hpp"
 
 namespace espbak {
 
@@ -97,90 +98,104 @@ std::uint64_t skippable_bytes(const std::vector<ReadBlock>& plan) {
 ReadPlan plan_read(Session& s, const ReadFlashArgs& args, std::uint32_t size, const Bytes* old) {
   Reporter& r = s.report();
   ReadPlan result;
-  SectorPace pace;
+  SectorPace sectors;
+  SurveyPace pace;  // dense 64 KB blocks until the costs are measured
   auto md5_at = [&](std::uint64_t at, std::uint32_t length) {
     return s.with_recovery(fmt::format("computing the MD5 at {:#010x}", at),
                            [&] { return s.loader().flash_md5(std::uint32_t(at), length); });
   };
-  // Judges [at, at + length) by its digest; `survey_blocks` 64 KB blocks.
-  auto settle = [&](std::uint64_t at, std::uint32_t length, const Md5::Digest& digest, std::uint64_t survey_blocks) {
+  auto source_at = [&](std::uint64_t at, std::uint32_t length, const Md5::Digest& digest) {
+    return source_of(digest, std::uint32_t(at - args.address), length, args.skip_erased, old);
+  };
+  const std::uint64_t end = std::uint64_t(args.address) + size;
+  auto fine_block_end = [&](std::uint64_t at) { return std::min(end, (at / kSurveyBlock + 1) * kSurveyBlock); };
+  // A dense request at `at`: the largest power of two up to the pace's span
+  // that `at` is aligned to and the region holds, else up to the next 64 KB boundary.
+  auto request_length = [&](std::uint64_t at) {
+    for (std::uint64_t n = pace.span(); n > kSurveyBlock; n /= 2)
+      if (at % n == 0 && at + n <= end) return std::uint32_t(n);
+    return std::uint32_t(fine_block_end(at) - at);
+  };
+  // Judges [at, at + length) by its digest: skipped whole, or (one 64 KB
+  // block at most) refined by sector or trimmed of its erased tail.
+  // Returns whether any of it is skippable.
+  auto settle = [&](std::uint64_t at, std::uint32_t length, const Md5::Digest& digest) {
     const auto offset = std::uint32_t(at - args.address);
     result.survey.push_back({offset, length, digest});
-    const BlockSource source = source_of(digest, offset, length, args.skip_erased, old);
+    const std::uint64_t before = skippable_bytes(result.blocks);
+    const BlockSource source = source_at(at, length, digest);
     const bool old_covers = old && std::uint64_t(offset) + length <= old->size();
     if (source == BlockSource::read && old_covers && length > kSector)
-      refine_block(s, pace, args, offset, length, old, result.blocks);
-    else if (source == BlockSource::read && args.skip_erased && pace.pays() && length > kSector)
-      trim_erased_tail(s, pace, args, offset, length, result.blocks);
+      refine_block(s, sectors, args, offset, length, old, result.blocks);
+    else if (source == BlockSource::read && args.skip_erased && sectors.pays() && length > kSector)
+      trim_erased_tail(s, sectors, args, offset, length, result.blocks);
     else
-      append(result.blocks, {offset, length, source, survey_blocks});
+      append(result.blocks, {offset, length, source, (length + kSurveyBlock - 1) / kSurveyBlock});
     r.progress("Comparing", offset + length, size);
+    return skippable_bytes(result.blocks) > before;
   };
-  auto fine_block_end = [&](std::uint64_t at) {
-    return std::min<std::uint64_t>(args.address + std::uint64_t(size), (at / kSurveyBlock + 1) * kSurveyBlock);
+  // One 64 KB block hashed: the pace learns what it held.
+  auto settle_block = [&](std::uint64_t at, std::uint32_t length, const Md5::Digest& digest) {
+    const bool whole = source_at(at, length, digest) != BlockSource::read;
+    const bool found = settle(at, length, digest);
+    if (whole) pace.skipped();
+    else pace.used(found);
+  };
+  // Sparse: the last sector of the unit [at, unit_end) stands for it. Not
+  // skippable: the unit is read whole, unsurveyed (every chunk read is
+  // checked by its own MD5). Skippable (returns true): the unit is to be
+  // surveyed densely by 64 KB blocks.
+  auto probe_unit = [&](std::uint64_t at, std::uint64_t unit_end) {
+    const std::uint64_t tail = unit_end % kSector ? unit_end % kSector : kSector;
+    const auto n = std::uint32_t(std::min(unit_end - at, tail));
+    const std::uint64_t probe_at = unit_end - n;
+    const bool hit = source_at(probe_at, n, md5_at(probe_at, n)) != BlockSource::read;
+    pace.probed(hit);
+    if (hit) return true;
+    const auto offset = std::uint32_t(at - args.address), length = std::uint32_t(unit_end - at);
+    append(result.blocks, {offset, length, BlockSource::read, (length + kSurveyBlock - 1) / kSurveyBlock});
+    r.progress("Comparing", offset + length, size);
+    return false;
   };
 
-  const std::uint64_t end = std::uint64_t(args.address) + size;
-  bool coarse = false;
+  bool measured = size <= kCoarseBlock;  // a small region is surveyed by 64 KB blocks, no costs measured
   std::uint64_t at = args.address;
-  if (size > kCoarseBlock) {
-    // Below kCoarseMinRoundTrip (a local or 1 ms link) the fine survey is
-    // kept whatever the hashing costs.
-    constexpr double kCoarseMinRoundTrip = 0.005;
-    const auto first_end = fine_block_end(at);
-    const auto costs = measure_md5_costs(s.clock(), md5_at, at, std::uint32_t(first_end - at));
-    coarse = costs.round_trip > kCoarseMinRoundTrip && costs.round_trip > costs.hashing;
-    settle(at, std::uint32_t(first_end - at), costs.digest, 1);
-    at = first_end;
-  }
-  // Surveys [from, to) by 64 KB blocks; returns the bytes found skippable.
-  auto survey_fine = [&](std::uint64_t from, std::uint64_t to) {
-    const std::uint64_t before = skippable_bytes(result.blocks);
-    for (std::uint64_t a = from; a < to;) {
-      const auto next = fine_block_end(a);
-      settle(a, std::uint32_t(next - a), md5_at(a, std::uint32_t(next - a)), 1);
-      a = next;
-    }
-    return skippable_bytes(result.blocks) - before;
-  };
-  CoarsePace coarse_pace;
-  // A skippable block at `at` follows a block planned whole: that one is
-  // taken out of the plan (its survey entry is the last one) and refined.
-  auto refine_whole_before = [&] {
-    if (!coarse_pace.take_whole_ending_at(at)) return;
-    result.survey.pop_back();
-    ReadBlock& last = result.blocks.back();  // a read block ending at `at`, merged or not
-    last.length -= kCoarseBlock;
-    last.blocks -= kCoarseBlock / kSurveyBlock;
-    if (last.length == 0) result.blocks.pop_back();
-    coarse_pace.refined_back(survey_fine(at - kCoarseBlock, at) > 0);
-  };
+  // 64 KB requests up to here: after a larger request mismatched (until the
+  // pace turns sparse), and over a unit whose probe hit (whatever the pace).
+  std::uint64_t refine_until = 0, dense_until = 0;
   while (at < end) {
     check_interrupted();  // read_flash defers signals from the survey on
-    if (coarse && at % kCoarseBlock == 0 && end - at >= kCoarseBlock) {
-      const auto digest = md5_at(at, kCoarseBlock);
-      const auto offset = std::uint32_t(at - args.address);
-      if (source_of(digest, offset, kCoarseBlock, args.skip_erased, old) != BlockSource::read) {
-        refine_whole_before();
-        settle(at, kCoarseBlock, digest, kCoarseBlock / kSurveyBlock);
-      } else if (!coarse_pace.refine()) {
-        result.survey.push_back({offset, kCoarseBlock, digest});
-        append(result.blocks, {offset, kCoarseBlock, BlockSource::read, kCoarseBlock / kSurveyBlock});
-        r.progress("Comparing", offset + kCoarseBlock, size);
-        coarse_pace.planned_whole(at + kCoarseBlock);
-      } else {
-        coarse_pace.refined(survey_fine(at, at + kCoarseBlock) > 0);
-      }
-      at += kCoarseBlock;
+    if (!measured && at % kSurveyBlock == 0 && end - at >= kSurveyBlock) {
+      // Both costs on the region's first whole block: 4 KB MD5s for the
+      // round trip, then the block's own survey MD5 for the hashing.
+      const auto costs = measure_md5_costs(s.clock(), md5_at, at, kSurveyBlock);
+      pace = SurveyPace(survey_costs(costs, kSurveyBlock, s.baud()));
+      measured = true;
+      settle_block(at, kSurveyBlock, costs.digest);
+      at += kSurveyBlock;
       continue;
     }
-    const auto next = fine_block_end(at);
-    const auto length = std::uint32_t(next - at);
+    if (pace.sparse() && at >= dense_until) {
+      const std::uint64_t unit_end = std::min(end, (at / pace.probe_unit() + 1) * pace.probe_unit());
+      if (probe_unit(at, unit_end)) dense_until = unit_end;
+      else at = unit_end;
+      continue;
+    }
+    const bool fine = at < refine_until || at < dense_until;
+    const std::uint32_t length = fine ? std::uint32_t(fine_block_end(at) - at) : request_length(at);
     const auto digest = md5_at(at, length);
-    if (source_of(digest, std::uint32_t(at - args.address), length, args.skip_erased, old) != BlockSource::read)
-      refine_whole_before();
-    settle(at, length, digest, 1);
-    at = next;
+    if (length > kSurveyBlock) {
+      if (source_at(at, length, digest) == BlockSource::read) {
+        pace.mismatched();  // its bytes are hashed again by 64 KB blocks
+        refine_until = at + length;
+        continue;
+      }
+      settle(at, length, digest);
+      pace.skipped();
+    } else {
+      settle_block(at, length, digest);
+    }
+    at += length;
   }
   r.progress_end();
   return result;

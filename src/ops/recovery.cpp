@@ -76,9 +76,9 @@ bool Session::reopen_renamed_port() {
   if (!usb_identity_) return false;
   const UsbIdentity was = *usb_identity_;
   for (const auto& p : system_ports()) {
-    if (p.device == options_.port || !p.usb || p.usb->vid != was.id.vid || p.usb->pid != was.id.pid ||
-        p.serial_number != was.serial_number)
-      continue;
+    const bool same_device = p.usb && p.usb->vid == was.usb.vid && p.usb->pid == was.usb.pid &&
+                             p.serial_number == was.serial_number;
+    if (p.device == options_.port || !same_device) continue;
     try {
       connect_to(p.device, 2);
     } catch (const Error& e) {

@@ -40,7 +40,7 @@ struct GuideRow {
   std::optional<Header> header = std::nullopt;  // nullopt: the file's own bytes
   Start start = Start::erased;
   std::optional<std::pair<std::uint32_t, std::uint32_t>> read = std::nullopt;  // {OUT} = flash[a, a+n)
-  bool erased_after = false;  // the whole flash 0xFF afterwards
+  bool erased_after = false;  // the whole flash 0xFF afterwards, but the files the line writes
   std::optional<std::pair<std::uint32_t, std::uint32_t>> erased_range = std::nullopt;  // [a, a+n) 0xFF after
   std::vector<std::string> says = {};  // in the output (whitespace folded)
   const char* args_file = "";

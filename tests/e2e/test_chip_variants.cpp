@@ -132,3 +132,29 @@ TEST_CASE("an ESP32-C2 v0.0 works on the ROM loader: esptool disables the stub f
   REQUIRE(s.code == 0);
   CHECK(contains(s.out, "Stub running..."));
 }
+
+TEST_CASE("espsim --chip-revision on the ESP32-C3: espbak reads it back, a revision its fields cannot hold is refused",
+          "[chips][variants]") {
+  // esptool v5.3.1 targets/esp32c3.py: minor = word 5 bit 23 << 3 | word 3
+  // bits 18-20, so 1.9 needs the high bit; major is 2 bits (0-3).
+  TempDir dir;
+  SimOptions so;
+  so.chip = "esp32c3";
+  so.extra_args = {"--chip-revision", "1.9"};
+  Sim sim(dir, so);
+  auto r = run_espbak({"-p", sim.port(), "chip_id"}, std::chrono::seconds(60));
+  INFO(describe(r) << "\nespsim:\n" << sim.log());
+  REQUIRE(r.code == 0);
+  CHECK(contains(r.out, "Chip is ESP32-C3 (QFN32) (revision v1.9)\n"));
+  for (const std::string bad : {"4.0", "3.16", "1"}) {
+    CAPTURE(bad);
+    Process p(ESPSIM_BIN, {"--chip", "esp32c3", "--flash-size", "1MB", "--chip-revision", bad, "--listen",
+                           "tcp:127.0.0.1:0"});
+    auto code = p.wait(std::chrono::seconds(20));
+    INFO(p.err);
+    REQUIRE(code);
+    CHECK(*code == 2);
+    CHECK(line_count(p.err) == 1);
+    CHECK(contains(p.err, "--chip-revision"));
+  }
+}

@@ -66,6 +66,15 @@ TEST_CASE("Tasmota's restore line: write_flash -fs 1MB -fm dout 0x0 FILE patches
   flash = read_file(sim.flash_file());
   CHECK(flash[2] == 0);        // qio
   CHECK(flash[3] == 0x0F);     // size kept (0: 512KB code from the file), 80m = 0xF
+
+  // The short names with '=' (argparse in v4 splits `-fm=dio`; click in v5
+  // takes a multi-letter single-dash name as a long option, value after '=').
+  auto eq = espbak(sim, {"write_flash", "-fm=dio", "-ff=40m", "-fs=1MB", "0x0", (dir / "tasmota.bin").string()});
+  INFO(describe(eq));
+  REQUIRE(eq.code == 0);
+  flash = read_file(sim.flash_file());
+  CHECK(flash[2] == 2);     // dio
+  CHECK(flash[3] == 0x20);  // 1MB, 40m = 0
 }
 
 TEST_CASE("read_flash and write_flash take -p after the command as --no-progress (esptool), and sizes as 512KB or 4MB", "[cli][esptool]") {
@@ -182,6 +191,54 @@ TEST_CASE("esptool's environment defaults ESPTOOL_CHIP, ESPTOOL_AFTER, ESPTOOL_F
                       std::chrono::seconds(60), {"ESPTOOL_FM=dout"});
   REQUIRE(o.code == 0);
   CHECK(read_file(sim.flash_file())[2] == 0);
+  // ESPTOOL_FF as -ff: 80m is 0xF in the low nibble, the size (1MB) kept.
+  auto ff = run_espbak({"-p", port, "write_flash", "0x0", (dir / "app.bin").string()}, std::chrono::seconds(60),
+                       {"ESPTOOL_FF=80m"});
+  INFO(describe(ff));
+  REQUIRE(ff.code == 0);
+  CHECK(read_file(sim.flash_file())[3] == 0x0F);
+}
+
+// argparse (esptool v4) splits `-b=460800` at '=' for one-letter names as
+// for long ones (`--baud=460800`); espbak takes the same line.
+TEST_CASE("one-letter options take -b=VALUE as esptool v4's argparse does", "[cli][esptool]") {
+  TempDir dir;
+  SimOptions so;
+  so.chip = "esp32";
+  Sim sim(dir, so);
+  auto r = run_espbak({"-p=" + sim.port(), "-b=460800", "-c=esp32", "flash_id"}, std::chrono::seconds(60));
+  INFO(describe(r) << "\nespsim:\n" << sim.log());
+  REQUIRE(r.code == 0);
+  CHECK(contains(r.out, "Detected flash size: 4MB"));
+  CHECK(contains(flat(r), "460800"));
+  // A bad value is still named as given, without the '='.
+  auto bad = run_espbak({"-p=" + sim.port(), "-b=fast", "flash_id"}, std::chrono::seconds(30));
+  CHECK(bad.code == 2);
+  CHECK(contains(bad.err, "invalid baud rate 'fast'"));
+}
+
+// ESPTOOL_BEFORE as --before (esptool v5.3.1 __init__.py: the option's
+// default is os.environ.get("ESPTOOL_BEFORE", ...)): on a board with modem
+// lines that runs its firmware, no_reset leaves it there, so no SYNC; the
+// option given wins over the environment.
+TEST_CASE("ESPTOOL_BEFORE sets the reset before connecting where --before is not given", "[cli][esptool]") {
+  TempDir dir;
+  SimOptions so;
+  so.chip = "esp32";
+  so.rfc2217 = true;
+  Sim sim(dir, so);
+  auto stay = run_espbak({"-p", sim.port(), "--connect-attempts", "1", "flash_id"}, std::chrono::seconds(60),
+                         {"ESPTOOL_BEFORE=no_reset"});
+  INFO(describe(stay) << "\nespsim:\n" << sim.log());
+  CHECK(stay.code != 0);
+  CHECK(contains(flat(stay), "(--before no_reset)"));
+  auto given = run_espbak({"-p", sim.port(), "--before", "default_reset", "flash_id"}, std::chrono::seconds(60),
+                          {"ESPTOOL_BEFORE=no_reset"});
+  INFO(describe(given) << "\nespsim:\n" << sim.log());
+  CHECK(given.code == 0);
+  auto bad = run_espbak({"-p", sim.port(), "flash_id"}, std::chrono::seconds(60), {"ESPTOOL_BEFORE=sometimes"});
+  CHECK(bad.code == 2);
+  CHECK(contains(bad.err, "invalid ESPTOOL_BEFORE value 'sometimes'"));
 }
 
 TEST_CASE("open-port attempts (--open-port-attempts, ESPTOOL_OPEN_PORT_ATTEMPTS) wait for a board that is not plugged in yet",
@@ -316,4 +373,99 @@ TEST_CASE("read_flash --flash_size sets the size the read is bounded by (esptool
   auto bad = espbak(sim, {"read_flash", "--flash-size", "3MB", "0", "ALL", (dir / "bad.bin").string()});
   CHECK(bad.code == 2);
   CHECK(contains(bad.err, "invalid --flash_size '3MB'"));
+}
+
+// esptool v5.3.1 checks write-flash's --diff-with files (cli_util.py
+// DiffWithType: exists, not a directory, readable; `skip` a keyword) and
+// refuses --trust-flash-content without --diff-with and --skip-flashed with
+// either (__init__.py write_flash_cli, MutuallyExclusiveOption). espbak
+// refuses the same lines before the port is opened: the port here does not
+// exist, so any other failure would name it.
+TEST_CASE("write_flash refuses before the port is opened the --diff-with lines esptool refuses",
+          "[cli][esptool]") {
+  TempDir dir;
+  write_file(dir / "app.bin", random_bytes(0x1000, 5));
+  const std::string app = (dir / "app.bin").string();
+  const std::string port = (dir / "no-such-tty").string();
+  struct Case {
+    std::vector<std::string> args;
+    int code;
+    std::string says;
+  };
+  const std::vector<Case> cases = {
+      {{"--diff-with", (dir / "missing.bin").string()}, 3, "--diff-with: '" + (dir / "missing.bin").string() + "' does not exist"},
+      {{"--diff-with", dir.path().string()}, 3, "is a directory"},
+      {{"--diff-with", app, (dir / "gone.bin").string()}, 3, "gone.bin' does not exist"},
+      {{"--trust-flash-content"}, 2, "Option --trust-flash-content requires --diff-with."},
+      {{"-s", "--diff-with", app}, 2, "--skip-flashed cannot be used with --diff-with"},
+      {{"--skip-flashed", "--trust-flash-content"}, 2, "--skip-flashed cannot be used with --trust-flash-content"},
+  };
+  for (const auto& c : cases) {
+    std::vector<std::string> args = {"-p", port, "write-flash", "0x10000", app};
+    args.insert(args.end(), c.args.begin(), c.args.end());
+    auto r = run_espbak(args, std::chrono::seconds(30));
+    INFO(describe(r));
+    CHECK(r.code == c.code);
+    CHECK(contains(r.err, c.says));
+    CHECK(!contains(flat(r), "no-such-tty"));
+    CHECK(line_count(r.err) == 1);
+  }
+  // `skip` is the keyword, whatever its case; a file of that name is refused.
+  auto skip = run_espbak({"-p", port, "write-flash", "0x10000", app, "--diff-with", "SKIP"}, std::chrono::seconds(30));
+  INFO(describe(skip));
+  CHECK(contains(flat(skip), "no-such-tty"));  // got as far as the port
+  write_file(dir / "skip", Bytes(16, 0));
+  RunResult named;
+  {
+    // The check looks in the working directory, as esptool's os.path.exists("skip").
+    const auto here = fs::current_path();
+    fs::current_path(dir.path());
+    named = run_espbak({"-p", port, "write-flash", "0x10000", app, "--diff-with", "skip"}, std::chrono::seconds(30));
+    fs::current_path(here);
+  }
+  INFO(describe(named));
+  CHECK(named.code == 3);
+  CHECK(contains(named.err, "a file named 'skip' exists"));
+}
+
+// esptool v5.3.1 __init__.py add_spi_flash_options: -fm/-ff/-fs are
+// click.Choice options, so a value outside the lists is a usage error before
+// any port is opened; the port here does not exist.
+TEST_CASE("values of -fm -ff -fs that esptool does not list are refused before the port is opened",
+          "[cli][esptool]") {
+  TempDir dir;
+  write_file(dir / "app.bin", random_bytes(0x1000, 6));
+  const std::string app = (dir / "app.bin").string();
+  const std::string port = (dir / "no-such-tty").string();
+  struct Case {
+    std::vector<std::string> args;
+    std::vector<std::string> env;
+    std::string says;
+  };
+  const std::vector<Case> cases = {
+      {{"write_flash", "-fm", "qqq", "0", app}, {}, "invalid --flash_mode value 'qqq' (choose from keep, qio"},
+      {{"write_flash", "--flash_freq", "33m", "0", app}, {}, "invalid --flash_freq value '33m'"},
+      {{"write-flash", "--flash-size=3MB", "0", app}, {}, "invalid --flash_size value '3MB'"},
+      {{"write_flash", "-fs", "4M", "0", app}, {}, "invalid --flash_size value '4M'"},
+      {{"verify_flash", "-fs", "5MB", "0", app}, {}, "invalid --flash_size value '5MB'"},
+      {{"write_flash", "0", app}, {"ESPTOOL_FS=9MB"}, "invalid ESPTOOL_FS value '9MB'"},
+      {{"write_flash", "0", app}, {"ESPTOOL_FM=fast"}, "invalid ESPTOOL_FM value 'fast'"},
+  };
+  for (const auto& c : cases) {
+    std::vector<std::string> args = {"-p", port};
+    args.insert(args.end(), c.args.begin(), c.args.end());
+    auto r = run_espbak(args, std::chrono::seconds(30), c.env);
+    INFO(describe(r));
+    CHECK(r.code == 2);
+    CHECK(contains(r.err, c.says));
+    CHECK(!contains(flat(r), "no-such-tty"));
+    CHECK(line_count(r.err) == 1);
+  }
+  // Every value esptool lists gets past the check (to the missing port).
+  for (const std::string size : {"256KB", "2MB-c1", "4MB-c1", "128MB", "detect", "keep"}) {
+    auto r = run_espbak({"-p", port, "write_flash", "-fs", size, "-ff", "12m", "-fm", "dout", "0", app},
+                        std::chrono::seconds(30));
+    INFO(describe(r));
+    CHECK(contains(flat(r), "no-such-tty"));
+  }
 }

@@ -290,6 +290,74 @@ TEST_CASE("guide command lines for the ESP32 (ESP-IDF, Arduino, PlatformIO, Micr
       {.source = "esptool v5.3.1 docs/en/esptool/basic-commands.rst",
        .chip = "esp32", .flash = "4MB",
        .argv = {"--port", "{PORT}", "write-flash", "0x00000", "{DATA}", "0x40000", "{APP}"}},
+      // basic-commands.rst "Fast Reflashing" (esptool 5.2's --diff-with, the
+      // options after the files): {OTA} stands for the old build, which the
+      // flash does not hold, so every sector that differs is written.
+      {.source = "esptool v5.3.1 docs/en/esptool/basic-commands.rst (Fast Reflashing)",
+       .chip = "esp32", .flash = "4MB",
+       .argv = {"-p", "{PORT}", "write-flash", "0x10000", "{APP}", "--diff-with", "{OTA}"}},
+      // One old file per new one, `skip` for a file without one.
+      {.source = "esptool v5.3.1 docs/en/esptool/basic-commands.rst (Fast Reflashing)",
+       .chip = "esp32", .flash = "4MB",
+       .argv = {"-p", "{PORT}", "write-flash", "0x1000", "{BOOT}", "0x10000", "{APP}", "0x20000", "{DATA}",
+                "--diff-with", "{OTA}", "skip", "{PART}"}},
+      // --trust-flash-content: the flash is taken to hold the old file (here
+      // the same application), so nothing needs writing.
+      {.source = "esptool v5.3.1 docs/en/esptool/basic-commands.rst (Fast Reflashing)",
+       .chip = "esp32", .flash = "4MB",
+       .argv = {"-p", "{PORT}", "write-flash", "0x10000", "{APP}", "--diff-with", "{APP}", "--trust-flash-content"},
+       .start = Start::holds_files},
+      // advanced-options.rst: dashed choice values and v5's global flags.
+      {.source = "esptool v5.3.1 docs/en/esptool/advanced-options.rst (--before no-reset)",
+       .chip = "esp32", .flash = "4MB",
+       .argv = {"-p", "{PORT}", "--before", "no-reset", "flash-id"},
+       .start = Start::random, .says = {"Detected flash size: 4MB"}},
+      {.source = "esptool v5.3.1 docs/en/esptool/advanced-options.rst (--verbose)",
+       .chip = "esp32", .flash = "4MB",
+       .argv = {"-p", "{PORT}", "--verbose", "flash-id"},
+       .start = Start::random, .says = {"Detected flash size: 4MB"}},
+      {.source = "esptool v5.3.1 docs/en/esptool/advanced-options.rst (--silent)",
+       .chip = "esp32", .flash = "4MB",
+       .argv = {"-p", "{PORT}", "-s", "write-flash", "0x0", "{DATA}"}},
+      // advanced-commands.rst: chip-id (the ESP32 has none: the MAC instead).
+      {.source = "esptool v5.3.1 docs/en/esptool/advanced-commands.rst (chip-id)",
+       .chip = "esp32", .flash = "4MB",
+       .argv = {"-p", "{PORT}", "chip-id"},
+       .start = Start::random, .says = {"has no Chip ID. Reading MAC instead.", "MAC: 24:0a:c4:"}},
+      // One --diff-with file for three: the other two are written whole.
+      {.source = "esptool v5.3.1 docs/en/esptool/basic-commands.rst:102 (Fast Reflashing)",
+       .chip = "esp32", .flash = "4MB",
+       .argv = {"-p", "{PORT}", "write-flash", "0x1000", "{BOOT}", "0x10000", "{APP}", "0x20000", "{DATA}",
+                "--diff-with", "{OTA}"}},
+      {.source = "esptool v5.3.1 docs/en/esptool/basic-commands.rst:67 (--skip-flashed)",
+       .chip = "esp32", .flash = "4MB",
+       .argv = {"-p", "{PORT}", "write-flash", "--skip-flashed", "0x10000", "{APP}"},
+       .start = Start::holds_files},
+      // -s after the command is --skip-flashed; on an erased chip it writes.
+      {.source = "esptool v5.3.1 docs/en/esptool/basic-commands.rst:67 (-s)",
+       .chip = "esp32", .flash = "4MB",
+       .argv = {"-p", "{PORT}", "write-flash", "-s", "0x10000", "{APP}"}},
+      // -e: the whole flash erased, then the file.
+      {.source = "esptool v5.3.1 docs/en/esptool/basic-commands.rst:62 (-e/--erase-all)",
+       .chip = "esp32", .flash = "4MB",
+       .argv = {"-p", "{PORT}", "write-flash", "-e", "0x10000", "{APP}"},
+       .start = Start::random, .erased_after = true},
+      {.source = "esptool v5.3.1 docs/en/esptool/basic-commands.rst:54 (-u/--no-compress)",
+       .chip = "esp32", .flash = "4MB",
+       .argv = {"-p", "{PORT}", "write-flash", "-u", "0x1000", "{BOOT}", "0x10000", "{APP}"}},
+      // An option after the files: detect = 4MB (0x20), mode and 20m kept.
+      {.source = "esptool v5.3.1 docs/en/esptool/flash-modes.rst:77 (`write-flash [...] -fs detect`)",
+       .chip = "esp32", .flash = "4MB",
+       .argv = {"-p", "{PORT}", "write-flash", "0x1000", "{BOOT}", "-fs", "detect"},
+       .header = Header{0x01, 0x22}},
+      {.source = "esptool v5.3.1 docs/en/esptool/advanced-options.rst:38 (--after no-reset)",
+       .chip = "esp32", .flash = "4MB",
+       .argv = {"-p", "{PORT}", "--after", "no-reset", "read-mac"},
+       .start = Start::random, .says = {"MAC: "}},
+      {.source = "esptool v5.3.1 docs/en/esptool/advanced-options.rst:39 (--after no-reset-stub)",
+       .chip = "esp32", .flash = "4MB",
+       .argv = {"-p", "{PORT}", "--after", "no-reset-stub", "flash-id"},
+       .start = Start::random, .says = {"Detected flash size: 4MB", "Staying in flasher stub."}},
   });
 }
 
@@ -340,6 +408,11 @@ TEST_CASE("guide command lines for the ESP32-S3 and ESP32-C3 (bootloader at 0x0)
        .argv = {"-p", "{PORT}", "verify-flash", "--diff", "0x0", "{FW}"},
        .start = Start::holds_files,
        .says = {"-- verify OK (digest matched)"}},
+      // advanced-commands.rst prints this one with an underscore.
+      {.source = "esptool v5.3.1 docs/en/esptool/advanced-commands.rst (get_security_info)",
+       .chip = "esp32c3", .flash = "4MB",
+       .argv = {"-p", "{PORT}", "get_security_info"},
+       .start = Start::random, .says = {"Chip ID: 5"}},
       {.source = "https://embedded-things.blogspot.com/2021/10/flash-micropython-firmware-on-esp32-c3.html",
        .chip = "esp32c3", .flash = "4MB",
        .argv = {"--port", "{PORT}", "erase_flash"},
@@ -352,6 +425,26 @@ TEST_CASE("guide command lines for the ESP32-S3 and ESP32-C3 (bootloader at 0x0)
       {.source = "https://forum.m5stack.com/topic/3733/micropython-on-m5stamp-c3/4",
        .chip = "esp32c3", .flash = "4MB",
        .argv = {"-p", "{PORT}", "-b", "1500000", "--before", "default_reset", "write_flash", "-z", "0x0", "{FW}"}},
+      // esptool v5's flash-modes example at the C3's bootloader offset 0x0:
+      // dio = 2, 4MB = 0x20 with the file's 20m (2) kept.
+      {.source = "esptool v5.3.1 docs/en/esptool/flash-modes.rst:22",
+       .chip = "esp32c3", .flash = "4MB",
+       .argv = {"--port", "{PORT}", "write-flash", "--flash-mode", "dio", "--flash-size", "4MB", "0x0", "{BOOT}"},
+       .header = Header{0x02, 0x22}},
+      // The short forms flash-modes.rst lists beside the long ones: dout 3,
+      // 2MB 0x10, 80m 0xF.
+      {.source = "esptool v5.3.1 docs/en/esptool/flash-modes.rst (-fm, -ff, -fs)",
+       .chip = "esp32c3", .flash = "4MB",
+       .argv = {"--port", "{PORT}", "write-flash", "-fm", "dout", "-ff", "80m", "-fs", "2MB", "0x0", "{BOOT}"},
+       .header = Header{0x03, 0x1F}},
+      {.source = "esptool v5.3.1 docs/en/esptool/scripting.rst:236",
+       .chip = "esp32c3", .flash = "4MB",
+       .argv = {"-p", "{PORT}", "write-flash", "0x10000", "{APP}"}},
+      // Not on the ESP32 (advanced-options.rst:40's list); the C3 has it.
+      {.source = "esptool v5.3.1 docs/en/esptool/advanced-options.rst:40 (--after watchdog-reset)",
+       .chip = "esp32c3", .flash = "4MB",
+       .argv = {"-p", "{PORT}", "--after", "watchdog-reset", "flash-id"},
+       .start = Start::random, .says = {"Detected flash size: 4MB", "Hard resetting with a watchdog..."}},
       {.source = "unseel/docker-micropython-tools-esp32 README (code search hit)",
        .chip = "esp32c3", .flash = "4MB",
        .argv = {"--chip", "esp32c3", "--port", "{PORT}", "--baud", "460800", "write_flash", "--flash_size=detect",
@@ -369,4 +462,6 @@ TEST_CASE("guide command lines for the ESP32-S3 and ESP32-C3 (bootloader at 0x0)
 //   esptool v5.3.1 docs basic-commands.rst): sizes esptool v5's
 //   click.Choice no longer lists; espbak refuses them too.
 // - image-info, merge-bin, elf2image, read-flash-status, load-ram lines
-//   (esptool docs, oscardegroot wiki): covered by their own tests.
+//   (esptool docs, oscardegroot wiki): covered by their own tests; so are
+//   advanced-commands.rst's dump-mem, read-mem / write-mem and
+//   read-flash-sfdp (test_device_cmds*.cpp).

@@ -3,6 +3,7 @@
 // chip id, min_rev_full..max_rev_full, or min_rev, which the ESP32-C3
 // compares with its minor revision); --force writes it anyway; a data file
 // is not an image and is written as it is.
+#include <algorithm>
 #include <catch2/catch.hpp>
 
 #include "harness.hpp"
@@ -20,9 +21,13 @@ struct Board {
   Bytes initial = Bytes(1 << 20, 0xFF);
   // espsim's parts: the ESP32-C3 is v0.4, the ESP32-S3 v0.2 (their chip
   // files' power-on eFuses; test_chip_matrix.cpp checks both).
-  explicit Board(const std::string& chip) {
+  // revision: espsim --chip-revision (empty: the chip file's part);
+  // initial: what the flash holds before (erased by default).
+  explicit Board(const std::string& chip, const std::string& revision = "", Bytes before = {}) {
+    if (!before.empty()) initial = std::move(before);
     SimOptions so;
     so.chip = chip;
+    if (!revision.empty()) so.extra_args = {"--chip-revision", revision};
     so.flash_size = "1MB";
     so.flash_file = (dir / "flash.bin").string();
     write_file(so.flash_file, initial);
@@ -46,6 +51,15 @@ test_images::Bytes app_image(std::uint16_t chip_id, std::uint16_t min_full, std:
   spec.max_rev_full = max_full;
   spec.segments = {{0x3C000020, Bytes(64, 0x5A)}};
   return test_images::build(spec);
+}
+
+// An image that sets only the legacy min_rev byte (extended header offset 6,
+// file offset 14; min_rev_full 0, max_rev_full 0xFFFF): esptool's
+// use_rev_full_fields is false for it.
+test_images::Bytes legacy_image(std::uint16_t chip_id, std::uint8_t min_rev) {
+  auto image = app_image(chip_id, 0, 0xFFFF);
+  image[14] = min_rev;  // the checksum and digest do not cover the header; the check does not look at them
+  return image;
 }
 
 void check_refused(Board& board, const RunResult& r, const std::string& message) {
@@ -116,4 +130,78 @@ TEST_CASE("an image without full revision fields is checked by min_rev, the ESP3
     Board s3("esp32s3");
     check_refused(s3, s3.write("min5.bin", image), "requires chip revision 5 or higher (this chip is revision 0)");
   }
+}
+
+TEST_CASE("write_flash compares an image's revisions with espsim --chip-revision before anything is erased",
+          "[flash][image-check]") {
+  // A flash that is not erased, so an erase before the refusal would show.
+  const Bytes before = random_bytes(1 << 20, 14);
+  {
+    // ESP32-C3 v1.1: a legacy min_rev is compared with the minor revision
+    // alone (esptool v5.3.1 cmds.py write_flash: get_minor_chip_version), so
+    // min_rev 4 refuses a v1.1 part although v1.1 is the later silicon.
+    Board c3("esp32c3", "1.1", before);
+    check_refused(c3, c3.write("min4.bin", legacy_image(5, 4), {"--erase-all"}),
+                  "requires chip revision 4 or higher (this chip is revision 1). Use the force argument");
+    check_refused(c3, c3.write("upto099.bin", app_image(5, 3, 99)),
+                  "requires chip revision in range [v0.3 - v0.99] (this chip is revision v1.1)");
+    // Two files: the second is refused, so the first is not written either.
+    write_file(c3.dir / "data.bin", Bytes(4096, 0x42));
+    write_file(c3.dir / "old.bin", app_image(5, 0, 3));
+    check_refused(c3,
+                  run_espbak({"-p", c3.sim->port(), "write_flash", "0x8000", (c3.dir / "data.bin").string(), "0x10000",
+                              (c3.dir / "old.bin").string()},
+                             std::chrono::seconds(120)),
+                  "old.bin' requires chip revision in range [v0.0 - v0.3] (this chip is revision v1.1)");
+    // The range's ends are inclusive: [v1.1 - max rev not set] takes a v1.1.
+    auto from11 = app_image(5, 101, 0xFFFF);
+    auto ok = c3.write("from11.bin", from11);
+    INFO(describe(ok));
+    REQUIRE(ok.code == 0);
+    Bytes flash = c3.flash();
+    CHECK(std::equal(from11.begin() + 24, from11.end(), flash.begin() + 0x10000 + 24));
+    // --force skips the check, --erase-all included: the whole flash is erased.
+    auto forced = c3.write("min4.bin", legacy_image(5, 4), {"--erase-all", "--force"});
+    INFO(describe(forced));
+    REQUIRE(forced.code == 0);
+    flash = c3.flash();
+    CHECK(flash[0x10000 + 14] == 4);
+    CHECK(std::all_of(flash.begin() + 0x20000, flash.end(), [](std::uint8_t b) { return b == 0xFF; }));
+  }
+  {
+    // ESP32-C3 v0.3, the legacy path's other side: min_rev 4 is above minor 3.
+    Board c3("esp32c3", "0.3", before);
+    check_refused(c3, c3.write("min4.bin", legacy_image(5, 4)),
+                  "requires chip revision 4 or higher (this chip is revision 3)");
+  }
+  // ESP32-P4 (IMAGE_CHIP_ID 18): min_rev_full 300 (v3.0) against v1.0 and v3.1;
+  // a legacy min_rev is the major revision on every chip but the C3.
+  {
+    Board p4("esp32p4", "1.0", before);
+    check_refused(p4, p4.write("v3.bin", app_image(18, 300, 0xFFFF)),
+                  "requires chip revision in range [v3.0 - max rev not set] (this chip is revision v1.0)");
+    check_refused(p4, p4.write("min3.bin", legacy_image(18, 3)),
+                  "requires chip revision 3 or higher (this chip is revision 1)");
+  }
+  {
+    Board p4("esp32p4", "3.1", before);
+    auto ok = p4.write("v3.bin", app_image(18, 300, 0xFFFF));
+    INFO(describe(ok) << "\nespsim:\n" << p4.sim->log());
+    CHECK(ok.code == 0);
+    auto legacy = p4.write("min3.bin", legacy_image(18, 3));
+    INFO(describe(legacy));
+    CHECK(legacy.code == 0);
+  }
+}
+
+TEST_CASE("write_flash on the ESP32 checks IMAGE_CHIP_ID 0 and the major revision", "[flash][image-check]") {
+  // espsim's ESP32 is a D0WD-V3 v3.0 (test_chip_matrix.cpp).
+  Board esp32("esp32");
+  check_refused(esp32, esp32.write("c3.bin", app_image(5, 0, 0xFFFF)),
+                "is not an ESP32 image. Use the force argument to flash anyway.");
+  check_refused(esp32, esp32.write("min4.bin", legacy_image(0, 4)),
+                "requires chip revision 4 or higher (this chip is revision 3)");
+  auto ok = esp32.write("min3.bin", legacy_image(0, 3));
+  INFO(describe(ok));
+  CHECK(ok.code == 0);
 }

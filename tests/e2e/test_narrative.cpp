@@ -23,6 +23,8 @@ std::size_t count_of(const std::string& text, const std::string& what) {
   return n;
 }
 
+bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
 }  // namespace
 
 TEST_CASE("write_flash names only the sectors it erases, and the bytes it skipped apart", "[narrative]") {
@@ -117,4 +119,30 @@ TEST_CASE("Connecting prints a dot for each failed SYNC try, on one line", "[nar
   // esptool v5.3.1 loader.py _connect_attempt: five SYNC tries, a '.' after each failure.
   CHECK(r.out.find("Connecting..." + std::string(10, '.') + "\n") != std::string::npos);
   CHECK(line_count(r.err) == 1);
+}
+
+TEST_CASE("chip_id on an ESP32 prints esptool v4's lines, the ones scripts grep", "[narrative][chip_id]") {
+  // esptool v4.8.1 cmds.py chip_id: the ESP32 family has no chip ID
+  // (NotSupportedError), so "Warning: ESP32 has no Chip ID. Reading MAC
+  // instead." and read_mac's "MAC: xx:..". esptool v5.3.1 rewords both
+  // ("has no chip ID. Reading MAC address instead.", "MAC:" padded to 20
+  // columns); espbak keeps v4's (docs/cli.md "Output").
+  TempDir dir;
+  SimOptions so;
+  so.chip = "esp32";
+  so.mac = "24:0a:c4:01:02:03";
+  Sim sim(dir, so);
+  auto r = espbak(sim, {"chip_id"});
+  INFO(describe(r));
+  REQUIRE(r.code == 0);
+  CHECK(r.err == "Warning: ESP32 has no Chip ID. Reading MAC instead.\n");
+  // `grep '^MAC: '` finds the connect line and read_mac's, as in v4.
+  CHECK(count_of(r.out, "\nMAC: 24:0a:c4:01:02:03\n") == 2);
+  CHECK_FALSE(contains(r.out, "Chip ID:"));
+  CHECK_FALSE(contains(r.out + r.err, "Reading MAC address instead"));
+  // -q leaves the result alone: read_mac's line.
+  auto q = espbak(sim, {"-q", "chip_id"});
+  INFO(describe(q));
+  REQUIRE(q.code == 0);
+  CHECK(q.out == "MAC: 24:0a:c4:01:02:03\n");
 }

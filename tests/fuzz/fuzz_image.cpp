@@ -42,5 +42,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     require(e.kind() == espbak::ErrorKind::input);
     require(std::string(e.what()).find('\n') == std::string::npos);
   }
+  try {  // esptool v4's legacy report (image_info --version 1)
+    auto lines = espbak::image::describe_image_file_v1(file, chip);
+    require(!lines.empty() && lines.front().text.rfind("File size: ", 0) == 0);
+  } catch (const espbak::Error& e) {
+    require(e.kind() == espbak::ErrorKind::input);
+    require(std::string(e.what()).find('\n') == std::string::npos);
+  }
   return 0;
 }

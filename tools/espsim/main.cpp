@@ -5,6 +5,7 @@
 #include <atomic>
 #include <cstdio>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <optional>
 
@@ -211,6 +212,14 @@ int main(int argc, char** argv) {
     // The widest revision fields of a row (the P4's: 3-bit major, 4-bit minor).
     if (!major || !minor || *major > 7 || *minor > 15)
       usage_error("--chip-revision wants MAJOR.MINOR (0-7 . 0-15), got '" + revision_text + "'");
+    // A row's fields may be narrower (the ESP32-C3's major is 2 bits): what
+    // the chip would read back must be what was asked for.
+    std::map<std::uint32_t, std::uint32_t> regs;
+    FieldWriter writer(regs);
+    chip->sim.encode_revision(*major, *minor, writer);
+    if (chip->chip_revision(FieldReader([&](std::uint32_t a) { return regs[a]; })) != *major * 100 + *minor)
+      usage_error("--chip-revision " + revision_text + ": espsim's " + std::string(chip->name) +
+                  " cannot hold that revision in its eFuse fields");
     cfg.chip_revision = std::make_pair(*major, *minor);
   }
   auto capacity = capacity_code_for_size(*flash_size);

@@ -24,6 +24,9 @@ struct InfoLine {
 // follows the size line). Throws Error(input) as parse_firmware_image.
 std::vector<InfoLine> describe_image_file(std::span<const std::uint8_t> bytes, const ChipInfo* chip);
 
+// esptool v4's legacy report (image_info --version 1, v4's default).
+std::vector<InfoLine> describe_image_file_v1(std::span<const std::uint8_t> bytes, const ChipInfo* chip);
+
 // The report from the header title on, for an image already read.
 std::vector<InfoLine> describe_image(const ChipInfo& chip, const FirmwareImage& image);
 

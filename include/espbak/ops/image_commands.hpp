@@ -15,7 +15,8 @@
 namespace espbak {
 
 // image_info FILE: esptool v5's report. chip nullptr: detected from the header.
-void cmd_image_info(Reporter& report, const std::string& file, const ChipInfo* chip);
+// legacy: esptool v4's `--version 1` lines (image::describe_image_file_v1).
+void cmd_image_info(Reporter& report, const std::string& file, const ChipInfo* chip, bool legacy = false);
 
 enum class MergeFormat { raw, uf2, hex };
 

@@ -191,7 +191,7 @@ class Session {
   // The USB device behind the port in use (VID:PID and serial number), when
   // the OS names one: the same device under a new name is the same board.
   struct UsbIdentity {
-    UsbId id;
+    UsbId usb;
     std::string serial_number;
   };
   std::optional<UsbIdentity> usb_identity_;
