@@ -116,29 +116,29 @@ ReadPlan plan_read(Session& s, const ReadFlashArgs& args, std::uint32_t size, co
       if (at % n == 0 && at + n <= end) return std::uint32_t(n);
     return std::uint32_t(fine_block_end(at) - at);
   };
-  // Judges [at, at + length) by its digest: skipped whole, or (one 64 KB
-  // block at most) refined by sector or trimmed of its erased tail.
-  // Returns whether any of it is skippable.
-  auto settle = [&](std::uint64_t at, std::uint32_t length, const Md5::Digest& digest) {
+  auto survey_blocks_in = [](std::uint32_t length) { return (length + kSurveyBlock - 1) / kSurveyBlock; };
+  // Plans [at, at + length), whose digest says `source`: skipped whole, or
+  // (one 64 KB block at most) refined by sector or trimmed of its erased
+  // tail. Returns whether any of it is skippable.
+  auto settle = [&](std::uint64_t at, std::uint32_t length, const Md5::Digest& digest, BlockSource source) {
     const auto offset = std::uint32_t(at - args.address);
     result.survey.push_back({offset, length, digest});
     const std::uint64_t before = skippable_bytes(result.blocks);
-    const BlockSource source = source_at(at, length, digest);
     const bool old_covers = old && std::uint64_t(offset) + length <= old->size();
     if (source == BlockSource::read && old_covers && length > kSector)
       refine_block(s, sectors, args, offset, length, old, result.blocks);
     else if (source == BlockSource::read && args.skip_erased && sectors.pays() && length > kSector)
       trim_erased_tail(s, sectors, args, offset, length, result.blocks);
     else
-      append(result.blocks, {offset, length, source, (length + kSurveyBlock - 1) / kSurveyBlock});
+      append(result.blocks, {offset, length, source, survey_blocks_in(length)});
     r.progress("Comparing", offset + length, size);
     return skippable_bytes(result.blocks) > before;
   };
   // One 64 KB block hashed: the pace learns what it held.
   auto settle_block = [&](std::uint64_t at, std::uint32_t length, const Md5::Digest& digest) {
-    const bool whole = source_at(at, length, digest) != BlockSource::read;
-    const bool found = settle(at, length, digest);
-    if (whole) pace.skipped();
+    const BlockSource source = source_at(at, length, digest);
+    const bool found = settle(at, length, digest, source);
+    if (source != BlockSource::read) pace.skipped();
     else pace.used(found);
   };
   // Sparse: the last sector of the unit [at, unit_end) stands for it. Not
@@ -153,7 +153,7 @@ ReadPlan plan_read(Session& s, const ReadFlashArgs& args, std::uint32_t size, co
     pace.probed(hit);
     if (hit) return true;
     const auto offset = std::uint32_t(at - args.address), length = std::uint32_t(unit_end - at);
-    append(result.blocks, {offset, length, BlockSource::read, (length + kSurveyBlock - 1) / kSurveyBlock});
+    append(result.blocks, {offset, length, BlockSource::read, survey_blocks_in(length)});
     r.progress("Comparing", offset + length, size);
     return false;
   };
@@ -185,12 +185,13 @@ ReadPlan plan_read(Session& s, const ReadFlashArgs& args, std::uint32_t size, co
     const std::uint32_t length = fine ? std::uint32_t(fine_block_end(at) - at) : request_length(at);
     const auto digest = md5_at(at, length);
     if (length > kSurveyBlock) {
-      if (source_at(at, length, digest) == BlockSource::read) {
+      const BlockSource source = source_at(at, length, digest);
+      if (source == BlockSource::read) {
         pace.mismatched();  // its bytes are hashed again by 64 KB blocks
         refine_until = at + length;
         continue;
       }
-      settle(at, length, digest);
+      settle(at, length, digest, source);
       pace.skipped();
     } else {
       settle_block(at, length, digest);
@@ -200,6 +201,5 @@ ReadPlan plan_read(Session& s, const ReadFlashArgs& args, std::uint32_t size, co
   r.progress_end();
   return result;
 }
-
 
 }  // namespace espbak
