@@ -66,8 +66,7 @@ std::vector<std::pair<std::uint32_t, std::string>> parse_pairs(const std::vector
 }
 
 // esptool v5.3.1 add_spi_flash_options: ESPTOOL_FM / ESPTOOL_FF / ESPTOOL_FS
-// are the defaults of -fm / -ff / -fs.
-// -fm/-ff/-fs (or ESPTOOL_FM/FF/FS) checked against esptool v5.3.1's
+// are the defaults of -fm / -ff / -fs. The values are checked against esptool v5.3.1's
 // click.Choice lists (__init__.py add_spi_flash_options), before the port is
 // opened as click does; whether the connected chip takes the value is
 // checked once it is known (check_flash_params).

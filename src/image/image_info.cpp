@@ -221,6 +221,18 @@ std::vector<InfoLine> describe_image(const ChipInfo& chip, const FirmwareImage& 
   return out;
 }
 
+namespace {
+
+// esptool's `Detected image type: ` + detected_chip.upper() (v4 and v5): the
+// ROM class's CHIP_NAME ("ESP32-S3"), or "esp8266" when the header names no chip.
+std::string detected_type_line(const ChipInfo& target) {
+  std::string upper(target.name);
+  for (auto& c : upper) c = char(std::toupper(static_cast<unsigned char>(c)));
+  return "Detected image type: " + upper;
+}
+
+}  // namespace
+
 std::vector<InfoLine> describe_image_file(std::span<const std::uint8_t> bytes, const ChipInfo* chip) {
   std::vector<InfoLine> out;
   const ChipInfo& target = chip ? *chip : detect_image_chip(bytes);
@@ -232,13 +244,7 @@ std::vector<InfoLine> describe_image_file(std::span<const std::uint8_t> bytes, c
   }
   FirmwareImage image = parse_firmware_image(target, bytes);
   info(out, fmt::format("Image size: {} bytes", bytes.size()));
-  if (!chip) {
-    // detected_chip.upper(): the detected chip is the ROM class's CHIP_NAME
-    // ("ESP32-S3"), or "esp8266" when the header names no chip.
-    std::string upper(target.name);
-    for (auto& c : upper) c = char(std::toupper(static_cast<unsigned char>(c)));
-    info(out, "Detected image type: " + upper);
-  }
+  if (!chip) info(out, detected_type_line(target));
   for (auto& line : describe_image(target, image)) out.push_back(std::move(line));
   return out;
 }
@@ -255,11 +261,7 @@ std::vector<InfoLine> describe_image_file_v1(std::span<const std::uint8_t> bytes
   if (bytes[0] != kMagic && bytes[0] != kEsp8266V2Magic)
     throw Error(ErrorKind::input, fmt::format("This is not a valid image (invalid magic number: {:#x})", bytes[0]));
   const ChipInfo& target = chip ? *chip : detect_image_chip(bytes);
-  if (!chip) {
-    std::string upper(target.name);
-    for (auto& c : upper) c = char(std::toupper(static_cast<unsigned char>(c)));
-    info(out, "Detected image type: " + upper);
-  }
+  if (!chip) info(out, detected_type_line(target));
   const FirmwareImage image = parse_firmware_image(target, bytes);
   for (const auto& w : image.warnings) warn(out, w);
   info(out, fmt::format("Image version: {}", image.version));
