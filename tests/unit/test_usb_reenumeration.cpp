@@ -7,15 +7,14 @@
 
 #include <chrono>
 #include <filesystem>
-#include <fstream>
 #include <functional>
-#include <random>
 
 #include "espbak/loader/loader.hpp"
 #include "espbak/ops/commands.hpp"
 #include "espbak/ops/session.hpp"
 #include "espbak/util/error.hpp"
 #include "../support/sim_transport.hpp"
+#include "virtual_rig.hpp"
 
 using namespace espbak;
 using namespace espbak::testing;
@@ -51,39 +50,14 @@ bool port_vanishes(Transport& link, std::chrono::milliseconds within) {
   return false;
 }
 
-Bytes random_bytes(std::size_t n, std::uint32_t seed) {
-  std::mt19937 rng(seed);
-  Bytes b(n);
-  for (auto& x : b) x = std::uint8_t(rng());
-  return b;
-}
-
-struct SessionRig {
-  SimChip chip;
-  NullReporter report;
-  std::unique_ptr<Session> session;
-  // `adjust`: the test's changes to the options (its own open_port, ports).
-  explicit SessionRig(SimChipConfig cfg, const std::function<void(SessionOptions&)>& adjust = {},
-                      Reporter* reporter = nullptr)
-      : chip(std::move(cfg)) {
-    SessionOptions o;
+// A session on `cfg`'s chip through "/dev/ttyACM0" at 460800, no reset;
+// `adjust` changes more of the options.
+std::unique_ptr<Rig> usb_rig(const SimChipConfig& cfg, const std::function<void(SessionOptions&)>& adjust = {},
+                             Reporter* reporter = nullptr) {
+  return std::make_unique<Rig>(cfg, 460800, false, [adjust](SessionOptions& o) {
     o.port = "/dev/ttyACM0";
-    o.before = BeforeReset::no_reset;
-    o.after = AfterReset::no_reset_stub;
-    o.baud = 460800;
-    o.clock = &chip.clock();
-    o.open_port = [this](const std::string& port, std::uint32_t b) { return chip.open(port, b); };
     if (adjust) adjust(o);
-    session = std::make_unique<Session>(std::move(o), reporter ? *reporter : report);
-  }
-};
-
-std::filesystem::path temp_file(const std::string& name) {
-  auto dir = std::filesystem::temp_directory_path() / "espbak-usb-reenumeration";
-  std::filesystem::create_directories(dir);
-  auto p = dir / name;
-  std::filesystem::remove(p);
-  return p;
+  }, reporter);
 }
 
 struct InfoLines : NullReporter {
@@ -91,11 +65,6 @@ struct InfoLines : NullReporter {
   void info(const std::string& line) override { lines.push_back(line); }
   bool has(const std::string& line) const { return std::find(lines.begin(), lines.end(), line) != lines.end(); }
 };
-
-Bytes read_file(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return Bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
 
 }  // namespace
 
@@ -157,7 +126,8 @@ TEST_CASE("espbak's read_flash over USB-OTG reopens the port when it comes back 
   SimChipConfig cfg = usb_chip(ChipId::esp32s3, DownloadPath::usb_otg);
   cfg.faults = reset_at_to_host_byte(300'000);  // inside the read, after the stub upload
   cfg.usb_reenumeration = 700 * kMs;
-  SessionRig rig(cfg);
+  auto rig_ptr = usb_rig(cfg);
+  Rig& rig = *rig_ptr;
   const Bytes data = random_bytes(1u << 20, 3);
   rig.chip.flash().program(0, data);
   rig.session->connect();
@@ -183,7 +153,8 @@ TEST_CASE("espbak gives up with one line naming the port when the USB port does 
   SimChipConfig cfg = usb_chip(ChipId::esp32s3, DownloadPath::usb_otg);
   cfg.faults = reset_at_to_host_byte(300'000);
   cfg.usb_reenumeration = 600'000 * kMs;  // ten minutes: gone for good, as far as espbak waits
-  SessionRig rig(cfg);
+  auto rig_ptr = usb_rig(cfg);
+  Rig& rig = *rig_ptr;
   rig.chip.flash().program(0, random_bytes(1u << 20, 4));
   rig.session->connect();
   const auto out = temp_file("gone.bin");
@@ -221,8 +192,8 @@ TEST_CASE("espbak finds a USB port that came back under another name by its VID:
   std::vector<std::string> opened;
   InfoLines report;
   auto run = [&](bool serial_matches) {
-    std::unique_ptr<SessionRig> rig;
-    rig = std::make_unique<SessionRig>(
+    std::unique_ptr<Rig> rig;
+    rig = usb_rig(
         cfg,
         [&](SessionOptions& o) {
           o.enumerate_ports = [serial_matches] {

@@ -1,11 +1,13 @@
 #pragma once
 // A Session on an in-process simulated ESP32 on virtual time
 // (tests/support/sim_transport), shared by the virtual-time tests of the
-// read survey and the other timing decisions.
+// read survey and the other timing decisions, and of the USB re-enumeration
+// tests.
 #include <catch2/catch.hpp>
 
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <memory>
 #include <random>
 #include <sstream>
@@ -35,7 +37,11 @@ struct Rig {
   NullReporter report;
   std::unique_ptr<Session> session;
 
-  explicit Rig(SimChipConfig cfg, std::uint32_t baud = 921600, bool auto_baud = false) : chip(std::move(cfg)) {
+  // `adjust`: a test's own changes to the options (port name, open_port,
+  // ports listed); `reporter`: where the session reports, else `report`.
+  explicit Rig(SimChipConfig cfg, std::uint32_t baud = 921600, bool auto_baud = false,
+               const std::function<void(SessionOptions&)>& adjust = {}, Reporter* reporter = nullptr)
+      : chip(std::move(cfg)) {
     SessionOptions o;
     o.port = "sim://chip";
     o.before = BeforeReset::no_reset;
@@ -44,7 +50,8 @@ struct Rig {
     o.auto_baud = auto_baud;
     o.clock = &chip.clock();
     o.open_port = [this](const std::string& port, std::uint32_t b) { return chip.open(port, b); };
-    session = std::make_unique<Session>(std::move(o), report);
+    if (adjust) adjust(o);
+    session = std::make_unique<Session>(std::move(o), reporter ? *reporter : report);
   }
   Session& s() { return *session; }
 };
