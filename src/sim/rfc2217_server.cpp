@@ -218,6 +218,20 @@ void serve_rfc2217(Device& device, const LinkConfig& cfg, const Endpoint& where,
   };
 
   std::uint8_t buf[65536];
+  // One non-blocking read from the client: true when it brought data (there
+  // may be more); false when nothing was waiting or the client has gone.
+  auto read_client = [&]() {
+    long n = net::recv_some(client, buf, sizeof buf);
+    if (n > 0) {
+      codec.feed(std::span<const std::uint8_t>(buf, std::size_t(n)),
+                 [&](std::span<const std::uint8_t> data) { board.from_host(clock_now(), data); }, handle_command, out);
+      // The client has agreed to the COM-PORT-OPTION: the first report.
+      if (codec.com_port_active() && !session.modem_reported) report_modem_state(true);
+      return true;
+    }
+    if (n == 0 || !net::is_transient(net::last_error())) drop_client(clock_now());
+    return false;
+  };
   while (!stop) {
     SimTime now = clock_now();
     collect_output(now);
@@ -234,6 +248,12 @@ void serve_rfc2217(Device& device, const LinkConfig& cfg, const Endpoint& where,
     if (p[0].revents & POLLIN) {
       net::Socket fd = net::accept_connection(listener);
       if (fd != net::kNoSocket) {
+        // A client that has gone (its FIN is queued behind the data it sent
+        // last) is let go first: a loop's next espbak often connects in the
+        // same poll round as the previous one's close, and the previous one
+        // is not "another client".
+        while (client != net::kNoSocket && read_client()) {
+        }
         if (client != net::kNoSocket) {
           // One client at a time, as a serial port: never shared.
           net::close_socket(fd);
@@ -248,18 +268,7 @@ void serve_rfc2217(Device& device, const LinkConfig& cfg, const Endpoint& where,
         }
       }
     }
-    if (client != net::kNoSocket && (p[1].revents & (POLLIN | POLLHUP | POLLERR))) {
-      long n = net::recv_some(client, buf, sizeof buf);
-      if (n > 0) {
-        codec.feed(std::span<const std::uint8_t>(buf, std::size_t(n)),
-                   [&](std::span<const std::uint8_t> data) { board.from_host(clock_now(), data); }, handle_command,
-                   out);
-        // The client has agreed to the COM-PORT-OPTION: the first report.
-        if (codec.com_port_active() && !session.modem_reported) report_modem_state(true);
-      } else if (n == 0 || !net::is_transient(net::last_error())) {
-        drop_client(clock_now());
-      }
-    }
+    if (client != net::kNoSocket && (p[1].revents & (POLLIN | POLLHUP | POLLERR))) read_client();
   }
   net::close_socket(client);
 }

@@ -7,6 +7,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -169,4 +170,34 @@ TEST_CASE("espsim's RFC 2217 server holds serial data while the client has suspe
   c.pump(5000ms, [&] { return has_text(c.data, "waiting for download"); });
   CHECK(has_text(c.data, "waiting for download"));
   CHECK(c.count(kAnswer(kFlowControlResume)) == 0);
+}
+
+TEST_CASE("espsim's RFC 2217 server takes a new client whose predecessor closed in the same poll round",
+          "[rfc2217][server]") {
+  TempDir dir;
+  SimOptions so;
+  so.chip = "esp32";
+  so.rfc2217 = true;
+  Sim sim(dir, so);
+  {
+    RawClient first(sim.port());
+    first.send_bytes({kIac, kWill, kOptComPort});
+    REQUIRE(first.take(kAnswer(kNotifyModemstate)));
+    // Frozen, espsim sees what follows all at once when it wakes: the first
+    // client's last command, its close, and the next client's connect (what
+    // a shell loop of espbak runs does to a loaded server).
+    REQUIRE(::kill(sim.pid(), SIGSTOP) == 0);
+    first.command(kSetModemstateMask, {0});
+  }
+  RawClient next(sim.port());  // queued in the listener's backlog
+  REQUIRE(::kill(sim.pid(), SIGCONT) == 0);
+  next.send_bytes({kIac, kWill, kOptComPort});
+  // The previous client had gone: this one is served, not refused as busy.
+  CHECK(next.take(kAnswer(kNotifyModemstate)) == std::vector<std::uint8_t>{0x00});
+  CHECK_FALSE(sim.log().find("refused a second rfc2217 client") != std::string::npos);
+
+  // A client still connected keeps the port: the next one is refused.
+  RawClient third(sim.port());
+  third.pump(500ms);
+  CHECK(sim.log().find("refused a second rfc2217 client") != std::string::npos);
 }
