@@ -93,7 +93,21 @@ class RawClient {
   Decoder decoder_;
 };
 
+// An ESP32 behind espsim's RFC 2217 server.
+SimOptions esp32_board() {
+  SimOptions so;
+  so.chip = "esp32";
+  so.rfc2217 = true;
+  return so;
+}
+
 constexpr std::uint8_t kAnswer(std::uint8_t code) { return std::uint8_t(code + kServerOffset); }
+
+// The client agrees to the COM-PORT-OPTION; the server's first report comes.
+void agree_com_port(RawClient& c) {
+  c.send_bytes({kIac, kWill, kOptComPort});
+  REQUIRE(c.take(kAnswer(kNotifyModemstate)));
+}
 
 bool has_text(const std::vector<std::uint8_t>& data, const std::string& text) {
   return std::string(data.begin(), data.end()).find(text) != std::string::npos;
@@ -103,10 +117,7 @@ bool has_text(const std::vector<std::uint8_t>& data, const std::string& text) {
 
 TEST_CASE("espsim's RFC 2217 server reports the modem state, answers polls and mask changes", "[rfc2217][server]") {
   TempDir dir;
-  SimOptions so;
-  so.chip = "esp32";
-  so.rfc2217 = true;
-  Sim sim(dir, so);
+  Sim sim(dir, esp32_board());
   RawClient c(sim.port());
 
   // No report before the client has agreed to the COM-PORT-OPTION.
@@ -137,13 +148,9 @@ TEST_CASE("espsim's RFC 2217 server reports the modem state, answers polls and m
 
 TEST_CASE("espsim's RFC 2217 server holds serial data while the client has suspended the flow", "[rfc2217][server]") {
   TempDir dir;
-  SimOptions so;
-  so.chip = "esp32";
-  so.rfc2217 = true;
-  Sim sim(dir, so);
+  Sim sim(dir, esp32_board());
   RawClient c(sim.port());
-  c.send_bytes({kIac, kWill, kOptComPort});
-  REQUIRE(c.take(kAnswer(kNotifyModemstate)));
+  agree_com_port(c);
   c.command(kSetBaudrate, {0x00, 0x01, 0xC2, 0x00});  // 115200: the ROM's log rate
   REQUIRE(c.take(kAnswer(kSetBaudrate)));
 
@@ -175,14 +182,10 @@ TEST_CASE("espsim's RFC 2217 server holds serial data while the client has suspe
 TEST_CASE("espsim's RFC 2217 server takes a new client whose predecessor closed in the same poll round",
           "[rfc2217][server]") {
   TempDir dir;
-  SimOptions so;
-  so.chip = "esp32";
-  so.rfc2217 = true;
-  Sim sim(dir, so);
+  Sim sim(dir, esp32_board());
   {
     RawClient first(sim.port());
-    first.send_bytes({kIac, kWill, kOptComPort});
-    REQUIRE(first.take(kAnswer(kNotifyModemstate)));
+    agree_com_port(first);
     // Frozen, espsim sees what follows all at once when it wakes: the first
     // client's last command, its close, and the next client's connect (what
     // a shell loop of espbak runs does to a loaded server).
